@@ -1,0 +1,258 @@
+//! The rendered-page cache of one replica.
+//!
+//! Anonymous GETs of site pages (and feeds) are answered from here without touching the
+//! database. An entry holds the body, its gzip and brotli variants and a strong ETag computed
+//! from the body, so every replica that renders the same content answers with the same bytes
+//! and the same ETag.
+//!
+//! Invalidation swaps in a fresh, empty cache. A render that started before the swap finishes
+//! into the old cache, which nobody reads any more, so a page rendered from data older than a
+//! change can never be served after that change was announced.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use axum::http::{HeaderValue, StatusCode};
+use bytes::Bytes;
+use moka::future::Cache;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// One rendered answer, ready to send in any encoding.
+#[derive(Debug)]
+pub struct CachedPage {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    /// `Location` of a cached redirect.
+    pub location: Option<HeaderValue>,
+    pub last_modified: Option<HeaderValue>,
+    /// The strong ETag of the identity body; the compressed variants append `-gz` / `-br`.
+    pub etag: Etag,
+    pub body: Bytes,
+    pub gzip: Option<Bytes>,
+    pub brotli: Option<Bytes>,
+}
+
+/// The three ETags of a page, one per encoding, as header values ready to send.
+#[derive(Debug, Clone)]
+pub struct Etag {
+    pub identity: HeaderValue,
+    pub gzip: HeaderValue,
+    pub brotli: HeaderValue,
+}
+
+/// Bodies shorter than this are not worth compressing.
+const MIN_COMPRESS: usize = 512;
+
+impl CachedPage {
+    /// Builds an entry from a rendered body: hashes it and compresses it once.
+    pub fn new(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        let body: Bytes = body.into();
+        let hash = hex::encode(&Sha256::digest(&body)[..16]);
+        let etag = Etag {
+            identity: header(&format!("\"{hash}\"")),
+            gzip: header(&format!("\"{hash}-gz\"")),
+            brotli: header(&format!("\"{hash}-br\"")),
+        };
+        let (gzip, brotli) = if body.len() >= MIN_COMPRESS {
+            (Some(gzip(&body)), Some(brotli(&body)))
+        } else {
+            (None, None)
+        };
+        CachedPage {
+            status,
+            content_type,
+            location: None,
+            last_modified: None,
+            etag,
+            body,
+            gzip,
+            brotli,
+        }
+    }
+
+    /// A cached redirect to `location`.
+    pub fn redirect(status: StatusCode, location: &str) -> Result<Self> {
+        let mut page = CachedPage::new(status, "text/plain; charset=utf-8", Bytes::new());
+        page.location = Some(HeaderValue::from_str(location).map_err(|_| Error::NotFound)?);
+        Ok(page)
+    }
+
+    /// Bytes this entry occupies, for the cache's size bound.
+    fn weight(&self) -> u32 {
+        let len = self.body.len()
+            + self.gzip.as_ref().map_or(0, Bytes::len)
+            + self.brotli.as_ref().map_or(0, Bytes::len)
+            + 256;
+        u32::try_from(len).unwrap_or(u32::MAX)
+    }
+}
+
+fn header(s: &str) -> HeaderValue {
+    // hex digits and quotes only: always a valid header value
+    HeaderValue::from_str(s).expect("ETag is ASCII")
+}
+
+fn gzip(body: &[u8]) -> Bytes {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::new(6),
+    );
+    enc.write_all(body).expect("writing to a Vec cannot fail");
+    enc.finish().expect("writing to a Vec cannot fail").into()
+}
+
+fn brotli(body: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(body.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 9,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &body[..], &mut out, &params)
+        .expect("writing to a Vec cannot fail");
+    out.into()
+}
+
+type Pages = Cache<String, Arc<CachedPage>>;
+
+/// The page cache with its counters.
+pub struct PageCache {
+    current: ArcSwap<Pages>,
+    capacity_bytes: u64,
+    pub stats: CacheStats,
+}
+
+/// Counters exposed on `/metrics`.
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub invalidations: AtomicU64,
+}
+
+impl PageCache {
+    /// A cache holding at most `capacity_mb` MiB of pages.
+    pub fn new(capacity_mb: u64) -> Self {
+        let capacity_bytes = capacity_mb * 1024 * 1024;
+        PageCache {
+            current: ArcSwap::from_pointee(build(capacity_bytes)),
+            capacity_bytes,
+            stats: CacheStats::default(),
+        }
+    }
+
+    /// The cached page for `key`, or the result of `render`, run once however many requests
+    /// for the same key arrive meanwhile (single flight). Errors are not cached.
+    pub async fn get_or_render<F>(&self, key: &str, render: F) -> Result<Arc<CachedPage>>
+    where
+        F: Future<Output = Result<CachedPage>>,
+    {
+        let pages = self.current.load_full();
+        if let Some(page) = pages.get(key).await {
+            self.stats.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(page);
+        }
+        self.stats.misses.fetch_add(1, Ordering::Relaxed);
+        let page = pages
+            .try_get_with_by_ref(key, async { render.await.map(Arc::new) })
+            .await?;
+        Ok(page)
+    }
+
+    /// Forgets every page: the next request of each renders it again from the database.
+    pub fn invalidate_all(&self) {
+        self.current.store(Arc::new(build(self.capacity_bytes)));
+        self.stats.invalidations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Number of pages held now (approximate, for metrics and tests).
+    pub fn len(&self) -> u64 {
+        self.current.load().entry_count()
+    }
+
+    /// Whether the cache holds no page.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn build(capacity_bytes: u64) -> Pages {
+    Cache::builder()
+        .max_capacity(capacity_bytes)
+        .weigher(|key: &String, page: &Arc<CachedPage>| {
+            page.weight().saturating_add(key.len() as u32)
+        })
+        // a page nobody asked for in a day is not worth its memory
+        .time_to_idle(Duration::from_secs(24 * 3600))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_misses_render_once() {
+        let cache = Arc::new(PageCache::new(1));
+        let renders = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (cache, renders) = (cache.clone(), renders.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_render("/", async {
+                        renders.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(CachedPage::new(StatusCode::OK, "text/html", "hello"))
+                    })
+                    .await
+                    .unwrap()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(&t.await.unwrap().body[..], b"hello");
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_render_that_straddles_an_invalidation_is_not_served_afterwards() {
+        let cache = Arc::new(PageCache::new(1));
+        let slow = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_render("/", async {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Ok(CachedPage::new(StatusCode::OK, "text/html", "old"))
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        cache.invalidate_all();
+        assert_eq!(&slow.await.unwrap().unwrap().body[..], b"old");
+        let page = cache
+            .get_or_render("/", async {
+                Ok(CachedPage::new(StatusCode::OK, "text/html", "new"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(&page.body[..], b"new");
+    }
+
+    #[test]
+    fn the_etag_depends_only_on_the_content() {
+        let a = CachedPage::new(StatusCode::OK, "text/html", "x".repeat(1000));
+        let b = CachedPage::new(StatusCode::OK, "text/html", "x".repeat(1000));
+        let c = CachedPage::new(StatusCode::OK, "text/html", "y".repeat(1000));
+        assert_eq!(a.etag.identity, b.etag.identity);
+        assert_eq!(a.gzip, b.gzip);
+        assert_ne!(a.etag.identity, c.etag.identity);
+    }
+}

@@ -1,0 +1,216 @@
+//! Configuration: one typed struct per command, from flags or environment variables.
+//!
+//! Everything is validated by clap's parsers and [`Config::validate`] before a port is bound.
+//! Secrets (the database password) never reach the logs: [`DbConfig`]'s `Debug` redacts them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use url::Url;
+
+/// Logging, shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct LogConfig {
+    /// Log filter, in `tracing` syntax (for example `info,quire=debug,sqlx=warn`).
+    #[arg(long = "log", env = "QUIRE_LOG", default_value = "info", global = true)]
+    pub filter: String,
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long = "log-format", env = "QUIRE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the database is, shared by every command that touches it.
+#[derive(Clone, Args)]
+pub struct DbConfig {
+    /// PostgreSQL connection URL. Unset: connect to the local server (honouring PGHOST, PGPORT,
+    /// PGUSER, PGPASSWORD) and create database `quire`, or start a private cluster in the data
+    /// directory when PostgreSQL is installed but not running.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Directory for local data: media on the local backend, a private PostgreSQL cluster.
+    #[arg(long, env = "QUIRE_DATA_DIR", default_value = "./quire-data")]
+    pub data_dir: PathBuf,
+    /// Largest number of database connections this process opens.
+    #[arg(long, env = "QUIRE_DB_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub db_connections: u32,
+}
+
+impl fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbConfig")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("db_connections", &self.db_connections)
+            .finish()
+    }
+}
+
+/// Replaces the password of a connection URL with `***`, for logs and error messages.
+pub fn redact_url(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        // not a URL we can take apart: show nothing of it rather than a secret
+        Err(_) => "<unparseable URL>".to_owned(),
+    }
+}
+
+/// Where uploaded images are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MediaBackend {
+    /// Under the data directory, served at `/content/images/`.
+    Local,
+    /// In an S3 bucket (or an S3-compatible server), served from its URL or a CDN.
+    S3,
+}
+
+/// Media storage.
+#[derive(Debug, Clone, Args)]
+pub struct MediaConfig {
+    /// Media storage backend.
+    #[arg(long = "media", env = "QUIRE_MEDIA", value_enum, default_value_t = MediaBackend::Local)]
+    pub backend: MediaBackend,
+    /// S3 bucket (required with `--media s3`). Credentials and region come from the standard AWS
+    /// chain: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, profiles, instance roles.
+    #[arg(long, env = "QUIRE_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// Key prefix inside the bucket, for example `blog/`.
+    #[arg(long, env = "QUIRE_S3_PREFIX", default_value = "")]
+    pub s3_prefix: String,
+    /// Custom S3 endpoint for S3-compatible servers (MinIO, Garage, R2, ...).
+    #[arg(long, env = "QUIRE_S3_ENDPOINT")]
+    pub s3_endpoint: Option<Url>,
+    /// Address buckets by path (`endpoint/bucket/key`) instead of by host name.
+    #[arg(long, env = "QUIRE_S3_PATH_STYLE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub s3_path_style: bool,
+    /// Public base URL of media, such as a CloudFront domain. Defaults to the bucket's URL, or
+    /// `/content/images` on the local backend.
+    #[arg(long, env = "QUIRE_MEDIA_BASE_URL")]
+    pub media_base_url: Option<Url>,
+}
+
+/// Configuration of `quire serve`.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "QUIRE_BIND", default_value = "127.0.0.1:2368")]
+    pub bind: SocketAddr,
+    /// Public URL of the site, used in canonical links, feeds and the sitemap.
+    #[arg(long, env = "QUIRE_BASE_URL", default_value = "http://127.0.0.1:2368")]
+    pub base_url: Url,
+    /// Size of the rendered-page cache of this replica, in MiB.
+    #[arg(long, env = "QUIRE_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub cache_mb: u64,
+    #[command(flatten)]
+    pub db: DbConfig,
+    #[command(flatten)]
+    pub media: MediaConfig,
+}
+
+impl Config {
+    /// A configuration with every default, for tests and embedding.
+    pub fn for_base_url(base_url: Url) -> Self {
+        Config {
+            bind: ([127, 0, 0, 1], 0).into(),
+            base_url,
+            cache_mb: 64,
+            db: DbConfig {
+                database_url: None,
+                data_dir: PathBuf::from("./quire-data"),
+                db_connections: 10,
+            },
+            media: MediaConfig {
+                backend: MediaBackend::Local,
+                s3_bucket: None,
+                s3_prefix: String::new(),
+                s3_endpoint: None,
+                s3_path_style: false,
+                media_base_url: None,
+            },
+        }
+    }
+
+    /// Checks what clap cannot: combinations and URL shapes. Called before the port is bound.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        validate_base_url(&self.base_url).context("invalid QUIRE_BASE_URL")?;
+        if self.media.backend == MediaBackend::S3 && self.media.s3_bucket.is_none() {
+            bail!("QUIRE_MEDIA=s3 needs QUIRE_S3_BUCKET");
+        }
+        if let Some(url) = &self.media.media_base_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            bail!("invalid QUIRE_MEDIA_BASE_URL: {url} is not an http(s) URL");
+        }
+        Ok(())
+    }
+
+    /// The site's origin without a trailing slash, for building absolute URLs.
+    pub fn site_url(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+}
+
+fn validate_base_url(url: &Url) -> anyhow::Result<()> {
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{url} is not an http(s) URL");
+    }
+    if url.host_str().is_none() {
+        bail!("{url} has no host");
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        bail!(
+            "{url} must be an origin such as https://blog.example.com (no path, query or fragment)"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_the_database_url_is_redacted() {
+        let shown = redact_url("postgres://quire:hunter2@db.internal:5432/quire");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
+    }
+
+    #[test]
+    fn a_base_url_with_a_path_is_refused() {
+        let mut config = Config::for_base_url(Url::parse("https://example.com/blog/").unwrap());
+        assert!(config.validate().is_err());
+        config.base_url = Url::parse("https://example.com").unwrap();
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn s3_without_a_bucket_is_refused() {
+        let mut config = Config::for_base_url(Url::parse("https://example.com").unwrap());
+        config.media.backend = MediaBackend::S3;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("QUIRE_S3_BUCKET")
+        );
+    }
+}

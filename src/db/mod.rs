@@ -1,0 +1,142 @@
+//! The connection pool, migrations and the content of a fresh install.
+
+mod local;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool};
+
+use crate::config::{DbConfig, redact_url};
+use crate::domain::post::{PostStatus, PostType};
+use crate::render::markdown;
+use crate::store;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// Opens the pool described by the configuration, resolving the local default database when
+/// `DATABASE_URL` is unset (see [`local`]).
+pub async fn connect(config: &DbConfig) -> anyhow::Result<PgPool> {
+    let options = match &config.database_url {
+        Some(url) => PgConnectOptions::from_str(url)
+            .with_context(|| format!("invalid DATABASE_URL {}", redact_url(url)))?,
+        None => local::resolve(&config.data_dir).await?,
+    };
+    let pool = pool_options(config.db_connections)
+        .connect_with(options.clone())
+        .await
+        .with_context(|| format!("cannot connect to PostgreSQL at {}", describe(&options)))?;
+    Ok(pool)
+}
+
+/// Pool settings shared by the server and the CLI: fail fast when the database is away, so
+/// requests answer 503 instead of hanging, and recycle connections after a database restart.
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .idle_timeout(Duration::from_secs(300))
+}
+
+/// `host:port/database` of a connection, without credentials.
+pub fn describe(options: &PgConnectOptions) -> String {
+    format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("(default)")
+    )
+}
+
+/// Applies pending migrations, then writes the welcome content of a fresh install.
+///
+/// sqlx holds a PostgreSQL advisory lock while migrating, so replicas that start together wait
+/// for each other and the migrations run once.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("applying database migrations")?;
+    let mut conn = pool.acquire().await?;
+    seed(&mut conn)
+        .await
+        .context("writing the welcome content")?;
+    Ok(())
+}
+
+/// Whether every migration embedded in this binary is applied.
+pub async fn migrations_applied(pool: &PgPool) -> anyhow::Result<bool> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("select version from _sqlx_migrations where success")
+            .fetch_all(pool)
+            .await?;
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .all(|m| applied.contains(&m.version)))
+}
+
+/// A fresh install gets a welcome post and an About page, once, whoever starts first.
+async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    let seeded: bool = sqlx::query_scalar("select seeded from site_state for update")
+        .fetch_one(&mut *tx)
+        .await?;
+    if seeded {
+        return Ok(());
+    }
+    let now = chrono::Utc::now();
+    let content = [
+        (
+            PostType::Post,
+            "welcome",
+            "Welcome to Quire",
+            include_str!("seed/welcome.md"),
+        ),
+        (
+            PostType::Page,
+            "about",
+            "About this site",
+            include_str!("seed/about.md"),
+        ),
+    ];
+    for (kind, slug, title, md) in content {
+        let rendered = markdown::render(md);
+        let post = store::posts::NewPost {
+            kind,
+            status: PostStatus::Published,
+            slug,
+            title,
+            markdown: md,
+            rendered: &rendered,
+            custom_excerpt: None,
+            feature_image: None,
+            meta_title: None,
+            meta_description: None,
+            published_at: Some(now),
+            created_by: None,
+        };
+        store::posts::insert(&mut *tx, &post).await?;
+    }
+    let tag: uuid::Uuid = sqlx::query_scalar(
+        "insert into tags (slug, name, description) values ('getting-started', 'Getting Started', 'First steps with Quire.') returning id",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into posts_tags (post_id, tag_id) select id, $1 from posts where slug = 'welcome'",
+    )
+    .bind(tag)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update site_state set seeded = true")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!("wrote the welcome post and the About page");
+    Ok(())
+}

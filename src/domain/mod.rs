@@ -1,0 +1,6 @@
+//! Pure types of the blog: no HTTP, no SQL beyond `sqlx::Type` on enums.
+
+pub mod post;
+pub mod settings;
+pub mod slug;
+pub mod user;

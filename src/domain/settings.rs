@@ -1,0 +1,124 @@
+//! Site settings as the site uses them, with the defaults of a fresh install.
+
+use serde::{Deserialize, Serialize};
+
+/// One entry of the site's navigation menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavItem {
+    pub label: String,
+    pub url: String,
+}
+
+/// The settings the public site reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteSettings {
+    pub title: String,
+    pub description: String,
+    pub lang: String,
+    pub timezone: String,
+    pub posts_per_page: u32,
+    pub accent_color: String,
+    pub logo: Option<String>,
+    pub cover_image: Option<String>,
+    pub navigation: Vec<NavItem>,
+    pub codeinjection_head: String,
+    pub codeinjection_foot: String,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            title: "Quire".to_owned(),
+            description: "Thoughts, stories and ideas.".to_owned(),
+            lang: "en".to_owned(),
+            timezone: "Etc/UTC".to_owned(),
+            posts_per_page: 10,
+            accent_color: "#d9480f".to_owned(),
+            logo: None,
+            cover_image: None,
+            navigation: vec![
+                NavItem {
+                    label: "Home".to_owned(),
+                    url: "/".to_owned(),
+                },
+                NavItem {
+                    label: "About".to_owned(),
+                    url: "/about/".to_owned(),
+                },
+            ],
+            codeinjection_head: String::new(),
+            codeinjection_foot: String::new(),
+        }
+    }
+}
+
+impl SiteSettings {
+    /// Applies one stored `key = value` pair; unknown keys and ill-typed values are ignored so a
+    /// hand-edited row cannot take the site down.
+    pub fn apply(&mut self, key: &str, value: serde_json::Value) {
+        use serde_json::Value;
+        fn text(v: Value) -> Option<String> {
+            match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            }
+        }
+        match key {
+            "title" => self.title = text(value).unwrap_or_default(),
+            "description" => self.description = text(value).unwrap_or_default(),
+            "lang" => {
+                self.lang = text(value)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "en".into())
+            }
+            "timezone" => self.timezone = text(value).unwrap_or_else(|| "Etc/UTC".into()),
+            "posts_per_page" => {
+                if let Some(n) = value.as_u64() {
+                    self.posts_per_page = n.clamp(1, 100) as u32;
+                }
+            }
+            "accent_color" => {
+                if let Some(c) = text(value).filter(|c| is_hex_color(c)) {
+                    self.accent_color = c;
+                }
+            }
+            "logo" => self.logo = text(value).filter(|s| !s.is_empty()),
+            "cover_image" => self.cover_image = text(value).filter(|s| !s.is_empty()),
+            "navigation" => {
+                if let Ok(nav) = serde_json::from_value(value) {
+                    self.navigation = nav;
+                }
+            }
+            "codeinjection_head" => self.codeinjection_head = text(value).unwrap_or_default(),
+            "codeinjection_foot" => self.codeinjection_foot = text(value).unwrap_or_default(),
+            _ => {}
+        }
+    }
+}
+
+/// `#abc` or `#aabbcc`: the only accent colours that reach the page's CSS.
+pub fn is_hex_color(s: &str) -> bool {
+    let Some(hex) = s.strip_prefix('#') else {
+        return false;
+    };
+    matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stored_values_override_defaults_and_bad_ones_are_ignored() {
+        let mut s = SiteSettings::default();
+        s.apply("title", json!("My blog"));
+        s.apply("posts_per_page", json!(3));
+        s.apply("accent_color", json!("red; } body { display: none"));
+        s.apply("navigation", json!("not a list"));
+        assert_eq!(s.title, "My blog");
+        assert_eq!(s.posts_per_page, 3);
+        assert_eq!(s.accent_color, "#d9480f");
+        assert_eq!(s.navigation.len(), 2);
+    }
+}

@@ -1,0 +1,157 @@
+//! One error type for the whole crate, and how it becomes an HTTP answer.
+//!
+//! 5xx answers are opaque: the cause is logged (by [`IntoResponse`] through the response's
+//! extensions and the trace layer), never sent to the client.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Everything that can go wrong while answering a request or running a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("not allowed for your role")]
+    Forbidden,
+    #[error("{message}")]
+    Invalid {
+        field: Option<&'static str>,
+        message: String,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the service is starting or its database is unreachable")]
+    Unavailable,
+    #[error("database error")]
+    Db(#[source] sqlx::Error),
+    #[error("template error")]
+    Template(#[source] tera::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+    #[error(transparent)]
+    Shared(Arc<Error>),
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A 422 about one input field.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    /// The error itself, looking through the sharing of the page cache's single-flight.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Shared(inner) => inner.root(),
+            e => e,
+        }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Db(e) if is_connection_error(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Db(_) | Error::Template(_) | Error::Other(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            Error::Shared(inner) => inner.status(),
+        }
+    }
+}
+
+/// Whether a database error means "the database is unreachable" rather than "the query failed".
+pub fn is_connection_error(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+    )
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => Error::NotFound,
+            e => Error::Db(e),
+        }
+    }
+}
+
+impl From<tera::Error> for Error {
+    fn from(e: tera::Error) -> Self {
+        Error::Template(e)
+    }
+}
+
+impl From<Arc<Error>> for Error {
+    fn from(e: Arc<Error>) -> Self {
+        Error::Shared(e)
+    }
+}
+
+/// Maps a unique-constraint violation to a domain error, leaving other errors alone.
+pub trait ResultExt<T> {
+    fn on_constraint(self, name: &str, f: impl FnOnce() -> Error) -> Result<T>;
+}
+
+impl<T> ResultExt<T> for std::result::Result<T, sqlx::Error> {
+    fn on_constraint(self, name: &str, f: impl FnOnce() -> Error) -> Result<T> {
+        self.map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.constraint() == Some(name) => f(),
+            _ => e.into(),
+        })
+    }
+}
+
+/// Marks a response whose error must be logged with its cause chain (see `http::log_errors`).
+#[derive(Clone)]
+pub struct LoggedError(pub Arc<Error>);
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (message, field) = match self.root() {
+            Error::Invalid { field, message } => (message.clone(), *field),
+            _ if status.is_server_error() => (server_message(status).to_owned(), None),
+            e => (e.to_string(), None),
+        };
+        let mut response = (
+            status,
+            Json(json!({ "error": { "message": message, "field": field } })),
+        )
+            .into_response();
+        if status.is_server_error() {
+            response
+                .extensions_mut()
+                .insert(LoggedError(Arc::new(self)));
+        }
+        response
+    }
+}
+
+fn server_message(status: StatusCode) -> &'static str {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        "The service is temporarily unavailable; try again shortly."
+    } else {
+        "Something went wrong on our side."
+    }
+}

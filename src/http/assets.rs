@@ -1,0 +1,56 @@
+//! `/assets/{path}`: the bundles built at compile time, cached forever by browsers and CDNs.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::assets;
+use crate::http::respond::{Encoding, negotiate};
+
+/// Content-hashed names never change content: cache for a year, never revalidate.
+pub const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/assets/{*path}", get(show_asset))
+}
+
+async fn show_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    let Some(asset) = assets::by_path(&path) else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            "not found\n",
+        )
+            .into_response();
+    };
+    let (body, encoding) = match negotiate(&headers, asset.gzip.is_some()) {
+        Encoding::Brotli => (asset.brotli.unwrap_or(asset.body), Some("br")),
+        Encoding::Gzip => (asset.gzip.unwrap_or(asset.body), Some("gzip")),
+        Encoding::Identity => (asset.body, None),
+    };
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
+            (header::CACHE_CONTROL, IMMUTABLE),
+        ],
+        body,
+    )
+        .into_response();
+    if asset.gzip.is_some() {
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if let Some(encoding) = encoding {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response
+}

@@ -1,0 +1,75 @@
+//! The HTTP surface: each area has its own `router()`, composed here with the layers every
+//! request passes through.
+
+pub mod assets;
+pub mod health;
+pub mod respond;
+pub mod site;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::error::LoggedError;
+use crate::telemetry;
+
+/// Largest request body accepted by default (uploads set their own limit).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(site::router())
+        .merge(assets::router())
+        .merge(health::router())
+        .fallback(site::fallback)
+        .layer(middleware::from_fn(log_errors))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("SAMEORIGIN"),
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(telemetry::request_span::<axum::body::Body>),
+        )
+        .with_state(state)
+}
+
+/// Logs the cause chain of every 5xx answer; the client only sees an opaque message.
+async fn log_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(LoggedError(error)) = response.extensions().get::<LoggedError>() {
+        let mut chain = error.to_string();
+        let mut source = std::error::Error::source(error.root());
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(status = response.status().as_u16(), error = %chain, "request failed");
+    }
+    response
+}

@@ -1,0 +1,137 @@
+//! Answering from the page cache: content negotiation, ETags and 304s.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use crate::cache::CachedPage;
+
+/// HTML and feeds: browsers revalidate every time (a 304 is cheap); a CDN may serve a copy
+/// for a few seconds and keep serving it while it revalidates.
+pub const PAGE_CACHE_CONTROL: HeaderValue =
+    HeaderValue::from_static("public, max-age=0, s-maxage=10, stale-while-revalidate=60");
+
+/// A content encoding we hold a variant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// The best encoding the client accepts: brotli, then gzip, then none. `q=0` refuses one.
+pub fn negotiate(headers: &HeaderMap, compressed_available: bool) -> Encoding {
+    if !compressed_available {
+        return Encoding::Identity;
+    }
+    let Some(accept) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Encoding::Identity;
+    };
+    let (mut br, mut gzip) = (false, false);
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| {
+            let p = p.trim();
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+        });
+        if refused {
+            continue;
+        }
+        if name.eq_ignore_ascii_case("br") {
+            br = true;
+        } else if name.eq_ignore_ascii_case("gzip") || name == "*" {
+            gzip = true;
+        }
+    }
+    if br {
+        Encoding::Brotli
+    } else if gzip {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// Whether `If-None-Match` names this page (in any of its encodings), or is `*`.
+fn not_modified(headers: &HeaderMap, page: &CachedPage) -> bool {
+    let Some(value) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let tags = [&page.etag.identity, &page.etag.gzip, &page.etag.brotli];
+    value.split(',').map(str::trim).any(|candidate| {
+        // weak comparison, as RFC 9110 requires for If-None-Match
+        let candidate = candidate.strip_prefix("W/").unwrap_or(candidate);
+        candidate == "*" || tags.iter().any(|t| t.as_bytes() == candidate.as_bytes())
+    })
+}
+
+/// The answer for a cached page: 304 when the client has it, else the best encoding.
+/// Costs no database query and copies no body (the bytes are reference-counted).
+pub fn cached_response(
+    page: &CachedPage,
+    headers: &HeaderMap,
+    cache_control: HeaderValue,
+) -> Response {
+    let encoding = negotiate(headers, page.gzip.is_some());
+    let (etag, body, content_encoding) = match encoding {
+        Encoding::Brotli => (&page.etag.brotli, page.brotli.clone(), Some("br")),
+        Encoding::Gzip => (&page.etag.gzip, page.gzip.clone(), Some("gzip")),
+        Encoding::Identity => (&page.etag.identity, None, None),
+    };
+    let mut builder = Response::builder()
+        .header(header::ETAG, etag.clone())
+        .header(header::CACHE_CONTROL, cache_control)
+        .header(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(modified) = &page.last_modified {
+        builder = builder.header(header::LAST_MODIFIED, modified.clone());
+    }
+    if page.status.is_success() && not_modified(headers, page) {
+        return builder
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .unwrap_or_default();
+    }
+    builder = builder.status(page.status).header(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(page.content_type),
+    );
+    if let Some(location) = &page.location {
+        builder = builder.header(header::LOCATION, location.clone());
+    }
+    if let Some(encoding) = content_encoding {
+        builder = builder.header(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    let body = body.unwrap_or_else(|| page.body.clone());
+    builder.body(Body::from(body)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+        h
+    }
+
+    #[test]
+    fn brotli_is_preferred_and_q0_refuses() {
+        assert_eq!(
+            negotiate(&accept("gzip, deflate, br"), true),
+            Encoding::Brotli
+        );
+        assert_eq!(negotiate(&accept("gzip, br;q=0"), true), Encoding::Gzip);
+        assert_eq!(negotiate(&accept("identity"), true), Encoding::Identity);
+        assert_eq!(negotiate(&HeaderMap::new(), true), Encoding::Identity);
+        assert_eq!(negotiate(&accept("br"), false), Encoding::Identity);
+    }
+}

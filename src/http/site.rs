@@ -1,0 +1,543 @@
+//! The reader-facing site: home, posts and pages, tag and author archives, error pages.
+//!
+//! Every answer goes through the page cache, keyed by path: a hit costs no database query.
+//! Not-found pages and redirects are cached too, so a crawler hammering missing URLs does not
+//! reach the database either.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::PgConnection;
+
+use crate::app::AppState;
+use crate::cache::CachedPage;
+use crate::domain::post::PostType;
+use crate::domain::settings::SiteSettings;
+use crate::error::{Error, Result};
+use crate::http::respond::{PAGE_CACHE_CONTROL, cached_response};
+use crate::render::views::{
+    self, AuthorView, ErrorView, Meta, NeighbourView, Pagination, PostCard, PostView, SiteView,
+    TagView, absolute, json_ld, page_url,
+};
+use crate::store::{self, posts::ListFilter};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_home))
+        .route("/page/{page}/", get(show_home_page))
+        .route("/{slug}/", get(show_post))
+        .route("/tag/{slug}/", get(show_tag))
+        .route("/tag/{slug}/page/{page}/", get(show_tag_page))
+        .route("/author/{slug}/", get(show_author))
+        .route("/author/{slug}/page/{page}/", get(show_author_page))
+}
+
+async fn show_home(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    cached(&s, &headers, "/", render_list(&s, List::Home, 1)).await
+}
+
+async fn show_home_page(
+    State(s): State<AppState>,
+    Path(page): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    paged(&s, &headers, &uri, List::Home, &page).await
+}
+
+async fn show_post(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    cached(&s, &headers, uri.path(), render_post(&s, &slug)).await
+}
+
+async fn show_tag(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    cached(
+        &s,
+        &headers,
+        uri.path(),
+        render_list(&s, List::Tag(&slug), 1),
+    )
+    .await
+}
+
+async fn show_tag_page(
+    State(s): State<AppState>,
+    Path((slug, page)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    paged(&s, &headers, &uri, List::Tag(&slug), &page).await
+}
+
+async fn show_author(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    cached(
+        &s,
+        &headers,
+        uri.path(),
+        render_list(&s, List::Author(&slug), 1),
+    )
+    .await
+}
+
+async fn show_author_page(
+    State(s): State<AppState>,
+    Path((slug, page)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    paged(&s, &headers, &uri, List::Author(&slug), &page).await
+}
+
+/// Everything no route matched: a redirect (trailing slash, stored aliases) or the 404 page.
+pub async fn fallback(
+    State(s): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
+    }
+    let path = uri.path();
+    cached(&s, &headers, path, async { Err(Error::NotFound) }).await
+}
+
+/// Answers from the cache, rendering on a miss. A missing page becomes the theme's 404 (or a
+/// redirect when the path has moved), and is cached like any page; other errors are not.
+async fn cached(
+    s: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    render: impl Future<Output = Result<CachedPage>>,
+) -> Response {
+    let result = s
+        .cache
+        .get_or_render(path, async {
+            match render.await {
+                Err(Error::NotFound) => not_found(s, path).await,
+                other => other,
+            }
+        })
+        .await;
+    match result {
+        Ok(page) => cached_response(&page, headers, PAGE_CACHE_CONTROL),
+        Err(e) => error_response(s, e),
+    }
+}
+
+/// Page 2 and later of a list; `/page/1/` is the list itself and redirects there.
+async fn paged(
+    s: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    list: List<'_>,
+    raw: &str,
+) -> Response {
+    cached(s, headers, uri.path(), async {
+        match parse_page(raw)? {
+            1 => CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &list.base()),
+            page => render_list(s, list, page).await,
+        }
+    })
+    .await
+}
+
+fn parse_page(raw: &str) -> Result<i64> {
+    match raw.parse::<i64>() {
+        Ok(n) if (1..=100_000).contains(&n) && !raw.starts_with('0') => Ok(n),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// Which list a page shows.
+#[derive(Debug, Clone, Copy)]
+enum List<'a> {
+    Home,
+    Tag(&'a str),
+    Author(&'a str),
+}
+
+impl List<'_> {
+    /// The list's first page.
+    fn base(&self) -> String {
+        match self {
+            List::Home => "/".to_owned(),
+            List::Tag(slug) => format!("/tag/{slug}/"),
+            List::Author(slug) => format!("/author/{slug}/"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    site: SiteView<'a>,
+    meta: Meta,
+    body_class: String,
+    posts: Vec<PostCard>,
+    pagination: Pagination,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<TagView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<AuthorView>,
+}
+
+async fn render_list(s: &AppState, list: List<'_>, page: i64) -> Result<CachedPage> {
+    let mut conn = s.db.acquire().await?;
+    let settings = load_settings(s, &mut conn).await?;
+    let per_page = i64::from(settings.posts_per_page);
+    let base = list.base();
+    let (filter, tag, author) = match list {
+        List::Home => (ListFilter::default(), None, None),
+        List::Tag(slug) => {
+            let tag = store::tags::public_by_slug(&mut *conn, slug)
+                .await?
+                .ok_or(Error::NotFound)?;
+            (
+                ListFilter {
+                    tag: Some(slug),
+                    author: None,
+                },
+                Some(tag),
+                None,
+            )
+        }
+        List::Author(slug) => {
+            let author = store::users::author_by_slug(&mut *conn, slug)
+                .await?
+                .ok_or(Error::NotFound)?;
+            (
+                ListFilter {
+                    tag: None,
+                    author: Some(slug),
+                },
+                None,
+                Some(author),
+            )
+        }
+    };
+    let (posts, total) =
+        store::posts::list_published(&mut *conn, filter, per_page, (page - 1) * per_page).await?;
+    drop(conn);
+    if page > 1 && posts.is_empty() {
+        return Err(Error::NotFound);
+    }
+    let path = page_url(&base, page);
+    let pagination = Pagination::new(&base, page, per_page, total);
+    let site = SiteView::new(&settings, &s.site_url, &path);
+    let page_suffix = if page > 1 {
+        format!(" (page {page})")
+    } else {
+        String::new()
+    };
+    let canonical = absolute(&s.site_url, &path);
+    let (template, class, mut meta) = match (&tag, &author) {
+        (Some(tag), _) => {
+            let title = tag
+                .meta_title
+                .clone()
+                .unwrap_or_else(|| format!("{} – {}", tag.name, settings.title));
+            let description = tag
+                .meta_description
+                .clone()
+                .filter(|d| !d.is_empty())
+                .or_else(|| Some(tag.description.clone()).filter(|d| !d.is_empty()))
+                .unwrap_or_else(|| format!("Posts tagged “{}” on {}", tag.name, settings.title));
+            let ld = json!({"@context": "https://schema.org", "@type": "CollectionPage", "name": tag.name,
+                            "url": canonical, "description": description});
+            let meta = Meta {
+                title: title + &page_suffix,
+                description,
+                og_type: "website",
+                image: tag
+                    .feature_image
+                    .as_deref()
+                    .map(|i| absolute(&s.site_url, i)),
+                json_ld: json_ld(&ld),
+                ..Meta::default()
+            };
+            ("tag.html", "tag-template", meta)
+        }
+        (_, Some(author)) => {
+            let description = Some(author.bio.clone())
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| format!("Posts by {} on {}", author.name, settings.title));
+            let mut ld = json!({"@context": "https://schema.org", "@type": "Person", "name": author.name,
+                                "url": canonical});
+            if let Some(website) = &author.website {
+                ld["sameAs"] = json!([website]);
+            }
+            let meta = Meta {
+                title: format!("{} – {}{page_suffix}", author.name, settings.title),
+                description,
+                og_type: "profile",
+                image: author
+                    .avatar_url
+                    .as_deref()
+                    .map(|i| absolute(&s.site_url, i)),
+                json_ld: json_ld(&ld),
+                ..Meta::default()
+            };
+            ("author.html", "author-template", meta)
+        }
+        _ => {
+            let ld = json!({"@context": "https://schema.org", "@type": "WebSite", "name": settings.title,
+                            "url": format!("{}/", s.site_url), "description": settings.description});
+            let meta = Meta {
+                title: format!("{}{page_suffix}", settings.title),
+                description: settings.description.clone(),
+                og_type: "website",
+                image: settings
+                    .cover_image
+                    .as_deref()
+                    .map(|i| absolute(&s.site_url, i)),
+                json_ld: json_ld(&ld),
+                ..Meta::default()
+            };
+            ("index.html", "home-template", meta)
+        }
+    };
+    meta.canonical = canonical;
+    meta.prev = pagination
+        .prev_url
+        .as_deref()
+        .map(|u| absolute(&s.site_url, u));
+    meta.next = pagination
+        .next_url
+        .as_deref()
+        .map(|u| absolute(&s.site_url, u));
+    let body_class = if page > 1 {
+        format!("{class} paged")
+    } else {
+        class.to_owned()
+    };
+    let context = ListPage {
+        meta,
+        body_class,
+        posts: posts.iter().map(PostCard::new).collect(),
+        tag: tag.as_ref().map(|t| TagView::new(t, total)),
+        author: author.as_ref().map(|a| AuthorView::new(a, total)),
+        pagination,
+        site,
+    };
+    html_page(s, StatusCode::OK, template, &context)
+}
+
+#[derive(Serialize)]
+struct PostPage<'a> {
+    site: SiteView<'a>,
+    meta: Meta,
+    body_class: &'static str,
+    post: PostView,
+    newer: Option<NeighbourView>,
+    older: Option<NeighbourView>,
+}
+
+async fn render_post(s: &AppState, slug: &str) -> Result<CachedPage> {
+    let mut conn = s.db.acquire().await?;
+    let settings = load_settings(s, &mut conn).await?;
+    let post = store::posts::published_by_slug(&mut *conn, slug)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let (newer, older) = match post.kind {
+        PostType::Post => store::posts::neighbours(&mut conn, post.published_at, post.id).await?,
+        PostType::Page => (None, None),
+    };
+    drop(conn);
+    let path = format!("/{}/", post.slug);
+    let site = SiteView::new(&settings, &s.site_url, &path);
+    let canonical = post
+        .canonical_url
+        .clone()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| absolute(&s.site_url, &path));
+    let description = post
+        .meta_description
+        .clone()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| post.summary.clone());
+    let image = post
+        .feature_image
+        .as_deref()
+        .map(|i| absolute(&s.site_url, i));
+    let is_post = post.kind == PostType::Post;
+    let meta = Meta {
+        title: post
+            .meta_title
+            .clone()
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| post.title.clone()),
+        json_ld: views::post_json_ld(&site, &post, &canonical, image.as_deref(), &description),
+        description,
+        canonical,
+        og_type: if is_post { "article" } else { "website" },
+        image,
+        published_time: is_post.then(|| views::rfc3339(post.published_at)),
+        modified_time: is_post.then(|| views::rfc3339(post.updated_at)),
+        tags: post
+            .tags
+            .iter()
+            .filter(|t| t.is_public())
+            .map(|t| t.name.clone())
+            .collect(),
+        ..Meta::default()
+    };
+    let context = PostPage {
+        site,
+        meta,
+        body_class: if is_post {
+            "post-template"
+        } else {
+            "page-template"
+        },
+        post: PostView::new(&post),
+        newer: newer.map(NeighbourView::new),
+        older: older.map(NeighbourView::new),
+    };
+    let mut page = html_page(
+        s,
+        StatusCode::OK,
+        if is_post { "post.html" } else { "page.html" },
+        &context,
+    )?;
+    page.last_modified = HeaderValue::from_str(
+        &post
+            .updated_at
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string(),
+    )
+    .ok();
+    Ok(page)
+}
+
+async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Result<SiteSettings> {
+    let settings = store::settings::load(&mut *conn).await?;
+    s.last_settings.store(Arc::new(settings.clone()));
+    Ok(settings)
+}
+
+/// The answer for a path nothing lives at: `/x` → `/x/`, a stored redirect, or the 404 page.
+async fn not_found(s: &AppState, path: &str) -> Result<CachedPage> {
+    let last = path.rsplit('/').next().unwrap_or("");
+    if !path.ends_with('/') && !last.contains('.') && path.len() > 1 && !path.starts_with("//") {
+        return CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &format!("{path}/"));
+    }
+    if let Some((to, permanent)) = store::site::redirect_for(&s.db, path).await? {
+        let status = if permanent {
+            StatusCode::MOVED_PERMANENTLY
+        } else {
+            StatusCode::FOUND
+        };
+        return CachedPage::redirect(status, &to);
+    }
+    let settings = load_settings(s, &mut *s.db.acquire().await?).await?;
+    error_page(s, &settings, StatusCode::NOT_FOUND)
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    site: SiteView<'a>,
+    meta: Meta,
+    body_class: &'static str,
+    error: ErrorView,
+}
+
+/// The theme's error page for `status`.
+fn error_page(s: &AppState, settings: &SiteSettings, status: StatusCode) -> Result<CachedPage> {
+    let (title, message) = match status {
+        StatusCode::NOT_FOUND => (
+            "Page not found",
+            "The page you were looking for does not exist or has moved.",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Temporarily unavailable",
+            "This page cannot be shown right now. Please try again in a moment.",
+        ),
+        _ => (
+            "Something went wrong",
+            "This page cannot be shown right now. Please try again later.",
+        ),
+    };
+    let context = ErrorPage {
+        site: SiteView::new(settings, &s.site_url, ""),
+        meta: Meta {
+            title: format!("{title} – {}", settings.title),
+            description: message.to_owned(),
+            og_type: "website",
+            robots: Some("noindex"),
+            ..Meta::default()
+        },
+        body_class: "error-template",
+        error: ErrorView {
+            status: status.as_u16(),
+            title,
+            message,
+        },
+    };
+    html_page(s, status, "error.html", &context)
+}
+
+/// An uncached answer for a failed render (database away, template bug), with the theme's
+/// error page when it can be rendered at all.
+fn error_response(s: &AppState, error: Error) -> Response {
+    let status = error.status();
+    let settings = s.last_settings.load();
+    let mut response = match error_page(s, &settings, status) {
+        Ok(page) => {
+            let mut response = (status, page.body.clone()).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(page.content_type),
+            );
+            response
+        }
+        Err(_) => (status, "Something went wrong.\n").into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    // hand the cause to the logging middleware
+    let logged = error.into_response();
+    if let Some(cause) = logged.extensions().get::<crate::error::LoggedError>() {
+        response.extensions_mut().insert(cause.clone());
+    }
+    response
+}
+
+fn html_page(
+    s: &AppState,
+    status: StatusCode,
+    template: &str,
+    context: &impl Serialize,
+) -> Result<CachedPage> {
+    let html = s.templates.render(template, context)?;
+    Ok(CachedPage::new(status, "text/html; charset=utf-8", html))
+}

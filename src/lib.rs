@@ -1,0 +1,20 @@
+//! Quire: a self-hosted blog engine that runs as any number of identical, stateless replicas.
+//!
+//! Everything a replica needs lives in PostgreSQL (content, users, sessions, settings, rate
+//! limits) or in object storage (images). What a replica keeps in memory is a page cache that
+//! every committed change invalidates on every replica (see [`content`]).
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod assets;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod render;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,5 @@
+//! Turning content into what readers get: Markdown to sanitised HTML, and themes.
+
+pub mod markdown;
+pub mod templates;
+pub mod views;

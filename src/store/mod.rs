@@ -1,0 +1,7 @@
+//! All SQL lives here, as small functions over `impl PgExecutor` or `&mut PgConnection`.
+
+pub mod posts;
+pub mod settings;
+pub mod site;
+pub mod tags;
+pub mod users;

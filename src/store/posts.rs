@@ -1,0 +1,250 @@
+//! Posts and pages.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::post::{PostStatus, PostType};
+use crate::render::markdown::Rendered;
+
+/// A tag as listed on a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRef {
+    pub slug: String,
+    pub name: String,
+    pub visibility: String,
+}
+
+impl TagRef {
+    /// Public tags show on the site; internal ones (`#name` in Ghost) never do.
+    pub fn is_public(&self) -> bool {
+        self.visibility == "public"
+    }
+}
+
+/// An author as listed on a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorRef {
+    pub slug: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub website: Option<String>,
+}
+
+/// A published post or page, everything its page shows.
+#[derive(Debug, Clone, FromRow)]
+pub struct PublicPost {
+    pub id: Uuid,
+    #[sqlx(rename = "type")]
+    pub kind: PostType,
+    pub slug: String,
+    pub title: String,
+    pub html: String,
+    pub summary: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub featured: bool,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    pub word_count: i32,
+    pub reading_time: i32,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub tags: Json<Vec<TagRef>>,
+    pub authors: Json<Vec<AuthorRef>>,
+}
+
+/// A post as it appears in a list (home, tag and author archives).
+#[derive(Debug, Clone, FromRow)]
+pub struct PostSummary {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub featured: bool,
+    pub reading_time: i32,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub tags: Json<Vec<TagRef>>,
+    pub authors: Json<Vec<AuthorRef>>,
+}
+
+/// Which published posts a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    pub tag: Option<&'a str>,
+    pub author: Option<&'a str>,
+}
+
+/// One page of published posts, newest first, and how many there are in all.
+#[tracing::instrument(skip(db))]
+pub async fn list_published(
+    db: impl PgExecutor<'_>,
+    filter: ListFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<PostSummary>, i64)> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        post: PostSummary,
+        total: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        r#"
+        select id, slug, title, summary, feature_image, feature_image_alt, featured, reading_time,
+               published_at, updated_at, tags, authors, count(*) over () as total
+        from posts_with_links p
+        where type = 'post' and status = 'published'
+          and ($1::text is null or exists (
+                select 1 from posts_tags pt join tags t on t.id = pt.tag_id
+                where pt.post_id = p.id and t.slug = $1))
+          and ($2::text is null or exists (
+                select 1 from posts_authors pa join users u on u.id = pa.author_id
+                where pa.post_id = p.id and u.slug = $2))
+        order by published_at desc, id desc
+        limit $3 offset $4
+        "#,
+    )
+    .bind(filter.tag)
+    .bind(filter.author)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok((rows.into_iter().map(|r| r.post).collect(), total))
+}
+
+/// The published post or page at `/slug/`.
+#[tracing::instrument(skip(db))]
+pub async fn published_by_slug(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+) -> sqlx::Result<Option<PublicPost>> {
+    sqlx::query_as(
+        r#"
+        select id, type, slug, title, html, summary, feature_image, feature_image_alt,
+               feature_image_caption, featured, meta_title, meta_description, canonical_url,
+               codeinjection_head, codeinjection_foot, word_count, reading_time, published_at,
+               updated_at, tags, authors
+        from posts_with_links
+        where slug = $1 and status = 'published'
+        "#,
+    )
+    .bind(slug)
+    .fetch_optional(db)
+    .await
+}
+
+/// A link to a neighbouring post.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct PostLink {
+    pub slug: String,
+    pub title: String,
+}
+
+/// The published posts just newer and just older than the one given.
+pub async fn neighbours(
+    db: &mut PgConnection,
+    published_at: DateTime<Utc>,
+    id: Uuid,
+) -> sqlx::Result<(Option<PostLink>, Option<PostLink>)> {
+    let newer = sqlx::query_as(
+        r#"
+        select slug, title from posts
+        where type = 'post' and status = 'published' and (published_at, id) > ($1, $2)
+        order by published_at, id limit 1
+        "#,
+    )
+    .bind(published_at)
+    .bind(id)
+    .fetch_optional(&mut *db)
+    .await?;
+    let older = sqlx::query_as(
+        r#"
+        select slug, title from posts
+        where type = 'post' and status = 'published' and (published_at, id) < ($1, $2)
+        order by published_at desc, id desc limit 1
+        "#,
+    )
+    .bind(published_at)
+    .bind(id)
+    .fetch_optional(&mut *db)
+    .await?;
+    Ok((newer, older))
+}
+
+/// What a new post is made of.
+#[derive(Debug, Clone)]
+pub struct NewPost<'a> {
+    pub kind: PostType,
+    pub status: PostStatus,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub markdown: &'a str,
+    pub rendered: &'a Rendered,
+    pub custom_excerpt: Option<&'a str>,
+    pub feature_image: Option<&'a str>,
+    pub meta_title: Option<&'a str>,
+    pub meta_description: Option<&'a str>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+}
+
+/// Inserts a post and answers its id.
+#[tracing::instrument(skip_all, fields(slug = post.slug))]
+pub async fn insert(db: impl PgExecutor<'_>, post: &NewPost<'_>) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        r#"
+        insert into posts (type, status, slug, title, markdown, html, excerpt, custom_excerpt,
+                           word_count, reading_time, feature_image, meta_title, meta_description,
+                           published_at, created_by)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        returning id
+        "#,
+    )
+    .bind(post.kind)
+    .bind(post.status)
+    .bind(post.slug)
+    .bind(post.title)
+    .bind(post.markdown)
+    .bind(&post.rendered.html)
+    .bind(&post.rendered.excerpt)
+    .bind(post.custom_excerpt)
+    .bind(post.rendered.word_count)
+    .bind(post.rendered.reading_time)
+    .bind(post.feature_image)
+    .bind(post.meta_title)
+    .bind(post.meta_description)
+    .bind(post.published_at)
+    .bind(post.created_by)
+    .fetch_one(db)
+    .await
+}
+
+/// Publishes every scheduled post whose time has come; answers how many.
+///
+/// Every replica runs this; row locks make it safe, and the commit's notification refreshes
+/// every replica's cache.
+#[tracing::instrument(skip(db))]
+pub async fn publish_due(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        r#"
+        update posts set status = 'published', version = version + 1
+        where status = 'scheduled' and published_at <= now()
+        "#,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
