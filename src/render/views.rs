@@ -351,10 +351,8 @@ pub fn display_date(t: DateTime<Utc>) -> String {
 
 /// Serialises JSON-LD so it cannot close the `<script>` element it sits in.
 pub fn json_ld(value: &serde_json::Value) -> String {
-    value
-        .to_string()
-        .replace("</", "<\\/")
-        .replace("<!--", "<\\!--")
+    // `\u003c` is `<` to a JSON parser and nothing to the HTML parser
+    value.to_string().replace('<', "\\u003c")
 }
 
 /// JSON-LD `BlogPosting` of a post (`WebPage` for a page).

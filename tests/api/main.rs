@@ -1,1 +1,8 @@
-//! Integration tests.
+//! Integration tests: real PostgreSQL (a fresh database per test), real HTTP on loopback.
+
+mod assets;
+mod cache;
+mod cli;
+mod helpers;
+mod replicas;
+mod site;

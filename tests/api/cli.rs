@@ -1,0 +1,92 @@
+//! The `quire` binary: migrations, configuration errors, the server's life cycle.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+use crate::helpers::{TestDb, eventually};
+
+fn quire() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+    cmd.env_remove("DATABASE_URL").env("QUIRE_LOG", "warn").kill_on_drop(true);
+    cmd
+}
+
+#[tokio::test]
+async fn replicas_migrating_at_once_apply_the_schema_once() {
+    let db = TestDb::empty().await;
+    let runs: Vec<_> = (0..3)
+        .map(|_| quire().arg("migrate").env("DATABASE_URL", db.url()).output())
+        .collect();
+    for output in futures_util::future::join_all(runs).await {
+        let output = output.unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let welcome: i64 = sqlx::query_scalar("select count(*) from posts where slug = 'welcome'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(welcome, 1, "the welcome content is written once");
+    let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(applied as usize, quire::db::MIGRATOR.iter().count());
+}
+
+#[tokio::test]
+async fn invalid_configuration_is_refused_with_a_one_line_reason() {
+    let output = quire()
+        .args(["serve", "--base-url", "https://example.com/blog/"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("QUIRE_BASE_URL"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_without_its_password() {
+    let output = quire()
+        .args(["migrate"])
+        .env("DATABASE_URL", "postgres://quire:hunter2@127.0.0.1:1/quire")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_becomes_ready_and_stops_cleanly_on_sigterm() {
+    let db = TestDb::new().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = quire()
+        .arg("serve")
+        .env("DATABASE_URL", db.url())
+        .env("QUIRE_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
+    eventually(Duration::from_secs(10), "readiness", || async {
+        matches!(client.get(url("/readyz")).send().await, Ok(r) if r.status() == 200)
+    })
+    .await;
+    let home = client.get(url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "exit status {status}");
+}

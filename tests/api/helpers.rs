@@ -1,0 +1,210 @@
+//! Test fixtures: a fresh PostgreSQL database per test, and Quire instances served on
+//! loopback ports against it.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use quire::app::AppState;
+use quire::config::Config;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use url::Url;
+
+/// The server tests create their databases on: `QUIRE_TEST_DATABASE_URL`, else `DATABASE_URL`,
+/// else the local server as user `postgres`.
+fn admin_options() -> PgConnectOptions {
+    let url = std::env::var("QUIRE_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    PgConnectOptions::from_str(&url).expect("a valid test database URL")
+}
+
+/// A database of its own for one test, migrated, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub options: PgConnectOptions,
+    pub pool: PgPool,
+}
+
+impl TestDb {
+    /// A new, empty database (no migrations applied).
+    pub async fn empty() -> Self {
+        let admin = admin_options();
+        let name = format!("quire_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::connect_with(&admin).await.expect(
+            "tests need PostgreSQL: set QUIRE_TEST_DATABASE_URL or run it on 127.0.0.1:5432 with user postgres",
+        );
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let options = admin.database(&name);
+        let pool = quire::db::pool_options(5).connect_with(options.clone()).await.expect("connect to test database");
+        TestDb { name, options, pool }
+    }
+
+    /// A new database with Quire's migrations and welcome content.
+    pub async fn new() -> Self {
+        let db = Self::empty().await;
+        quire::db::migrate(&db.pool).await.expect("migrate");
+        db
+    }
+
+    /// A new pool on this database, as another replica would open.
+    pub async fn another_pool(&self) -> PgPool {
+        quire::db::pool_options(5).connect_with(self.options.clone()).await.expect("connect")
+    }
+
+    /// The connection URL of this database, for the `quire` binary.
+    pub fn url(&self) -> String {
+        let admin = admin_options();
+        format!(
+            "postgres://{}@{}:{}/{}",
+            admin.get_username(),
+            admin.get_host(),
+            admin.get_port(),
+            self.name
+        )
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // async drop does not exist; a thread with its own runtime does the cleanup
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect_with(&admin_options()).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The base URL the test instances believe they are served at.
+pub const BASE_URL: &str = "http://blog.test";
+
+/// One Quire replica, served on a loopback port.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub pool: PgPool,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// A replica on its own pool over `db`, ready (its database check has succeeded).
+    pub async fn spawn(db: &TestDb) -> Self {
+        let pool = db.another_pool().await;
+        let config = Config::for_base_url(Url::parse(BASE_URL).unwrap());
+        let state = AppState::new(config, pool.clone()).expect("build app");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(quire::app::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        let app = TestApp {
+            addr,
+            state,
+            pool,
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            stop: Some(stop),
+        };
+        app.wait_ready().await;
+        app
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if self.get("/readyz").await.status() == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the app did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GET with extra headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// The body of a GET that must succeed.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.state.stop();
+    }
+}
+
+/// Polls `check` until it holds, answering how long it took; panics after `limit`.
+pub async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        if start.elapsed() > limit {
+            panic!("{what}: not within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Inserts a post through the same renderer the admin uses, answering its id.
+pub async fn insert_post(pool: &PgPool, slug: &str, title: &str, markdown: &str, status: &str) -> uuid::Uuid {
+    let rendered = quire::render::markdown::render(markdown);
+    sqlx::query_scalar(
+        r#"insert into posts (slug, title, markdown, html, excerpt, word_count, reading_time, status, published_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8::post_status,
+                   case when $8 = 'draft' then null else now() end)
+           returning id"#,
+    )
+    .bind(slug)
+    .bind(title)
+    .bind(markdown)
+    .bind(&rendered.html)
+    .bind(&rendered.excerpt)
+    .bind(rendered.word_count)
+    .bind(rendered.reading_time)
+    .bind(status)
+    .fetch_one(pool)
+    .await
+    .expect("insert post")
+}
