@@ -58,8 +58,10 @@ impl<'a> SiteView<'a> {
                 .map(|n| NavView {
                     label: &n.label,
                     url: &n.url,
-                    current: n.url == path
-                        || absolute(site_url, &n.url) == absolute(site_url, path),
+                    // error pages pass no path: nothing is current there
+                    current: !path.is_empty()
+                        && (n.url == path
+                            || absolute(site_url, &n.url) == absolute(site_url, path)),
                 })
                 .collect(),
             codeinjection_head: &settings.codeinjection_head,

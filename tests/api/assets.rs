@@ -21,15 +21,28 @@ async fn bundles_linked_from_pages_are_hashed_minified_and_cached_forever() {
         let name = url.rsplit('/').next().unwrap();
         let parts: Vec<&str> = name.split('.').collect();
         assert_eq!(parts.len(), 3, "NAME.HASH.EXT: {name}");
-        assert!(parts[1].len() >= 8 && parts[1].bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+        assert!(
+            parts[1].len() >= 8 && parts[1].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{name}"
+        );
 
         let response = app.get(url).await;
         assert_eq!(response.status(), 200, "{url}");
-        assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
         if url.ends_with(".css") {
-            assert_eq!(response.headers()["content-type"], "text/css; charset=utf-8");
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/css; charset=utf-8"
+            );
             let css = response.text().await.unwrap();
-            assert!(!css.contains("\n  ") && !css.contains("/*"), "minified: {}", &css[..200.min(css.len())]);
+            assert!(
+                !css.contains("\n  ") && !css.contains("/*"),
+                "minified: {}",
+                &css[..200.min(css.len())]
+            );
         }
     }
 }
@@ -39,7 +52,10 @@ async fn the_precompressed_variant_the_client_accepts_is_served() {
     let db = TestDb::new().await;
     let app = TestApp::spawn(&db).await;
     let html = app.page("/").await;
-    let css = asset_urls(&html).into_iter().find(|u| u.ends_with(".css")).unwrap();
+    let css = asset_urls(&html)
+        .into_iter()
+        .find(|u| u.ends_with(".css"))
+        .unwrap();
     let plain = app.get(&css).await.bytes().await.unwrap();
     let br = app.get_with(&css, &[("accept-encoding", "br")]).await;
     assert_eq!(br.headers()["content-encoding"], "br");
@@ -54,7 +70,9 @@ async fn the_precompressed_variant_the_client_accepts_is_served() {
 async fn an_unknown_asset_is_404_and_not_cached_forever() {
     let db = TestDb::new().await;
     let app = TestApp::spawn(&db).await;
-    let response = app.get("/assets/theme/default/css/screen.0000000000.css").await;
+    let response = app
+        .get("/assets/theme/default/css/screen.0000000000.css")
+        .await;
     assert_eq!(response.status(), 404);
     assert_eq!(response.headers()["cache-control"], "no-store");
 }

@@ -12,7 +12,12 @@ async fn a_second_fetch_with_the_etag_gets_304() {
         let first = app.get(path).await;
         let etag = first.headers()["etag"].to_str().unwrap().to_owned();
         assert!(etag.starts_with('"'), "a strong ETag: {etag}");
-        assert!(first.headers()["cache-control"].to_str().unwrap().contains("s-maxage="));
+        assert!(
+            first.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("s-maxage=")
+        );
         let second = app.get_with(path, &[("if-none-match", &etag)]).await;
         if path == "/no-such-page/" {
             assert_eq!(second.status(), 404, "errors are never 304");
@@ -21,7 +26,9 @@ async fn a_second_fetch_with_the_etag_gets_304() {
         assert_eq!(second.status(), 304, "{path}");
         assert_eq!(second.headers()["etag"], etag.as_str());
         assert!(second.bytes().await.unwrap().is_empty());
-        let other = app.get_with(path, &[("if-none-match", "\"something-else\"")]).await;
+        let other = app
+            .get_with(path, &[("if-none-match", "\"something-else\"")])
+            .await;
         assert_eq!(other.status(), 200);
     }
 }
@@ -34,23 +41,31 @@ async fn compressed_variants_decode_to_the_same_page() {
     let etag = plain.headers()["etag"].to_str().unwrap().to_owned();
     let plain = plain.bytes().await.unwrap();
 
-    let gz = app.get_with("/welcome/", &[("accept-encoding", "gzip")]).await;
+    let gz = app
+        .get_with("/welcome/", &[("accept-encoding", "gzip")])
+        .await;
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     assert_eq!(gz.headers()["vary"], "accept-encoding");
     let gz_etag = gz.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(gz_etag, etag, "each encoding has its own strong ETag");
     let mut decoded = Vec::new();
-    flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]).read_to_end(&mut decoded).unwrap();
+    flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
     assert_eq!(decoded, plain);
 
-    let br = app.get_with("/welcome/", &[("accept-encoding", "gzip, deflate, br")]).await;
+    let br = app
+        .get_with("/welcome/", &[("accept-encoding", "gzip, deflate, br")])
+        .await;
     assert_eq!(br.headers()["content-encoding"], "br");
     let mut decoded = Vec::new();
     brotli::BrotliDecompress(&mut &br.bytes().await.unwrap()[..], &mut decoded).unwrap();
     assert_eq!(decoded, plain);
 
     // a validator of any encoding matches
-    let revalidated = app.get_with("/welcome/", &[("if-none-match", &gz_etag)]).await;
+    let revalidated = app
+        .get_with("/welcome/", &[("if-none-match", &gz_etag)])
+        .await;
     assert_eq!(revalidated.status(), 304);
 }
 
@@ -68,5 +83,10 @@ async fn a_cached_page_is_served_without_the_database() {
     let miss = app.get("/about/").await;
     assert_eq!(miss.status(), 503, "a page never rendered cannot be served");
     assert_eq!(miss.headers()["cache-control"], "no-store");
-    assert!(miss.text().await.unwrap().contains("Temporarily unavailable"));
+    assert!(
+        miss.text()
+            .await
+            .unwrap()
+            .contains("Temporarily unavailable")
+    );
 }

@@ -9,7 +9,9 @@ use crate::helpers::{TestDb, eventually};
 
 fn quire() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
-    cmd.env_remove("DATABASE_URL").env("QUIRE_LOG", "warn").kill_on_drop(true);
+    cmd.env_remove("DATABASE_URL")
+        .env("QUIRE_LOG", "warn")
+        .kill_on_drop(true);
     cmd
 }
 
@@ -17,18 +19,30 @@ fn quire() -> Command {
 async fn replicas_migrating_at_once_apply_the_schema_once() {
     let db = TestDb::empty().await;
     let runs: Vec<_> = (0..3)
-        .map(|_| quire().arg("migrate").env("DATABASE_URL", db.url()).output())
+        .map(|_| {
+            quire()
+                .arg("migrate")
+                .env("DATABASE_URL", db.url())
+                .output()
+        })
         .collect();
     for output in futures_util::future::join_all(runs).await {
         let output = output.unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let welcome: i64 = sqlx::query_scalar("select count(*) from posts where slug = 'welcome'")
         .fetch_one(&db.pool)
         .await
         .unwrap();
     assert_eq!(welcome, 1, "the welcome content is written once");
-    let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations").fetch_one(&db.pool).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(applied as usize, quire::db::MIGRATOR.iter().count());
 }
 
@@ -85,8 +99,15 @@ async fn serve_becomes_ready_and_stops_cleanly_on_sigterm() {
     assert_eq!(home.status(), 200);
 
     let pid = child.id().unwrap().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
     assert!(killed.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(status.success(), "exit status {status}");
 }

@@ -42,8 +42,15 @@ impl TestDb {
             .await
             .expect("create test database");
         let options = admin.database(&name);
-        let pool = quire::db::pool_options(5).connect_with(options.clone()).await.expect("connect to test database");
-        TestDb { name, options, pool }
+        let pool = quire::db::pool_options(5)
+            .connect_with(options.clone())
+            .await
+            .expect("connect to test database");
+        TestDb {
+            name,
+            options,
+            pool,
+        }
     }
 
     /// A new database with Quire's migrations and welcome content.
@@ -55,7 +62,10 @@ impl TestDb {
 
     /// A new pool on this database, as another replica would open.
     pub async fn another_pool(&self) -> PgPool {
-        quire::db::pool_options(5).connect_with(self.options.clone()).await.expect("connect")
+        quire::db::pool_options(5)
+            .connect_with(self.options.clone())
+            .await
+            .expect("connect")
     }
 
     /// The connection URL of this database, for the `quire` binary.
@@ -76,12 +86,17 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // async drop does not exist; a thread with its own runtime does the cleanup
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(mut conn) = PgConnection::connect_with(&admin_options()).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
-                        .execute(&mut conn)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "drop database if exists {name} with (force)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
                 }
             });
         })
@@ -117,7 +132,10 @@ impl TestApp {
             addr,
             state,
             pool,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             stop: Some(stop),
         };
         app.wait_ready().await;
@@ -140,7 +158,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// GET with extra headers.
@@ -188,7 +210,13 @@ where
 }
 
 /// Inserts a post through the same renderer the admin uses, answering its id.
-pub async fn insert_post(pool: &PgPool, slug: &str, title: &str, markdown: &str, status: &str) -> uuid::Uuid {
+pub async fn insert_post(
+    pool: &PgPool,
+    slug: &str,
+    title: &str,
+    markdown: &str,
+    status: &str,
+) -> uuid::Uuid {
     let rendered = quire::render::markdown::render(markdown);
     sqlx::query_scalar(
         r#"insert into posts (slug, title, markdown, html, excerpt, word_count, reading_time, status, published_at)

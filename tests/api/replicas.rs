@@ -10,13 +10,27 @@ use crate::helpers::{TestApp, TestDb, eventually, insert_post};
 async fn two_replicas_serve_byte_identical_pages_and_etags() {
     let db = TestDb::new().await;
     let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
-    for path in ["/", "/welcome/", "/about/", "/tag/getting-started/", "/missing/"] {
+    for path in [
+        "/",
+        "/welcome/",
+        "/about/",
+        "/tag/getting-started/",
+        "/missing/",
+    ] {
         for encoding in ["identity", "gzip", "br"] {
             let ra = a.get_with(path, &[("accept-encoding", encoding)]).await;
             let rb = b.get_with(path, &[("accept-encoding", encoding)]).await;
             assert_eq!(ra.status(), rb.status(), "{path}");
-            assert_eq!(ra.headers()["etag"], rb.headers()["etag"], "{path} {encoding}");
-            assert_eq!(ra.bytes().await.unwrap(), rb.bytes().await.unwrap(), "{path} {encoding}");
+            assert_eq!(
+                ra.headers()["etag"],
+                rb.headers()["etag"],
+                "{path} {encoding}"
+            );
+            assert_eq!(
+                ra.bytes().await.unwrap(),
+                rb.bytes().await.unwrap(),
+                "{path} {encoding}"
+            );
         }
     }
 }
@@ -30,7 +44,11 @@ async fn a_committed_change_reaches_every_replica_within_a_second() {
     for app in [&a, &b] {
         assert!(app.page("/welcome/").await.contains("Welcome to Quire"));
     }
-    let writers = [("replica a", a.pool.clone()), ("replica b", b.pool.clone()), ("plain SQL", db.pool.clone())];
+    let writers = [
+        ("replica a", a.pool.clone()),
+        ("replica b", b.pool.clone()),
+        ("plain SQL", db.pool.clone()),
+    ];
     for (round, (writer, pool)) in writers.iter().enumerate() {
         let title = format!("Changed by {writer} ({round})");
         sqlx::query("update posts set title = $1, updated_at = now() where slug = 'welcome'")
@@ -53,12 +71,24 @@ async fn a_committed_change_reaches_every_replica_within_a_second() {
 async fn a_new_post_appears_on_every_replicas_home_page() {
     let db = TestDb::new().await;
     let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
-    assert_eq!(a.get("/fresh/").await.status(), 404, "the 404 is cached now");
+    assert_eq!(
+        a.get("/fresh/").await.status(),
+        404,
+        "the 404 is cached now"
+    );
     assert_eq!(b.get("/fresh/").await.status(), 404);
-    insert_post(&db.pool, "fresh", "Fresh off the press", "New.", "published").await;
+    insert_post(
+        &db.pool,
+        "fresh",
+        "Fresh off the press",
+        "New.",
+        "published",
+    )
+    .await;
     for app in [&a, &b] {
         eventually(Duration::from_secs(1), "new post", || async {
-            app.get("/fresh/").await.status() == 200 && app.page("/").await.contains("Fresh off the press")
+            app.get("/fresh/").await.status() == 200
+                && app.page("/").await.contains("Fresh off the press")
         })
         .await;
     }
@@ -83,7 +113,9 @@ async fn a_replica_that_lost_its_notifications_still_converges() {
         .await
         .unwrap();
     eventually(Duration::from_secs(3), "convergence", || async {
-        app.page("/welcome/").await.contains("Seen without a notification")
+        app.page("/welcome/")
+            .await
+            .contains("Seen without a notification")
     })
     .await;
 }
@@ -103,16 +135,22 @@ async fn a_scheduled_post_appears_on_time() {
     .unwrap();
     assert_eq!(a.get("/on-time/").await.status(), 404);
     for app in [&a, &b] {
-        eventually(Duration::from_secs(4), "scheduled post", || async { app.get("/on-time/").await.status() == 200 })
-            .await;
+        eventually(Duration::from_secs(4), "scheduled post", || async {
+            app.get("/on-time/").await.status() == 200
+        })
+        .await;
         let late = chrono::Utc::now() - due;
-        assert!(late < chrono::TimeDelta::milliseconds(1500), "published {late} late");
+        assert!(
+            late < chrono::TimeDelta::milliseconds(1500),
+            "published {late} late"
+        );
         assert!(app.page("/").await.contains("Right on time"));
     }
-    let status: String = sqlx::query_scalar("select status::text from posts where slug = 'on-time'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let status: String =
+        sqlx::query_scalar("select status::text from posts where slug = 'on-time'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(status, "published");
 }
 
@@ -121,7 +159,10 @@ async fn a_scheduled_post_appears_on_time() {
 async fn saving_a_draft_does_not_invalidate_caches() {
     let db = TestDb::new().await;
     let version = || async {
-        sqlx::query_scalar::<_, i64>("select content_version from site_state").fetch_one(&db.pool).await.unwrap()
+        sqlx::query_scalar::<_, i64>("select content_version from site_state")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
     };
     let draft = insert_post(&db.pool, "wip", "Work in progress", "Draft.", "draft").await;
     let before = version().await;
