@@ -283,6 +283,7 @@ insert into settings (key, value) values
     ('lang', '"en"'),
     ('timezone', '"Etc/UTC"'),
     ('posts_per_page', '10'),
+    ('feed_items', '20'),
     ('accent_color', '"#d9480f"'),
     ('logo', 'null'),
     ('cover_image', 'null'),

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use axum::http::{HeaderValue, StatusCode};
@@ -28,7 +28,8 @@ pub struct CachedPage {
     pub content_type: &'static str,
     /// `Location` of a cached redirect.
     pub location: Option<HeaderValue>,
-    pub last_modified: Option<HeaderValue>,
+    /// When the content last changed, for `Last-Modified` and `If-Modified-Since`.
+    pub last_modified: Option<(SystemTime, HeaderValue)>,
     /// The strong ETag of the identity body; the compressed variants append `-gz` / `-br`.
     pub etag: Etag,
     pub body: Bytes,
@@ -72,6 +73,15 @@ impl CachedPage {
             gzip,
             brotli,
         }
+    }
+
+    /// Sets `Last-Modified`, at the one-second precision of HTTP dates.
+    pub fn with_last_modified(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        let at = SystemTime::from(at);
+        let value =
+            HeaderValue::from_str(&httpdate::fmt_http_date(at)).expect("HTTP dates are ASCII");
+        self.last_modified = Some((at, value));
+        self
     }
 
     /// A cached redirect to `location`.

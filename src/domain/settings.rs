@@ -17,6 +17,8 @@ pub struct SiteSettings {
     pub lang: String,
     pub timezone: String,
     pub posts_per_page: u32,
+    /// Items in each feed.
+    pub feed_items: u32,
     pub accent_color: String,
     pub logo: Option<String>,
     pub cover_image: Option<String>,
@@ -33,6 +35,7 @@ impl Default for SiteSettings {
             lang: "en".to_owned(),
             timezone: "Etc/UTC".to_owned(),
             posts_per_page: 10,
+            feed_items: 20,
             accent_color: "#d9480f".to_owned(),
             logo: None,
             cover_image: None,
@@ -75,6 +78,11 @@ impl SiteSettings {
             "posts_per_page" => {
                 if let Some(n) = value.as_u64() {
                     self.posts_per_page = n.clamp(1, 100) as u32;
+                }
+            }
+            "feed_items" => {
+                if let Some(n) = value.as_u64() {
+                    self.feed_items = n.clamp(1, 200) as u32;
                 }
             }
             "accent_color" => {

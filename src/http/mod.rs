@@ -2,6 +2,7 @@
 //! request passes through.
 
 pub mod assets;
+pub mod feeds;
 pub mod health;
 pub mod respond;
 pub mod site;
@@ -30,6 +31,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(site::router())
+        .merge(feeds::router())
         .merge(assets::router())
         .merge(health::router())
         .fallback(site::fallback)

@@ -57,20 +57,34 @@ pub fn negotiate(headers: &HeaderMap, compressed_available: bool) -> Encoding {
     }
 }
 
-/// Whether `If-None-Match` names this page (in any of its encodings), or is `*`.
+/// Whether the client's copy is current: `If-None-Match` names this page (in any of its
+/// encodings) or is `*`; without it, `If-Modified-Since` is no older than the content.
 fn not_modified(headers: &HeaderMap, page: &CachedPage) -> bool {
-    let Some(value) = headers
+    if let Some(value) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let tags = [&page.etag.identity, &page.etag.gzip, &page.etag.brotli];
-    value.split(',').map(str::trim).any(|candidate| {
-        // weak comparison, as RFC 9110 requires for If-None-Match
-        let candidate = candidate.strip_prefix("W/").unwrap_or(candidate);
-        candidate == "*" || tags.iter().any(|t| t.as_bytes() == candidate.as_bytes())
-    })
+    {
+        let tags = [&page.etag.identity, &page.etag.gzip, &page.etag.brotli];
+        return value.split(',').map(str::trim).any(|candidate| {
+            // weak comparison, as RFC 9110 requires for If-None-Match
+            let candidate = candidate.strip_prefix("W/").unwrap_or(candidate);
+            candidate == "*" || tags.iter().any(|t| t.as_bytes() == candidate.as_bytes())
+        });
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    match (since, &page.last_modified) {
+        // HTTP dates have whole seconds: compare at that precision
+        (Some(since), Some((modified, _))) => unix_secs(*modified) <= unix_secs(since),
+        _ => false,
+    }
+}
+
+fn unix_secs(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// The answer for a cached page: 304 when the client has it, else the best encoding.
@@ -90,7 +104,7 @@ pub fn cached_response(
         .header(header::ETAG, etag.clone())
         .header(header::CACHE_CONTROL, cache_control)
         .header(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Some(modified) = &page.last_modified {
+    if let Some((_, modified)) = &page.last_modified {
         builder = builder.header(header::LAST_MODIFIED, modified.clone());
     }
     if page.status.is_success() && not_modified(headers, page) {

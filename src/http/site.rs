@@ -128,7 +128,7 @@ pub async fn fallback(
 
 /// Answers from the cache, rendering on a miss. A missing page becomes the theme's 404 (or a
 /// redirect when the path has moved), and is cached like any page; other errors are not.
-async fn cached(
+pub(crate) async fn cached(
     s: &AppState,
     headers: &HeaderMap,
     path: &str,
@@ -417,23 +417,16 @@ async fn render_post(s: &AppState, slug: &str) -> Result<CachedPage> {
         newer: newer.map(NeighbourView::new),
         older: older.map(NeighbourView::new),
     };
-    let mut page = html_page(
+    let page = html_page(
         s,
         StatusCode::OK,
         if is_post { "post.html" } else { "page.html" },
         &context,
     )?;
-    page.last_modified = HeaderValue::from_str(
-        &post
-            .updated_at
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string(),
-    )
-    .ok();
-    Ok(page)
+    Ok(page.with_last_modified(post.updated_at))
 }
 
-async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Result<SiteSettings> {
+pub(crate) async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Result<SiteSettings> {
     let settings = store::settings::load(&mut *conn).await?;
     s.last_settings.store(Arc::new(settings.clone()));
     Ok(settings)

@@ -144,7 +144,18 @@ pub fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+/// Rewrites the relative URLs of stored (already sanitised) HTML against `base`, for feeds
+/// whose readers show content away from the site. `#fn1` becomes `base#fn1`, `/about/`
+/// becomes `https://site/about/`.
+pub fn absolutize(html: &str, base: &url::Url) -> String {
+    let mut b = sanitizer();
+    b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    b.clean(html).to_string()
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
+
+fn sanitizer() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_tags([
         "input",
@@ -206,7 +217,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         _ => Some(value.into()),
     });
     b
-});
+}
 
 #[cfg(test)]
 mod tests {
@@ -264,6 +275,27 @@ mod tests {
         assert!(r.excerpt.starts_with("Title word word"));
         assert!(r.excerpt.ends_with('…'));
         assert!(r.excerpt.chars().count() <= EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn absolutize_resolves_links_against_the_post() {
+        let base = url::Url::parse("https://blog.example/post/").unwrap();
+        let html = absolutize(
+            r##"<a href="/about/">a</a> <a href="#x">b</a> <img src="pic.png" alt="">"##,
+            &base,
+        );
+        assert!(
+            html.contains(r#"href="https://blog.example/about/""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="https://blog.example/post/#x""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"src="https://blog.example/post/pic.png""#),
+            "{html}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Turning content into what readers get: Markdown to sanitised HTML, and themes.
 
+pub mod feeds;
 pub mod markdown;
 pub mod templates;
 pub mod views;

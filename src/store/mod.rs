@@ -3,5 +3,6 @@
 pub mod posts;
 pub mod settings;
 pub mod site;
+pub mod sitemap;
 pub mod tags;
 pub mod users;

@@ -125,6 +125,38 @@ pub async fn list_published(
     Ok((rows.into_iter().map(|r| r.post).collect(), total))
 }
 
+/// The newest published posts, whole, for feeds.
+#[tracing::instrument(skip(db))]
+pub async fn feed_posts(
+    db: impl PgExecutor<'_>,
+    filter: ListFilter<'_>,
+    limit: i64,
+) -> sqlx::Result<Vec<PublicPost>> {
+    sqlx::query_as(
+        r#"
+        select id, type, slug, title, html, summary, feature_image, feature_image_alt,
+               feature_image_caption, featured, meta_title, meta_description, canonical_url,
+               codeinjection_head, codeinjection_foot, word_count, reading_time, published_at,
+               updated_at, tags, authors
+        from posts_with_links p
+        where type = 'post' and status = 'published'
+          and ($1::text is null or exists (
+                select 1 from posts_tags pt join tags t on t.id = pt.tag_id
+                where pt.post_id = p.id and t.slug = $1))
+          and ($2::text is null or exists (
+                select 1 from posts_authors pa join users u on u.id = pa.author_id
+                where pa.post_id = p.id and u.slug = $2))
+        order by published_at desc, id desc
+        limit $3
+        "#,
+    )
+    .bind(filter.tag)
+    .bind(filter.author)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// The published post or page at `/slug/`.
 #[tracing::instrument(skip(db))]
 pub async fn published_by_slug(

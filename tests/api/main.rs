@@ -3,6 +3,7 @@
 mod assets;
 mod cache;
 mod cli;
+mod feeds;
 mod helpers;
 mod replicas;
 mod site;
