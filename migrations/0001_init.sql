@@ -298,13 +298,13 @@ select
     p.*,
     coalesce(nullif(p.custom_excerpt, ''), p.excerpt) as summary,
     coalesce((
-        select jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name, 'visibility', t.visibility)
+        select jsonb_agg(jsonb_build_object('id', t.id, 'slug', t.slug, 'name', t.name, 'visibility', t.visibility)
                          order by pt.sort_order, t.name)
         from posts_tags pt join tags t on t.id = pt.tag_id
         where pt.post_id = p.id
     ), '[]'::jsonb) as tags,
     coalesce((
-        select jsonb_agg(jsonb_build_object('slug', u.slug, 'name', u.name, 'avatar_url', u.avatar_url,
+        select jsonb_agg(jsonb_build_object('id', u.id, 'slug', u.slug, 'name', u.name, 'avatar_url', u.avatar_url,
                                             'bio', u.bio, 'website', u.website)
                          order by pa.sort_order, u.name)
         from posts_authors pa join users u on u.id = pa.author_id

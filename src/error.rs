@@ -17,8 +17,18 @@ pub enum Error {
     NotFound,
     #[error("authentication required")]
     Unauthorized,
+    #[error("{0}")]
+    UnauthorizedBecause(String),
     #[error("not allowed for your role")]
     Forbidden,
+    #[error("{0}")]
+    ForbiddenBecause(String),
+    #[error("missing or invalid CSRF token; reload the page and try again")]
+    Csrf,
+    #[error("too many attempts; try again in {0} seconds")]
+    TooManyRequests(i64),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{message}")]
     Invalid {
         field: Option<&'static str>,
@@ -62,8 +72,10 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::Unauthorized | Error::UnauthorizedBecause(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden | Error::ForbiddenBecause(_) | Error::Csrf => StatusCode::FORBIDDEN,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -99,6 +111,25 @@ impl From<sqlx::Error> for Error {
 impl From<tera::Error> for Error {
     fn from(e: tera::Error) -> Self {
         Error::Template(e)
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for Error {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection;
+        match e {
+            JsonRejection::MissingJsonContentType(_) => Error::Invalid {
+                field: None,
+                message: "send JSON with Content-Type: application/json".into(),
+            },
+            JsonRejection::BytesRejection(_) => {
+                Error::TooLarge("the request body is too large".into())
+            }
+            e => Error::Invalid {
+                field: None,
+                message: e.body_text(),
+            },
+        }
     }
 }
 
@@ -139,6 +170,13 @@ impl IntoResponse for Error {
             Json(json!({ "error": { "message": message, "field": field } })),
         )
             .into_response();
+        if let Error::TooManyRequests(secs) = self.root()
+            && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
         if status.is_server_error() {
             response
                 .extensions_mut()

@@ -7,14 +7,17 @@
 
 pub mod app;
 pub mod assets;
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod db;
 pub mod domain;
+pub mod editing;
 pub mod error;
 pub mod http;
 pub mod render;
+pub mod staff;
 pub mod store;
 pub mod telemetry;

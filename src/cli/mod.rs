@@ -1,4 +1,6 @@
-//! The command line: `quire serve`, `quire migrate`.
+//! The command line: `quire serve`, `quire migrate`, `quire user create`.
+
+pub mod user;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +24,9 @@ pub enum Command {
     Serve(Box<Config>),
     /// Apply pending database migrations and exit.
     Migrate(DbConfig),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 impl Command {
@@ -35,6 +40,7 @@ impl Command {
                 tracing::info!("migrations applied");
                 Ok(())
             }
+            Command::User(command) => command.run().await,
         }
     }
 }

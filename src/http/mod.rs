@@ -1,7 +1,9 @@
 //! The HTTP surface: each area has its own `router()`, composed here with the layers every
 //! request passes through.
 
+pub mod api;
 pub mod assets;
+pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod respond;
@@ -34,6 +36,13 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::router())
         .merge(assets::router())
         .merge(health::router())
+        .nest(
+            "/admin/api",
+            api::router().layer(SetResponseHeaderLayer::overriding(
+                axum::http::header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            )),
+        )
         .fallback(site::fallback)
         .layer(middleware::from_fn(log_errors))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -25,6 +25,7 @@ use crate::render::views::{
     self, AuthorView, ErrorView, Meta, NeighbourView, Pagination, PostCard, PostView, SiteView,
     TagView, absolute, json_ld, page_url,
 };
+use crate::store::posts::{PostLink, PublicPost};
 use crate::store::{self, posts::ListFilter};
 
 pub fn router() -> Router<AppState> {
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(show_home))
         .route("/page/{page}/", get(show_home_page))
         .route("/{slug}/", get(show_post))
+        .route("/p/{id}/", get(show_preview))
         .route("/tag/{slug}/", get(show_tag))
         .route("/tag/{slug}/page/{page}/", get(show_tag_page))
         .route("/author/{slug}/", get(show_author))
@@ -367,8 +369,22 @@ async fn render_post(s: &AppState, slug: &str) -> Result<CachedPage> {
         PostType::Page => (None, None),
     };
     drop(conn);
+    let page = post_page(s, &settings, &post, newer, older, false)?;
+    Ok(page.with_last_modified(post.updated_at))
+}
+
+/// The page of one post; a preview is marked `noindex` and never names a canonical URL the
+/// post does not have yet.
+fn post_page(
+    s: &AppState,
+    settings: &SiteSettings,
+    post: &PublicPost,
+    newer: Option<PostLink>,
+    older: Option<PostLink>,
+    preview: bool,
+) -> Result<CachedPage> {
     let path = format!("/{}/", post.slug);
-    let site = SiteView::new(&settings, &s.site_url, &path);
+    let site = SiteView::new(settings, &s.site_url, &path);
     let canonical = post
         .canonical_url
         .clone()
@@ -390,7 +406,8 @@ async fn render_post(s: &AppState, slug: &str) -> Result<CachedPage> {
             .clone()
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| post.title.clone()),
-        json_ld: views::post_json_ld(&site, &post, &canonical, image.as_deref(), &description),
+        json_ld: views::post_json_ld(&site, post, &canonical, image.as_deref(), &description),
+        robots: preview.then_some("noindex"),
         description,
         canonical,
         og_type: if is_post { "article" } else { "website" },
@@ -413,17 +430,57 @@ async fn render_post(s: &AppState, slug: &str) -> Result<CachedPage> {
         } else {
             "page-template"
         },
-        post: PostView::new(&post),
+        post: PostView::new(post),
         newer: newer.map(NeighbourView::new),
         older: older.map(NeighbourView::new),
     };
-    let page = html_page(
+    html_page(
         s,
         StatusCode::OK,
         if is_post { "post.html" } else { "page.html" },
         &context,
-    )?;
-    Ok(page.with_last_modified(post.updated_at))
+    )
+}
+
+/// `/p/{preview_id}/`: a draft (or any post) as it will look, for whoever holds the secret
+/// link. Never cached, never indexed.
+async fn show_preview(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    let render = async {
+        let id = uuid::Uuid::parse_str(&id).map_err(|_| Error::NotFound)?;
+        let mut conn = s.db.acquire().await?;
+        let settings = load_settings(&s, &mut conn).await?;
+        let post = store::posts::by_preview_id(&mut *conn, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        drop(conn);
+        post_page(&s, &settings, &post, None, None, true)
+    };
+    match render.await {
+        Ok(page) => {
+            let mut response = (page.status, page.body.clone()).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(page.content_type),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+            response
+        }
+        Err(Error::NotFound) => {
+            let settings = s.last_settings.load();
+            match error_page(&s, &settings, StatusCode::NOT_FOUND) {
+                Ok(page) => (
+                    StatusCode::NOT_FOUND,
+                    [(header::CACHE_CONTROL, "no-store")],
+                    page.body.clone(),
+                )
+                    .into_response(),
+                Err(e) => error_response(&s, e),
+            }
+        }
+        Err(e) => error_response(&s, e),
+    }
 }
 
 pub(crate) async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Result<SiteSettings> {

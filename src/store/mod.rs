@@ -1,6 +1,9 @@
 //! All SQL lives here, as small functions over `impl PgExecutor` or `&mut PgConnection`.
 
+pub mod admin_posts;
+pub mod limits;
 pub mod posts;
+pub mod sessions;
 pub mod settings;
 pub mod site;
 pub mod sitemap;

@@ -178,6 +178,27 @@ pub async fn published_by_slug(
     .await
 }
 
+/// Any post or page by its secret preview id, shaped like a published one (a draft without a
+/// date shows its last update).
+pub async fn by_preview_id(
+    db: impl PgExecutor<'_>,
+    preview_id: Uuid,
+) -> sqlx::Result<Option<PublicPost>> {
+    sqlx::query_as(
+        r#"
+        select id, type, slug, title, html, summary, feature_image, feature_image_alt,
+               feature_image_caption, featured, meta_title, meta_description, canonical_url,
+               codeinjection_head, codeinjection_foot, word_count, reading_time,
+               coalesce(published_at, updated_at) as published_at, updated_at, tags, authors
+        from posts_with_links
+        where preview_id = $1
+        "#,
+    )
+    .bind(preview_id)
+    .fetch_optional(db)
+    .await
+}
+
 /// A link to a neighbouring post.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct PostLink {

@@ -111,3 +111,59 @@ async fn serve_becomes_ready_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(status.success(), "exit status {status}");
 }
+
+#[tokio::test]
+async fn user_create_makes_an_account_that_signs_in() {
+    use tokio::io::AsyncWriteExt;
+    let db = TestDb::new().await;
+    let create = |password: &'static str| {
+        let mut child = quire()
+            .args([
+                "user",
+                "create",
+                "--email",
+                "Ada@Example.com",
+                "--name",
+                "Ada Lovelace",
+                "--role",
+                "owner",
+            ])
+            .arg("--password-stdin")
+            .env("DATABASE_URL", db.url())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        async move {
+            stdin.write_all(password.as_bytes()).await.unwrap();
+            drop(stdin);
+            child.wait_with_output().await.unwrap()
+        }
+    };
+    let short = create("short\n").await;
+    assert!(!short.status.success());
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("at least"),
+        "{}",
+        String::from_utf8_lossy(&short.stderr)
+    );
+
+    let ok = create("a long enough password\n").await;
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let app = crate::helpers::TestApp::spawn(&db).await;
+    let session = app.login("ada@example.com", "a long enough password").await;
+    let (_, me) = app
+        .api(reqwest::Method::GET, "/session", Some(&session), None)
+        .await;
+    assert_eq!(me["user"]["role"], "owner");
+    assert_eq!(me["user"]["slug"], "ada-lovelace");
+
+    let again = create("a long enough password\n").await;
+    assert!(!again.status.success(), "a second owner is refused");
+}

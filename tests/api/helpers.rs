@@ -236,3 +236,101 @@ pub async fn insert_post(
     .await
     .expect("insert post")
 }
+
+/// The password of every test account.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in staff member: the cookie and CSRF token a browser would hold.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    pub user_id: uuid::Uuid,
+}
+
+static PASSWORD_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+/// Creates a staff account with `role` (`owner`, `editor`, ...) and answers its email.
+pub async fn create_staff(pool: &PgPool, role: &str) -> String {
+    let hash = PASSWORD_HASH
+        .get_or_init(|| async {
+            quire::auth::hash_password(PASSWORD.to_owned())
+                .await
+                .unwrap()
+        })
+        .await;
+    let hash = hash.clone();
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let email = format!("{role}-{}@example.com", &tag[..8]);
+    sqlx::query("insert into users (email, name, slug, role, password_hash) values ($1, $2, $3, $4::user_role, $5)")
+        .bind(&email)
+        .bind(format!("{role} {}", &tag[..4]))
+        .bind(format!("{role}-{}", &tag[..8]))
+        .bind(role)
+        .bind(hash)
+        .execute(pool)
+        .await
+        .expect("create staff");
+    email
+}
+
+impl TestApp {
+    /// Signs in and answers the session.
+    pub async fn login(&self, email: &str, password: &str) -> Session {
+        let response = self
+            .client
+            .post(self.url("/admin/api/session"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "sign in as {email}");
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = response.json().await.unwrap();
+        Session {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+        }
+    }
+
+    /// A new staff member with `role`, signed in.
+    pub async fn signed_in(&self, role: &str) -> Session {
+        let email = create_staff(&self.pool, role).await;
+        self.login(&email, PASSWORD).await
+    }
+
+    /// Calls the admin API as `session` (or anonymously), with its CSRF token.
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: Option<&Session>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .client
+            .request(method, self.url(&format!("/admin/api{path}")));
+        if let Some(session) = session {
+            request = request
+                .header("cookie", &session.cookie)
+                .header("x-csrf-token", &session.csrf);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}

@@ -1,0 +1,523 @@
+//! Writing posts: the one path every writer takes (the admin API now, the importer later).
+//!
+//! Each write validates its input, renders the Markdown, and commits the post, its tags, its
+//! authors and a revision in one transaction. The commit itself notifies every replica (see
+//! `content`), so nothing here touches a cache. Updates are optimistic: they carry the
+//! version they were based on, and a stale one is refused with 409, its content kept as a
+//! revision so neither edit is lost.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::post::{PostStatus, PostType};
+use crate::domain::slug::Slug;
+use crate::domain::user::Role;
+use crate::error::{Error, Result, ResultExt};
+use crate::render::markdown;
+use crate::store;
+use crate::store::admin_posts::{AdminPost, PostFields};
+use crate::store::users::StaffUser;
+
+/// Longest title accepted.
+pub const MAX_TITLE: usize = 255;
+/// Largest Markdown source accepted, in bytes.
+pub const MAX_MARKDOWN: usize = 2 * 1024 * 1024;
+
+/// A create or update request. On update, an absent field keeps its value; an empty string
+/// clears an optional one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostInput {
+    pub title: Option<String>,
+    pub markdown: Option<String>,
+    pub slug: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<PostType>,
+    pub status: Option<PostStatus>,
+    #[serde(default, deserialize_with = "present")]
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    pub tags: Option<Vec<String>>,
+    pub excerpt: Option<String>,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub featured: Option<bool>,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    /// The version an update is based on (required on update).
+    pub version: Option<i32>,
+}
+
+/// Tells `"published_at": null` (clear it) from an absent field (keep it).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+/// Creates a post or page written by `user`.
+pub async fn create(
+    conn: &mut PgConnection,
+    user: &StaffUser,
+    input: PostInput,
+) -> Result<AdminPost> {
+    let now = Utc::now();
+    let title = clean_title(input.title.as_deref())?;
+    let markdown = input.markdown.clone().unwrap_or_default();
+    check_markdown(&markdown)?;
+    let kind = input.kind.unwrap_or(PostType::Post);
+    let (status, published_at) = normalise_status(
+        input.status.unwrap_or(PostStatus::Draft),
+        input.published_at.flatten(),
+        now,
+    )?;
+    check_may_set_status(user.role, status)?;
+
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    let slug = match input
+        .slug
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(slug) => Slug::parse_top_level(slug)
+            .map_err(|e| Error::invalid("slug", e.to_string()))?
+            .to_string(),
+        None => {
+            store::admin_posts::free_slug(&mut *tx, Slug::from_title(&title).as_str(), None).await?
+        }
+    };
+    let fields = PostFields {
+        kind,
+        status,
+        slug,
+        rendered: markdown::render(&markdown),
+        title,
+        markdown,
+        custom_excerpt: text(input.excerpt, 500, "excerpt")?,
+        feature_image: url_field(input.feature_image, "feature_image")?,
+        feature_image_alt: text(input.feature_image_alt, 300, "feature_image_alt")?,
+        feature_image_caption: text(input.feature_image_caption, 1000, "feature_image_caption")?,
+        featured: input.featured.unwrap_or(false),
+        meta_title: text(input.meta_title, 300, "meta_title")?,
+        meta_description: text(input.meta_description, 500, "meta_description")?,
+        canonical_url: url_field(input.canonical_url, "canonical_url")?,
+        codeinjection_head: code(input.codeinjection_head, user.role, "codeinjection_head")?,
+        codeinjection_foot: code(input.codeinjection_foot, user.role, "codeinjection_foot")?,
+        published_at,
+    };
+    let id = store::admin_posts::insert(&mut *tx, &fields, Some(user.id))
+        .await
+        .on_constraint("posts_slug_key", slug_taken)?;
+    let tags = resolve_tags(
+        &mut tx,
+        user.role,
+        input.tags.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    store::admin_posts::set_tags(&mut tx, id, &tags).await?;
+    store::admin_posts::set_authors(&mut tx, id, &[user.id]).await?;
+    store::admin_posts::add_revision(
+        &mut tx,
+        id,
+        1,
+        &fields.title,
+        &fields.markdown,
+        Some(user.id),
+        "create",
+    )
+    .await?;
+    let post = store::admin_posts::by_id(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(post)
+}
+
+/// Updates a post, refusing a stale version with 409 and keeping the refused content as a
+/// revision.
+pub async fn update(
+    conn: &mut PgConnection,
+    user: &StaffUser,
+    id: Uuid,
+    input: PostInput,
+) -> Result<AdminPost> {
+    let now = Utc::now();
+    let base_version = input
+        .version
+        .ok_or_else(|| Error::invalid("version", "send the version this edit is based on"))?;
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    let current = store::admin_posts::lock(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    check_may_edit(user, &current)?;
+
+    if base_version != current.version {
+        // keep what was sent, so nothing of either edit is lost
+        let title = input.title.clone().unwrap_or_else(|| current.title.clone());
+        let markdown = input
+            .markdown
+            .clone()
+            .unwrap_or_else(|| current.markdown.clone());
+        store::admin_posts::add_revision(
+            &mut tx,
+            id,
+            base_version,
+            &title,
+            &markdown,
+            Some(user.id),
+            "conflict",
+        )
+        .await?;
+        let last = store::admin_posts::last_revision(&mut *tx, id).await?;
+        tx.commit().await?;
+        let by = last
+            .as_ref()
+            .and_then(|r| r.author_name.clone())
+            .unwrap_or_else(|| "someone else".into());
+        let when = last
+            .map_or(current.updated_at, |r| r.created_at)
+            .format("%H:%M:%S UTC");
+        return Err(Error::Conflict(format!(
+            "This post was changed by {by} at {when}, after you opened it. Your version was not saved \
+             over theirs; it is kept in the post's revisions. Reload to see the latest version."
+        )));
+    }
+
+    let title = match input.title.as_deref() {
+        Some(t) => clean_title(Some(t))?,
+        None => current.title.clone(),
+    };
+    let markdown = input
+        .markdown
+        .clone()
+        .unwrap_or_else(|| current.markdown.clone());
+    check_markdown(&markdown)?;
+    let requested = input.status.unwrap_or(current.status);
+    let published_at = match input.published_at {
+        Some(at) => at,
+        None => current.published_at,
+    };
+    let (status, published_at) = normalise_status(requested, published_at, now)?;
+    if status != current.status || requested != current.status {
+        check_may_set_status(user.role, status)?;
+    }
+    let slug = match input.slug.as_deref().map(str::trim) {
+        Some(slug) if slug != current.slug => Slug::parse_top_level(slug)
+            .map_err(|e| Error::invalid("slug", e.to_string()))?
+            .to_string(),
+        _ => current.slug.clone(),
+    };
+    let rendered = markdown::render(&markdown);
+    let keep =
+        |new: Option<String>, old: &Option<String>| if new.is_some() { new } else { old.clone() };
+    let fields = PostFields {
+        kind: input.kind.unwrap_or(current.kind),
+        status,
+        slug,
+        rendered,
+        custom_excerpt: text(keep(input.excerpt, &current.custom_excerpt), 500, "excerpt")?,
+        feature_image: url_field(
+            keep(input.feature_image, &current.feature_image),
+            "feature_image",
+        )?,
+        feature_image_alt: text(
+            keep(input.feature_image_alt, &current.feature_image_alt),
+            300,
+            "feature_image_alt",
+        )?,
+        feature_image_caption: text(
+            keep(input.feature_image_caption, &current.feature_image_caption),
+            1000,
+            "feature_image_caption",
+        )?,
+        featured: input.featured.unwrap_or(current.featured),
+        meta_title: text(
+            keep(input.meta_title, &current.meta_title),
+            300,
+            "meta_title",
+        )?,
+        meta_description: text(
+            keep(input.meta_description, &current.meta_description),
+            500,
+            "meta_description",
+        )?,
+        canonical_url: url_field(
+            keep(input.canonical_url, &current.canonical_url),
+            "canonical_url",
+        )?,
+        codeinjection_head: match input.codeinjection_head {
+            Some(c) => code(Some(c), user.role, "codeinjection_head")?,
+            None => current.codeinjection_head.clone(),
+        },
+        codeinjection_foot: match input.codeinjection_foot {
+            Some(c) => code(Some(c), user.role, "codeinjection_foot")?,
+            None => current.codeinjection_foot.clone(),
+        },
+        published_at,
+        title,
+        markdown,
+    };
+    store::admin_posts::update(&mut *tx, id, &fields)
+        .await
+        .on_constraint("posts_slug_key", slug_taken)?;
+    if let Some(names) = &input.tags {
+        let tags = resolve_tags(&mut tx, user.role, names).await?;
+        store::admin_posts::set_tags(&mut tx, id, &tags).await?;
+    }
+    let reason = match (current.status, status) {
+        (PostStatus::Published, PostStatus::Published) => "save",
+        (_, PostStatus::Published) => "publish",
+        (_, PostStatus::Scheduled) => "schedule",
+        (PostStatus::Published, _) => "unpublish",
+        _ => "save",
+    };
+    let changed = fields.title != current.title
+        || fields.markdown != current.markdown
+        || status != current.status;
+    if changed {
+        store::admin_posts::add_revision(
+            &mut tx,
+            id,
+            current.version + 1,
+            &fields.title,
+            &fields.markdown,
+            Some(user.id),
+            reason,
+        )
+        .await?;
+    }
+    let post = store::admin_posts::by_id(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(post)
+}
+
+/// Deletes a post the user may delete.
+pub async fn delete(conn: &mut PgConnection, user: &StaffUser, id: Uuid) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    let current = store::admin_posts::lock(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    check_may_edit(user, &current)?;
+    store::admin_posts::delete(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether `user` may see a post in the admin.
+pub fn may_view(user: &StaffUser, post: &AdminPost) -> bool {
+    user.role.edits_all_posts() || post.authors.iter().any(|a| a.id == user.id)
+}
+
+/// Editors and above edit anything; Authors their own posts; Contributors their own drafts.
+fn check_may_edit(user: &StaffUser, post: &AdminPost) -> Result<()> {
+    if !may_view(user, post) {
+        return Err(Error::ForbiddenBecause(
+            "you can only change your own posts".into(),
+        ));
+    }
+    if !user.role.can_publish() && post.status != PostStatus::Draft {
+        return Err(Error::ForbiddenBecause(
+            "contributors cannot change a published or scheduled post".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_may_set_status(role: Role, status: PostStatus) -> Result<()> {
+    if status != PostStatus::Draft && !role.can_publish() {
+        return Err(Error::ForbiddenBecause(
+            "contributors can save drafts; an editor publishes them".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Publishing with a future date schedules; scheduling needs a future date.
+fn normalise_status(
+    status: PostStatus,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(PostStatus, Option<DateTime<Utc>>)> {
+    match status {
+        PostStatus::Draft => Ok((PostStatus::Draft, published_at)),
+        PostStatus::Published => match published_at {
+            Some(at) if at > now + chrono::TimeDelta::seconds(5) => {
+                Ok((PostStatus::Scheduled, Some(at)))
+            }
+            Some(at) => Ok((PostStatus::Published, Some(at))),
+            None => Ok((PostStatus::Published, Some(now))),
+        },
+        PostStatus::Scheduled => match published_at {
+            Some(at) if at > now => Ok((PostStatus::Scheduled, Some(at))),
+            Some(_) => Err(Error::invalid(
+                "published_at",
+                "A scheduled post needs a date in the future.",
+            )),
+            None => Err(Error::invalid(
+                "published_at",
+                "Choose when the post should be published.",
+            )),
+        },
+    }
+}
+
+/// Finds tags by name, creating the missing ones (not for Contributors).
+async fn resolve_tags(conn: &mut PgConnection, role: Role, names: &[String]) -> Result<Vec<Uuid>> {
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty() && seen.insert(n.to_lowercase()))
+        .collect();
+    if names.iter().any(|n| n.chars().count() > 191) {
+        return Err(Error::invalid(
+            "tags",
+            "Tag names are at most 191 characters.",
+        ));
+    }
+    let mut ids = Vec::with_capacity(names.len());
+    for (name, id) in store::tags::ids_by_names(&mut *conn, &names).await? {
+        let id = match id {
+            Some(id) => id,
+            None if !role.can_publish() => {
+                return Err(Error::ForbiddenBecause(format!(
+                    "contributors cannot create tags (\"{name}\")"
+                )));
+            }
+            None => create_tag(conn, &name, "").await?,
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Creates a tag from its name: `#name` is internal (never shown), as in Ghost.
+pub async fn create_tag(conn: &mut PgConnection, name: &str, description: &str) -> Result<Uuid> {
+    let visibility = if name.starts_with('#') {
+        "internal"
+    } else {
+        "public"
+    };
+    let base = if let Some(rest) = name.strip_prefix('#') {
+        format!("hash-{}", Slug::from_title(rest))
+    } else {
+        Slug::from_title(name).to_string()
+    };
+    let slug = store::tags::free_slug(&mut *conn, &base).await?;
+    Ok(store::tags::insert(&mut *conn, &slug, name, description, visibility).await?)
+}
+
+fn slug_taken() -> Error {
+    Error::invalid("slug", "Another post or page already uses this URL.")
+}
+
+fn clean_title(title: Option<&str>) -> Result<String> {
+    let title = title.map(str::trim).unwrap_or("");
+    if title.chars().count() > MAX_TITLE {
+        return Err(Error::invalid(
+            "title",
+            format!("Titles are at most {MAX_TITLE} characters."),
+        ));
+    }
+    Ok(if title.is_empty() {
+        "(Untitled)".to_owned()
+    } else {
+        title.to_owned()
+    })
+}
+
+fn check_markdown(markdown: &str) -> Result<()> {
+    if markdown.len() > MAX_MARKDOWN {
+        return Err(Error::invalid(
+            "markdown",
+            "The post is too long (2 MiB at most).",
+        ));
+    }
+    Ok(())
+}
+
+/// An optional text field: trimmed, empty means none, bounded.
+fn text(value: Option<String>, max: usize, field: &'static str) -> Result<Option<String>> {
+    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+        return Err(Error::invalid(field, format!("At most {max} characters.")));
+    }
+    Ok(value)
+}
+
+/// An optional URL: absolute http(s), or a path on this site.
+fn url_field(value: Option<String>, field: &'static str) -> Result<Option<String>> {
+    let Some(value) = text(value, 2000, field)? else {
+        return Ok(None);
+    };
+    let ok = value.starts_with('/') && !value.starts_with("//")
+        || url::Url::parse(&value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if ok {
+        Ok(Some(value))
+    } else {
+        Err(Error::invalid(
+            field,
+            "Use an http(s) URL or a path such as /content/images/x.jpg.",
+        ))
+    }
+}
+
+/// Code injection runs script on readers' pages: Administrators only.
+fn code(value: Option<String>, role: Role, field: &'static str) -> Result<Option<String>> {
+    let value = value.filter(|v| !v.trim().is_empty());
+    if value.is_some() && !role.at_least(Role::Administrator) {
+        return Err(Error::ForbiddenBecause(
+            "only administrators can inject code".into(),
+        ));
+    }
+    if value.as_ref().is_some_and(|v| v.len() > 64 * 1024) {
+        return Err(Error::invalid(field, "At most 64 KiB of code."));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publishing_in_the_future_schedules() {
+        let now = Utc::now();
+        let later = now + chrono::TimeDelta::hours(1);
+        assert_eq!(
+            normalise_status(PostStatus::Published, Some(later), now)
+                .unwrap()
+                .0,
+            PostStatus::Scheduled
+        );
+        assert_eq!(
+            normalise_status(PostStatus::Published, None, now).unwrap(),
+            (PostStatus::Published, Some(now))
+        );
+        assert!(normalise_status(PostStatus::Scheduled, None, now).is_err());
+        assert!(
+            normalise_status(
+                PostStatus::Scheduled,
+                Some(now - chrono::TimeDelta::hours(1)),
+                now
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn urls_must_be_http_or_site_paths() {
+        assert!(url_field(Some("javascript:alert(1)".into()), "x").is_err());
+        assert!(url_field(Some("//evil.example/x".into()), "x").is_err());
+        assert!(url_field(Some("/content/images/a.png".into()), "x").is_ok());
+        assert_eq!(url_field(Some("  ".into()), "x").unwrap(), None);
+    }
+}

@@ -1,0 +1,227 @@
+//! `/admin/api/posts`: list, create, read, update, delete; revisions.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::domain::post::{PostStatus, PostType};
+use crate::domain::user::Role;
+use crate::editing::{self, PostInput};
+use crate::error::{Error, Result};
+use crate::http::extract::{Json, Staff};
+use crate::store;
+use crate::store::admin_posts::{AdminFilter, AdminPost, Revision};
+
+/// Posts per page of the admin list.
+pub const PER_PAGE: i64 = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/posts", get(list_posts).post(create_post))
+        .route(
+            "/posts/{id}",
+            get(show_post).put(update_post).delete(delete_post),
+        )
+        .route("/posts/{id}/revisions", get(list_revisions))
+        .route(
+            "/posts/{id}/revisions/{revision}/restore",
+            post(restore_revision),
+        )
+        .route("/preview", post(preview_markdown))
+}
+
+/// A post as the API answers it: every field, its public URL and its secret preview URL.
+#[derive(Serialize)]
+pub struct PostBody {
+    #[serde(flatten)]
+    post: AdminPost,
+    url: String,
+    preview_url: String,
+}
+
+impl PostBody {
+    fn new(s: &AppState, post: AdminPost) -> Self {
+        PostBody {
+            url: format!("{}/{}/", s.site_url, post.slug),
+            preview_url: format!("{}/p/{}/", s.site_url, post.preview_id),
+            post,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(rename = "type")]
+    kind: Option<PostType>,
+    status: Option<PostStatus>,
+    tag: Option<String>,
+    author: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct PostList {
+    posts: Vec<PostBody>,
+    pagination: Pagination,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    page: i64,
+    pages: i64,
+    total: i64,
+}
+
+async fn list_posts(
+    State(s): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<PostList>> {
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let filter = AdminFilter {
+        kind: q.kind,
+        status: q.status,
+        tag: q.tag.filter(|t| !t.is_empty()),
+        author: q.author.filter(|a| !a.is_empty()),
+        query: q.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+        only_author: (!staff.user.role.edits_all_posts()).then_some(staff.user.id),
+    };
+    let (posts, total) =
+        store::admin_posts::list(&s.db, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    Ok(axum::Json(PostList {
+        posts: posts.into_iter().map(|p| PostBody::new(&s, p)).collect(),
+        pagination: Pagination {
+            page,
+            pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+            total,
+        },
+    }))
+}
+
+async fn create_post(
+    State(s): State<AppState>,
+    staff: Staff,
+    Json(input): Json<PostInput>,
+) -> Result<Response> {
+    let mut conn = s.db.acquire().await?;
+    let post = editing::create(&mut conn, &staff.user, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(PostBody::new(&s, post))).into_response())
+}
+
+async fn show_post(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<PostBody>> {
+    let post = store::admin_posts::by_id(&s.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !editing::may_view(&staff.user, &post) {
+        return Err(Error::Forbidden);
+    }
+    Ok(axum::Json(PostBody::new(&s, post)))
+}
+
+async fn update_post(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Json(input): Json<PostInput>,
+) -> Result<axum::Json<PostBody>> {
+    let mut conn = s.db.acquire().await?;
+    let post = editing::update(&mut conn, &staff.user, id, input).await?;
+    Ok(axum::Json(PostBody::new(&s, post)))
+}
+
+async fn delete_post(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode> {
+    let mut conn = s.db.acquire().await?;
+    editing::delete(&mut conn, &staff.user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_revisions(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<Vec<Revision>>> {
+    let post = store::admin_posts::by_id(&s.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !editing::may_view(&staff.user, &post) {
+        return Err(Error::Forbidden);
+    }
+    Ok(axum::Json(store::admin_posts::revisions(&s.db, id).await?))
+}
+
+#[derive(Deserialize)]
+struct RestoreInput {
+    version: i32,
+}
+
+/// Brings a revision's title and Markdown back as a new version of the post.
+async fn restore_revision(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path((id, revision)): Path<(Uuid, i64)>,
+    Json(input): Json<RestoreInput>,
+) -> Result<axum::Json<PostBody>> {
+    let revision = store::admin_posts::revisions(&s.db, id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == revision)
+        .ok_or(Error::NotFound)?;
+    let mut conn = s.db.acquire().await?;
+    let edit = PostInput {
+        title: Some(revision.title),
+        markdown: Some(revision.markdown),
+        version: Some(input.version),
+        ..PostInput::default()
+    };
+    let post = editing::update(&mut conn, &staff.user, id, edit).await?;
+    Ok(axum::Json(PostBody::new(&s, post)))
+}
+
+#[derive(Deserialize)]
+struct PreviewInput {
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct PreviewBody {
+    html: String,
+    word_count: i32,
+    reading_time: i32,
+}
+
+/// The editor's live preview: the site's own renderer, nothing stored.
+async fn preview_markdown(
+    staff: Staff,
+    Json(input): Json<PreviewInput>,
+) -> Result<axum::Json<PreviewBody>> {
+    staff.require(Role::Contributor)?;
+    if input.markdown.len() > editing::MAX_MARKDOWN {
+        return Err(Error::invalid(
+            "markdown",
+            "The post is too long (2 MiB at most).",
+        ));
+    }
+    let rendered =
+        tokio::task::spawn_blocking(move || crate::render::markdown::render(&input.markdown))
+            .await
+            .map_err(|e| Error::Other(e.into()))?;
+    Ok(axum::Json(PreviewBody {
+        html: rendered.html,
+        word_count: rendered.word_count,
+        reading_time: rendered.reading_time,
+    }))
+}

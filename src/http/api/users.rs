@@ -1,0 +1,248 @@
+//! `/admin/api/users`: staff accounts, invitations, roles, suspension, ownership, passwords.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth;
+use crate::domain::user::{Role, UserStatus};
+use crate::error::{Error, Result};
+use crate::http::api::session::{start_session, validate_email};
+use crate::http::extract::{ClientIp, Json, Staff, check_origin};
+use crate::store;
+use crate::store::users::StaffUser;
+
+/// How long an invitation link stays valid.
+pub const INVITE_DAYS: i64 = 7;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/me/password", put(change_password))
+        .route("/users/{id}", get(show_user).put(update_user))
+        .route("/invites/{token}", post(accept_invite))
+}
+
+async fn list_users(
+    State(s): State<AppState>,
+    _staff: Staff,
+) -> Result<axum::Json<Vec<StaffUser>>> {
+    Ok(axum::Json(store::users::list(&s.db).await?))
+}
+
+async fn show_user(
+    State(s): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<StaffUser>> {
+    Ok(axum::Json(
+        store::users::by_id(&s.db, id)
+            .await?
+            .ok_or(Error::NotFound)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStaff {
+    email: String,
+    role: Role,
+    name: Option<String>,
+    /// With a password the account is created at once (scripts); without, an invitation link
+    /// is made for the inviter to pass on.
+    password: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Invitation {
+    email: String,
+    role: Role,
+    invite_url: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+async fn create_user(
+    State(s): State<AppState>,
+    staff: Staff,
+    Json(input): Json<NewStaff>,
+) -> Result<Response> {
+    if !staff.user.role.manages(input.role) {
+        return Err(Error::ForbiddenBecause(format!(
+            "your role cannot add a user as {}",
+            input.role.as_str()
+        )));
+    }
+    let email = validate_email(&input.email)?;
+    if store::users::by_email(&s.db, &email).await?.is_some() {
+        return Err(Error::invalid(
+            "email",
+            "A staff member already uses this email.",
+        ));
+    }
+    match input.password {
+        Some(password) => {
+            auth::check_password_strength(&password)?;
+            let name = input
+                .name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .unwrap_or(&email)
+                .to_owned();
+            let user =
+                crate::staff::create_account(&s.db, &email, &name, input.role, password).await?;
+            Ok((StatusCode::CREATED, axum::Json(user)).into_response())
+        }
+        None => {
+            let (token, hash) = auth::new_token();
+            let expires_at: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+                r#"insert into user_tokens (token_hash, kind, email, role, created_by, expires_at)
+                   values ($1, 'invite', $2, $3, $4, now() + make_interval(days => $5)) returning expires_at"#,
+            )
+            .bind(&hash)
+            .bind(&email)
+            .bind(input.role)
+            .bind(staff.user.id)
+            .bind(INVITE_DAYS as i32)
+            .fetch_one(&s.db)
+            .await?;
+            let invite_url = format!("{}/admin/invite/{token}", s.site_url);
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(Invitation {
+                    email,
+                    role: input.role,
+                    invite_url,
+                    expires_at,
+                }),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessChange {
+    role: Option<Role>,
+    status: Option<UserStatus>,
+}
+
+/// Changes a user's role or status. Giving the Owner role hands ownership over: only the Owner
+/// may, and they become an Administrator in the same transaction.
+async fn update_user(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Json(change): Json<AccessChange>,
+) -> Result<axum::Json<StaffUser>> {
+    let target = store::users::by_id(&s.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if target.id == staff.user.id {
+        return Err(Error::ForbiddenBecause(
+            "you cannot change your own role or status".into(),
+        ));
+    }
+    let role = change.role.unwrap_or(target.role);
+    let status = change.status.unwrap_or(target.status);
+    let mut tx = s.db.begin().await?;
+    if role == Role::Owner && target.role != Role::Owner {
+        if staff.user.role != Role::Owner {
+            return Err(Error::ForbiddenBecause(
+                "only the Owner can hand ownership over".into(),
+            ));
+        }
+        if status != UserStatus::Active {
+            return Err(Error::invalid("status", "The new Owner must be active."));
+        }
+        store::users::update_access(
+            &mut *tx,
+            staff.user.id,
+            Role::Administrator,
+            UserStatus::Active,
+        )
+        .await?;
+    } else if !staff.user.role.manages(target.role) || !staff.user.role.manages(role) {
+        return Err(Error::ForbiddenBecause(
+            "your role cannot change this user".into(),
+        ));
+    }
+    let user = store::users::update_access(&mut *tx, id, role, status).await?;
+    if status == UserStatus::Suspended {
+        store::sessions::delete_for_user(&mut *tx, id, None).await?;
+    }
+    tx.commit().await?;
+    Ok(axum::Json(user))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    old_password: String,
+    new_password: String,
+}
+
+/// Changes one's own password; signs out every other session.
+async fn change_password(
+    State(s): State<AppState>,
+    staff: Staff,
+    Json(change): Json<PasswordChange>,
+) -> Result<StatusCode> {
+    auth::check_password_strength(&change.new_password)?;
+    if !auth::verify_password(change.old_password, staff.user.password_hash.clone()).await? {
+        return Err(Error::invalid(
+            "old_password",
+            "That is not your current password.",
+        ));
+    }
+    let hash = auth::hash_password(change.new_password).await?;
+    let mut tx = s.db.begin().await?;
+    store::users::set_password(&mut *tx, staff.user.id, &hash).await?;
+    store::sessions::delete_for_user(&mut *tx, staff.user.id, Some(&staff.token_hash)).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Acceptance {
+    name: String,
+    password: String,
+}
+
+/// Accepts an invitation: creates the account and signs it in. The link works once.
+async fn accept_invite(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Json(input): Json<Acceptance>,
+) -> Result<Response> {
+    check_origin(&headers, &s)?;
+    let name = input.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(Error::invalid("name", "Tell us your name."));
+    }
+    auth::check_password_strength(&input.password)?;
+    let hash = auth::token_hash(&token);
+    let invite: Option<(String, Role)> = sqlx::query_as(
+        r#"update user_tokens set used_at = now()
+           where token_hash = $1 and kind = 'invite' and used_at is null and expires_at > now()
+           returning email, role"#,
+    )
+    .bind(&hash)
+    .fetch_optional(&s.db)
+    .await?;
+    let Some((email, role)) = invite else {
+        return Err(Error::invalid(
+            "token",
+            "This invitation link is invalid, used or expired.",
+        ));
+    };
+    let user = crate::staff::create_account(&s.db, &email, &name, role, input.password).await?;
+    start_session(&s, user, &headers, ip, StatusCode::CREATED).await
+}

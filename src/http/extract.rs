@@ -1,0 +1,157 @@
+//! Extractors: who is asking (a staff session, with CSRF and Origin checks for writes), the
+//! client's address, and JSON bodies whose errors answer in the API's format.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+
+use crate::app::AppState;
+use crate::auth;
+use crate::domain::user::Role;
+use crate::error::{Error, Result};
+use crate::store;
+use crate::store::users::StaffUser;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "quire_session";
+/// The header that carries the CSRF token of the session.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A JSON body; a malformed one answers 422 (400 for syntax) in the API's error format.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(Error))]
+pub struct Json<T>(pub T);
+
+/// A signed-in staff member. Extracting it answers 401 without a valid session, and, for
+/// requests that change state, 403 unless the session's CSRF token is sent and any `Origin`
+/// is the site's own.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub user: StaffUser,
+    pub token_hash: String,
+    pub csrf_token: String,
+}
+
+impl Staff {
+    /// 403 unless the role is at least `role`.
+    pub fn require(&self, role: Role) -> Result<()> {
+        if self.user.role.at_least(role) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(Error::Unauthorized)?;
+        let session = store::sessions::find(&state.db, &auth::token_hash(token))
+            .await?
+            .ok_or(Error::Unauthorized)?;
+        if changes_state(&parts.method) {
+            check_origin(&parts.headers, state)?;
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .map(|v| v.as_bytes())
+                .unwrap_or_default();
+            if !auth::constant_time_eq(sent, session.csrf_token.as_bytes()) {
+                return Err(Error::Csrf);
+            }
+        }
+        Ok(Staff {
+            user: session.user,
+            token_hash: session.token_hash,
+            csrf_token: session.csrf_token,
+        })
+    }
+}
+
+/// Every method but GET, HEAD, OPTIONS and TRACE.
+pub fn changes_state(method: &Method) -> bool {
+    !method.is_safe()
+}
+
+/// Refuses a cross-site request: an `Origin` header, when a browser sends one, must be the
+/// site's configured origin or the origin the request was addressed to.
+pub fn check_origin(headers: &HeaderMap, state: &AppState) -> Result<()> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    if origin == state.site_url {
+        return Ok(());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let same_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|rest| !host.is_empty() && rest == host);
+    if same_host {
+        Ok(())
+    } else {
+        Err(Error::ForbiddenBecause(
+            "cross-origin request refused".into(),
+        ))
+    }
+}
+
+/// The value of one cookie.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// The client's address: the last `X-Forwarded-For` hop (the one our load balancer added),
+/// else the peer.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(forwarded.or(peer)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; quire_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, "quire_session"), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}

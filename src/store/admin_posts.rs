@@ -1,0 +1,379 @@
+//! Posts as the admin reads and writes them: every field, any status.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::post::{PostStatus, PostType};
+use crate::render::markdown::Rendered;
+use crate::store::posts::{AuthorRef, TagRef};
+
+/// A post with everything the editor shows.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct AdminPost {
+    pub id: Uuid,
+    pub preview_id: Uuid,
+    #[sqlx(rename = "type")]
+    #[serde(rename = "type")]
+    pub kind: PostType,
+    pub status: PostStatus,
+    pub slug: String,
+    pub title: String,
+    pub markdown: String,
+    pub html: String,
+    /// The author's own excerpt, if any.
+    pub custom_excerpt: Option<String>,
+    /// What lists and feeds show: the custom excerpt or the generated one.
+    pub summary: String,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub featured: bool,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    pub word_count: i32,
+    pub reading_time: i32,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+    pub tags: Json<Vec<TagRef>>,
+    pub authors: Json<Vec<AuthorRefWithId>>,
+}
+
+/// An author with the id the admin needs for ownership checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AuthorRefWithId {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub author: AuthorRef,
+}
+
+const COLUMNS: &str = "id, preview_id, type, status, slug, title, markdown, html, custom_excerpt, summary, \
+    feature_image, feature_image_alt, feature_image_caption, featured, meta_title, meta_description, \
+    canonical_url, codeinjection_head, codeinjection_foot, word_count, reading_time, published_at, \
+    created_at, updated_at, version, tags, authors";
+
+pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<AdminPost>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from posts_with_links where id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Filters of the admin's post list.
+#[derive(Debug, Clone, Default)]
+pub struct AdminFilter {
+    pub kind: Option<PostType>,
+    pub status: Option<PostStatus>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    /// Case-insensitive search in titles.
+    pub query: Option<String>,
+    /// Only posts this user is an author of (Authors and Contributors see their own).
+    pub only_author: Option<Uuid>,
+}
+
+/// One page of posts, newest first (drafts by last update), and the total.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    f: &AdminFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<AdminPost>, i64)> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        post: AdminPost,
+        total: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        r#"
+        select {COLUMNS}, count(*) over () as total
+        from posts_with_links p
+        where ($1::post_type is null or type = $1)
+          and ($2::post_status is null or status = $2)
+          and ($3::text is null or exists (select 1 from posts_tags pt join tags t on t.id = pt.tag_id
+                                           where pt.post_id = p.id and t.slug = $3))
+          and ($4::text is null or exists (select 1 from posts_authors pa join users u on u.id = pa.author_id
+                                           where pa.post_id = p.id and u.slug = $4))
+          and ($5::text is null or title ilike '%' || $5 || '%')
+          and ($6::uuid is null or exists (select 1 from posts_authors pa where pa.post_id = p.id and pa.author_id = $6))
+        order by coalesce(published_at, updated_at) desc, id desc
+        limit $7 offset $8
+        "#
+    )))
+    .bind(f.kind)
+    .bind(f.status)
+    .bind(f.tag.as_deref())
+    .bind(f.author.as_deref())
+    .bind(f.query.as_deref().map(escape_like))
+    .bind(f.only_author)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok((rows.into_iter().map(|r| r.post).collect(), total))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Every field a writer sets.
+#[derive(Debug, Clone)]
+pub struct PostFields {
+    pub kind: PostType,
+    pub status: PostStatus,
+    pub slug: String,
+    pub title: String,
+    pub markdown: String,
+    pub rendered: Rendered,
+    pub custom_excerpt: Option<String>,
+    pub feature_image: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub featured: bool,
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+    pub codeinjection_head: Option<String>,
+    pub codeinjection_foot: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    f: &PostFields,
+    created_by: Option<Uuid>,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        r#"
+        insert into posts (type, status, slug, title, markdown, html, excerpt, word_count, reading_time,
+                           custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured,
+                           meta_title, meta_description, canonical_url, codeinjection_head,
+                           codeinjection_foot, published_at, created_by)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+        returning id
+        "#,
+    )
+    .bind(f.kind)
+    .bind(f.status)
+    .bind(&f.slug)
+    .bind(&f.title)
+    .bind(&f.markdown)
+    .bind(&f.rendered.html)
+    .bind(&f.rendered.excerpt)
+    .bind(f.rendered.word_count)
+    .bind(f.rendered.reading_time)
+    .bind(&f.custom_excerpt)
+    .bind(&f.feature_image)
+    .bind(&f.feature_image_alt)
+    .bind(&f.feature_image_caption)
+    .bind(f.featured)
+    .bind(&f.meta_title)
+    .bind(&f.meta_description)
+    .bind(&f.canonical_url)
+    .bind(&f.codeinjection_head)
+    .bind(&f.codeinjection_foot)
+    .bind(f.published_at)
+    .bind(created_by)
+    .fetch_one(db)
+    .await
+}
+
+/// Writes every field and bumps the version; the caller holds the row lock.
+pub async fn update(db: impl PgExecutor<'_>, id: Uuid, f: &PostFields) -> sqlx::Result<()> {
+    sqlx::query(
+        r#"
+        update posts set type = $2, status = $3, slug = $4, title = $5, markdown = $6, html = $7,
+               excerpt = $8, word_count = $9, reading_time = $10, custom_excerpt = $11,
+               feature_image = $12, feature_image_alt = $13, feature_image_caption = $14,
+               featured = $15, meta_title = $16, meta_description = $17, canonical_url = $18,
+               codeinjection_head = $19, codeinjection_foot = $20, published_at = $21,
+               version = version + 1, updated_at = now()
+        where id = $1
+        "#,
+    )
+    .bind(id)
+    .bind(f.kind)
+    .bind(f.status)
+    .bind(&f.slug)
+    .bind(&f.title)
+    .bind(&f.markdown)
+    .bind(&f.rendered.html)
+    .bind(&f.rendered.excerpt)
+    .bind(f.rendered.word_count)
+    .bind(f.rendered.reading_time)
+    .bind(&f.custom_excerpt)
+    .bind(&f.feature_image)
+    .bind(&f.feature_image_alt)
+    .bind(&f.feature_image_caption)
+    .bind(f.featured)
+    .bind(&f.meta_title)
+    .bind(&f.meta_description)
+    .bind(&f.canonical_url)
+    .bind(&f.codeinjection_head)
+    .bind(&f.codeinjection_foot)
+    .bind(f.published_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Locks a post's row for the rest of the transaction and answers it.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<AdminPost>> {
+    sqlx::query("select 1 from posts where id = $1 for update")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    by_id(&mut *conn, id).await
+}
+
+pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    Ok(sqlx::query("delete from posts where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected()
+        > 0)
+}
+
+/// `base`, or `base-2`, `base-3`, ... whichever no other post uses.
+pub async fn free_slug(
+    db: impl PgExecutor<'_>,
+    base: &str,
+    except: Option<Uuid>,
+) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        r#"
+        select candidate from (
+            select $1 as candidate, 0 as n
+            union all
+            select $1 || '-' || n, n from generate_series(2, 10000) n
+        ) c
+        where not exists (select 1 from posts where slug = c.candidate and id is distinct from $2)
+        order by n limit 1
+        "#,
+    )
+    .bind(base)
+    .bind(except)
+    .fetch_one(db)
+    .await
+}
+
+/// Replaces a post's tags (in this order) and authors.
+pub async fn set_tags(conn: &mut PgConnection, post: Uuid, tags: &[Uuid]) -> sqlx::Result<()> {
+    sqlx::query("delete from posts_tags where post_id = $1")
+        .bind(post)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "insert into posts_tags (post_id, tag_id, sort_order) select $1, t, o - 1 from unnest($2::uuid[]) with ordinality as x(t, o)",
+    )
+    .bind(post)
+    .bind(tags)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_authors(
+    conn: &mut PgConnection,
+    post: Uuid,
+    authors: &[Uuid],
+) -> sqlx::Result<()> {
+    sqlx::query("delete from posts_authors where post_id = $1")
+        .bind(post)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "insert into posts_authors (post_id, author_id, sort_order) select $1, a, o - 1 from unnest($2::uuid[]) with ordinality as x(a, o)",
+    )
+    .bind(post)
+    .bind(authors)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A saved state of a post.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Revision {
+    pub id: i64,
+    pub version: i32,
+    pub title: String,
+    pub markdown: String,
+    pub author_id: Option<Uuid>,
+    pub author_name: Option<String>,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Keeps this many revisions per post.
+pub const REVISIONS_KEPT: i64 = 50;
+
+pub async fn add_revision(
+    conn: &mut PgConnection,
+    post: Uuid,
+    version: i32,
+    title: &str,
+    markdown: &str,
+    author: Option<Uuid>,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into revisions (post_id, version, title, markdown, author_id, reason) values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(post)
+    .bind(version)
+    .bind(title)
+    .bind(markdown)
+    .bind(author)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        r#"delete from revisions where post_id = $1 and id not in (
+               select id from revisions where post_id = $1 order by id desc limit $2)"#,
+    )
+    .bind(post)
+    .bind(REVISIONS_KEPT)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A post's revisions, newest first.
+pub async fn revisions(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Vec<Revision>> {
+    sqlx::query_as(
+        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as author_name, r.reason, r.created_at
+           from revisions r left join users u on u.id = r.author_id
+           where r.post_id = $1 order by r.id desc"#,
+    )
+    .bind(post)
+    .fetch_all(db)
+    .await
+}
+
+/// The newest revision, which says who saved the post last.
+pub async fn last_revision(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Option<Revision>> {
+    sqlx::query_as(
+        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as author_name, r.reason, r.created_at
+           from revisions r left join users u on u.id = r.author_id
+           where r.post_id = $1 and r.reason <> 'conflict' order by r.id desc limit 1"#,
+    )
+    .bind(post)
+    .fetch_optional(db)
+    .await
+}

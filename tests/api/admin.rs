@@ -1,0 +1,671 @@
+//! The admin API: every route against every identity, CSRF, throttling, conflicts, setup.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, Session, TestApp, TestDb, create_staff, eventually};
+
+const ROLES: [&str; 5] = ["owner", "administrator", "editor", "author", "contributor"];
+
+async fn welcome_id(app: &TestApp) -> String {
+    sqlx::query_scalar::<_, uuid::Uuid>("select id from posts where slug = 'welcome'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .to_string()
+}
+
+async fn version_of(app: &TestApp, id: &str) -> i32 {
+    sqlx::query_scalar("select version from posts where id = $1::uuid")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// A post nobody of the test owns, for update and delete checks.
+async fn unowned_post(app: &TestApp) -> String {
+    crate::helpers::insert_post(
+        &app.pool,
+        &format!("p-{}", uuid::Uuid::new_v4().simple()),
+        "Someone else's",
+        "x",
+        "draft",
+    )
+    .await
+    .to_string()
+}
+
+/// Every route answers each identity as Ghost's roles say: 401 anonymous, 403 too small a role.
+#[tokio::test]
+async fn every_admin_route_checks_every_identity() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let mut sessions: Vec<(&str, Option<Session>)> = vec![("anonymous", None)];
+    for role in ROLES {
+        sessions.push((role, Some(app.signed_in(role).await)));
+    }
+    let welcome = welcome_id(&app).await;
+
+    //                                          anon  owner admin editor author contrib
+    type Case = (&'static str, Method, &'static str, [u16; 6]);
+    let cases: Vec<Case> = vec![
+        (
+            "who am I",
+            Method::GET,
+            "/session",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "list posts",
+            Method::GET,
+            "/posts",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "create draft",
+            Method::POST,
+            "/posts",
+            [401, 201, 201, 201, 201, 201],
+        ),
+        (
+            "create published",
+            Method::POST,
+            "/posts#published",
+            [401, 201, 201, 201, 201, 403],
+        ),
+        (
+            "read another's post",
+            Method::GET,
+            "/posts/WELCOME",
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            "edit another's post",
+            Method::PUT,
+            "/posts/WELCOME",
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            "delete another's post",
+            Method::DELETE,
+            "/posts/UNOWNED",
+            [401, 204, 204, 204, 403, 403],
+        ),
+        (
+            "revisions of another's post",
+            Method::GET,
+            "/posts/WELCOME/revisions",
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            "preview Markdown",
+            Method::POST,
+            "/preview",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "list staff",
+            Method::GET,
+            "/users",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "add an author",
+            Method::POST,
+            "/users#author",
+            [401, 201, 201, 201, 403, 403],
+        ),
+        (
+            "add an administrator",
+            Method::POST,
+            "/users#administrator",
+            [401, 201, 201, 403, 403, 403],
+        ),
+        (
+            "suspend an author",
+            Method::PUT,
+            "/users/AUTHOR",
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            "list tags",
+            Method::GET,
+            "/tags",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "create a tag",
+            Method::POST,
+            "/tags",
+            [401, 201, 201, 201, 403, 403],
+        ),
+        (
+            "read settings",
+            Method::GET,
+            "/settings",
+            [401, 200, 200, 403, 403, 403],
+        ),
+        (
+            "change settings",
+            Method::PUT,
+            "/settings",
+            [401, 200, 200, 403, 403, 403],
+        ),
+        (
+            "sign out",
+            Method::DELETE,
+            "/session",
+            [401, 204, 204, 204, 204, 204],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, method, template, expected) in &cases {
+        for (i, (identity, session)) in sessions.iter().enumerate() {
+            let (path, fragment) = template.split_once('#').unwrap_or((template, ""));
+            let mut path = path.replace("WELCOME", &welcome);
+            if path.contains("UNOWNED") {
+                path = path.replace("UNOWNED", &unowned_post(&app).await);
+            }
+            if path.contains("AUTHOR") {
+                let email = create_staff(&app.pool, "author").await;
+                let id: uuid::Uuid = sqlx::query_scalar("select id from users where email = $1")
+                    .bind(&email)
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap();
+                path = path.replace("AUTHOR", &id.to_string());
+            }
+            let unique = uuid::Uuid::new_v4().simple().to_string();
+            let body = match (method.as_str(), path.as_str(), fragment) {
+                ("POST", "/posts", "published") => {
+                    Some(json!({"title": "Published", "status": "published"}))
+                }
+                ("POST", "/posts", _) => Some(json!({"title": "A draft", "markdown": "Hello"})),
+                ("PUT", p, _) if p.starts_with("/posts/") => Some(
+                    json!({"title": format!("Edited by {identity}"), "version": version_of(&app, &welcome).await}),
+                ),
+                ("POST", "/preview", _) => Some(json!({"markdown": "# Hi"})),
+                ("POST", "/users", role) => {
+                    Some(json!({"email": format!("{unique}@example.com"), "role": role}))
+                }
+                ("PUT", p, _) if p.starts_with("/users/") => Some(json!({"status": "suspended"})),
+                ("POST", "/tags", _) => Some(json!({"name": format!("Tag {unique}")})),
+                ("PUT", "/settings", _) => Some(json!({"title": format!("Title by {identity}")})),
+                _ => None,
+            };
+            let (status, answer) = app.api(method.clone(), &path, session.as_ref(), body).await;
+            if status != expected[i] {
+                failures.push(format!(
+                    "{what} as {identity}: {status} (expected {}) {answer}",
+                    expected[i]
+                ));
+            }
+            if status >= 400 {
+                assert!(
+                    answer["error"]["message"].is_string(),
+                    "{what} as {identity}: error body {answer}"
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn authors_publish_their_own_posts_and_contributors_only_write_drafts() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let author = app.signed_in("author").await;
+    let (status, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&author),
+            Some(json!({"title": "Mine", "markdown": "Text"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let id = post["id"].as_str().unwrap();
+    let (status, post) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&author),
+            Some(json!({"status": "published", "version": post["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{post}");
+    assert_eq!(post["status"], "published");
+
+    let contributor = app.signed_in("contributor").await;
+    let (_, draft) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&contributor),
+            Some(json!({"title": "Draft"})),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&contributor),
+            Some(json!({"markdown": "more", "version": draft["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "contributors edit their drafts");
+    let (status, answer) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&contributor),
+            Some(json!({"status": "published", "version": 2})),
+        )
+        .await;
+    assert_eq!(status, 403, "{answer}");
+    let (status, answer) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&contributor),
+            Some(json!({"title": "T", "tags": ["Brand new tag"]})),
+        )
+        .await;
+    assert_eq!(status, 403, "contributors cannot create tags: {answer}");
+
+    let (_, list) = app
+        .api(Method::GET, "/posts", Some(&contributor), None)
+        .await;
+    let titles: Vec<&str> = list["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Draft"], "contributors see their own posts only");
+}
+
+#[tokio::test]
+async fn writes_without_the_csrf_token_or_from_another_origin_are_refused() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner = app.signed_in("owner").await;
+    let post = |csrf: Option<&str>, origin: Option<&str>| {
+        let mut request = app
+            .client
+            .post(app.url("/admin/api/posts"))
+            .header("cookie", &owner.cookie)
+            .json(&json!({"title": "Forged"}));
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    assert_eq!(post(None, None).await.unwrap().status(), 403);
+    assert_eq!(
+        post(Some("not-the-token"), None).await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        post(Some(&owner.csrf), Some("https://evil.example"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(Some(&owner.csrf), Some(&format!("http://{}", app.addr)))
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    assert_eq!(post(Some(&owner.csrf), None).await.unwrap().status(), 201);
+    let forged: i64 = sqlx::query_scalar("select count(*) from posts where title = 'Forged'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(forged, 2, "only the two legitimate requests wrote");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_httponly_and_samesite() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let email = create_staff(&db.pool, "author").await;
+    let response = app
+        .client
+        .post(app.url("/admin/api/session"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let stored: String = sqlx::query_scalar("select token_hash from sessions")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    assert_ne!(stored, token, "only a hash of the token is stored");
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_throttled_per_account_across_replicas() {
+    let db = TestDb::new().await;
+    let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
+    let email = create_staff(&db.pool, "author").await;
+    let attempt = |app: &TestApp, password: &str| {
+        app.client
+            .post(app.url("/admin/api/session"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    for i in 0..5 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(attempt(app, "wrong password!").await.unwrap().status(), 401);
+    }
+    let blocked = attempt(&b, PASSWORD).await.unwrap();
+    assert_eq!(blocked.status(), 429, "even the right password waits");
+    assert!(blocked.headers().contains_key("retry-after"));
+    assert_eq!(
+        attempt(&a, PASSWORD).await.unwrap().status(),
+        429,
+        "on every replica"
+    );
+    // another account from the same address is not locked out
+    let other = create_staff(&db.pool, "author").await;
+    let response = a
+        .client
+        .post(a.url("/admin/api/session"))
+        .json(&json!({"email": other, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_refused_and_kept_as_a_revision() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let (alice, bob) = (app.signed_in("editor").await, app.signed_in("editor").await);
+    let (_, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&alice),
+            Some(json!({"title": "Shared", "markdown": "v1"})),
+        )
+        .await;
+    let id = post["id"].as_str().unwrap();
+    let version = post["version"].as_i64().unwrap();
+
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&alice),
+            Some(json!({"markdown": "Alice's words", "version": version})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, answer) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&bob),
+            Some(json!({"markdown": "Bob's words", "version": version})),
+        )
+        .await;
+    assert_eq!(status, 409, "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("changed by editor"),
+        "names who changed it: {message}"
+    );
+
+    let (_, current) = app
+        .api(Method::GET, &format!("/posts/{id}"), Some(&bob), None)
+        .await;
+    assert_eq!(
+        current["markdown"], "Alice's words",
+        "the first edit stands"
+    );
+    let (_, revisions) = app
+        .api(
+            Method::GET,
+            &format!("/posts/{id}/revisions"),
+            Some(&bob),
+            None,
+        )
+        .await;
+    let kept = revisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reason"] == "conflict")
+        .expect("a conflict revision");
+    assert_eq!(
+        kept["markdown"], "Bob's words",
+        "the refused edit is not lost"
+    );
+}
+
+#[tokio::test]
+async fn a_revision_can_be_restored() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let editor = app.signed_in("editor").await;
+    let (_, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&editor),
+            Some(json!({"title": "T", "markdown": "first"})),
+        )
+        .await;
+    let id = post["id"].as_str().unwrap();
+    let (_, post) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&editor),
+            Some(json!({"markdown": "second", "version": post["version"]})),
+        )
+        .await;
+    let (_, revisions) = app
+        .api(
+            Method::GET,
+            &format!("/posts/{id}/revisions"),
+            Some(&editor),
+            None,
+        )
+        .await;
+    let first = revisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["markdown"] == "first")
+        .unwrap();
+    let (status, restored) = app
+        .api(
+            Method::POST,
+            &format!("/posts/{id}/revisions/{}/restore", first["id"]),
+            Some(&editor),
+            Some(json!({"version": post["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(restored["markdown"], "first");
+}
+
+#[tokio::test]
+async fn setup_creates_one_owner_even_when_replicas_race() {
+    let db = TestDb::empty().await;
+    quire::db::migrate(&db.pool).await.unwrap();
+    let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
+    let (_, state) = a.api(Method::GET, "/setup", None, None).await;
+    assert_eq!(state["open"], true);
+    let attempts = (0..8).map(|i| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        app.client
+            .post(app.url("/admin/api/setup"))
+            .json(&json!({"name": format!("Owner {i}"), "email": format!("owner{i}@example.com"), "password": PASSWORD}))
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let users: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 1);
+    let (_, state) = b.api(Method::GET, "/setup", None, None).await;
+    assert_eq!(state["open"], false);
+    let owned: i64 = sqlx::query_scalar("select count(*) from posts_authors")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        owned, 2,
+        "the welcome post and About page become the Owner's"
+    );
+}
+
+/// The done-when of the admin: write on one replica, read on another within a second.
+#[tokio::test]
+async fn a_post_published_on_one_replica_is_served_by_another_within_a_second() {
+    let db = TestDb::new().await;
+    let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
+    let author = a.signed_in("author").await;
+    assert_eq!(b.get("/hello-replicas/").await.status(), 404);
+    let (status, post) = a
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&author),
+            Some(json!({"title": "Hello replicas", "markdown": "Written on **a**.", "status": "published", "tags": ["Scale"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{post}");
+    assert_eq!(post["url"], "http://blog.test/hello-replicas/");
+    let took = eventually(Duration::from_secs(1), "post on replica b", || async {
+        b.get("/hello-replicas/").await.status() == 200
+    })
+    .await;
+    eprintln!("published on a, served by b after {took:?}");
+    assert!(
+        b.page("/hello-replicas/")
+            .await
+            .contains("Written on <strong>a</strong>.")
+    );
+    assert!(b.page("/tag/scale/").await.contains("Hello replicas"));
+
+    // a session made on one replica works on the other
+    let (status, me) = b.api(Method::GET, "/session", Some(&author), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["user"]["id"], json!(author.user_id.to_string()));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_naming_the_field() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let editor = app.signed_in("editor").await;
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"title": "x", "slug": "Not A Slug"}), "slug"),
+        (json!({"title": "x", "slug": "admin"}), "slug"),
+        (json!({"title": "x", "slug": "welcome"}), "slug"),
+        (json!({"title": "x", "status": "scheduled"}), "published_at"),
+        (
+            json!({"title": "x", "canonical_url": "javascript:alert(1)"}),
+            "canonical_url",
+        ),
+        (json!({"title": "x".repeat(300)}), "title"),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = app
+            .api(Method::POST, "/posts", Some(&editor), Some(body.clone()))
+            .await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    let (status, answer) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&editor),
+            Some(json!({"title": 5})),
+        )
+        .await;
+    assert!(status == 400 || status == 422, "{status} {answer}");
+    let (status, _) = app
+        .api(Method::GET, "/no-such-route", Some(&editor), None)
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_draft_has_a_secret_preview_link_that_is_never_cached_or_indexed() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let author = app.signed_in("author").await;
+    let (_, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&author),
+            Some(json!({"title": "Work in progress", "markdown": "*Soon*"})),
+        )
+        .await;
+    let preview = post["preview_url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://blog.test")
+        .unwrap()
+        .to_owned();
+    let response = app.get(&preview).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["x-robots-tag"], "noindex");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Work in progress") && html.contains("<em>Soon</em>"));
+    assert_eq!(
+        app.get("/work-in-progress/").await.status(),
+        404,
+        "still a draft"
+    );
+    assert_eq!(
+        app.get(&format!("/p/{}/", uuid::Uuid::new_v4()))
+            .await
+            .status(),
+        404
+    );
+}
