@@ -42,6 +42,7 @@ pub struct App {
     pub content: Arc<ContentState>,
     /// The settings of the last render, for error pages shown while the database is away.
     pub last_settings: ArcSwap<SiteSettings>,
+    pub metrics: crate::metrics::Metrics,
     draining: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -57,6 +58,7 @@ impl AppState {
             cache: Arc::new(PageCache::new(config.cache_mb)),
             content: Arc::new(ContentState::default()),
             last_settings: ArcSwap::from_pointee(SiteSettings::default()),
+            metrics: crate::metrics::Metrics::new(),
             draining: AtomicBool::new(false),
             templates,
             config,

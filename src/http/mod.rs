@@ -32,6 +32,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::show_metrics))
         .merge(site::router())
         .merge(feeds::router())
         .merge(assets::router())
@@ -45,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(site::fallback)
         .layer(middleware::from_fn(log_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),

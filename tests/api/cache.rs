@@ -90,3 +90,35 @@ async fn a_cached_page_is_served_without_the_database() {
             .contains("Temporarily unavailable")
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_cache_hits() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    for _ in 0..3 {
+        app.page("/welcome/").await;
+    }
+    assert_eq!(app.get("/nothing-here/").await.status(), 404);
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(r#"quire_http_requests_total{route="/{slug}/",method="GET",status="200"} 3"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"quire_http_requests_total{route="/{slug}/",method="GET",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("quire_page_cache_hits_total 2"), "{text}");
+    assert!(text.contains("quire_page_cache_misses_total"), "{text}");
+    assert!(
+        text.contains("quire_db_pool_connections{state=\"idle\"}"),
+        "{text}"
+    );
+    assert!(text.contains(r#"quire_build_info{version=""#), "{text}");
+    assert!(
+        text.contains("quire_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+}
