@@ -166,6 +166,8 @@ async fn private_cluster(bin: &Path, data_dir: &Path) -> anyhow::Result<PgConnec
             let reachable = run("postgres")
                 .arg("--version")
                 .current_dir(&cluster)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
                 .status()
                 .await;
             if !status.success() || !matches!(reachable, Ok(s) if s.success()) {
@@ -206,7 +208,8 @@ async fn private_cluster(bin: &Path, data_dir: &Path) -> anyhow::Result<PgConnec
         .success();
     if !running {
         tracing::info!(dir = %cluster.display(), "starting the private PostgreSQL cluster");
-        let log = data_dir.join("postgres.log");
+        // inside the cluster's directory, which the server's account owns
+        let log = cluster.join("server.log");
         let out = run("pg_ctl")
             .arg("start")
             .arg("-w")
