@@ -56,6 +56,12 @@ async fn every_feed_format_parses_with_titles_links_dates_and_absolute_content()
     let db = TestDb::new().await;
     tagged_post(&db).await;
     insert_post(&db.pool, "a-draft", "A draft", "no", "draft").await;
+    sqlx::query(
+        "insert into posts (slug, title, status, published_at) values ('soon', 'Scheduled', 'scheduled', now() + interval '1 day')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
     let app = TestApp::spawn(&db).await;
     let published: chrono::DateTime<chrono::Utc> =
         sqlx::query_scalar("select published_at from posts where slug = 'tagged'")
@@ -86,7 +92,7 @@ async fn every_feed_format_parses_with_titles_links_dates_and_absolute_content()
         assert_eq!(
             titles,
             ["Tagged & <typed>", "Welcome to Quire"],
-            "{path}: newest first, no drafts"
+            "{path}: newest first, no drafts or scheduled posts"
         );
 
         let entry = &feed.entries[0];
