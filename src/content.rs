@@ -100,6 +100,7 @@ async fn listen(
                 backoff = Duration::from_millis(100);
                 listener
             }
+            Err(_) if pool.is_closed() => return,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for content changes; retrying");
                 tokio::select! {
@@ -122,6 +123,9 @@ async fn listen(
                     // the connection dropped; notifications in between are lost, so reconnect
                     // and start from a clean cache
                     Ok(None) | Err(_) => {
+                        if pool.is_closed() || *shutdown.borrow() {
+                            return;
+                        }
                         tracing::warn!("content notification connection lost; reconnecting");
                         break;
                     }
