@@ -16,6 +16,7 @@ use crate::cache::PageCache;
 use crate::config::Config;
 use crate::content::{self, ContentState};
 use crate::domain::settings::SiteSettings;
+use crate::media::Storage;
 use crate::render::templates::{DEFAULT_THEME, Templates};
 use crate::{db, http};
 
@@ -43,6 +44,8 @@ pub struct App {
     /// The settings of the last render, for error pages shown while the database is away.
     pub last_settings: ArcSwap<SiteSettings>,
     pub metrics: crate::metrics::Metrics,
+    /// Where uploaded images go.
+    pub media: Storage,
     draining: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -51,6 +54,21 @@ impl AppState {
     /// Builds the state over a pool whose database is migrated, and starts the content
     /// watcher (cache invalidation, scheduled posts).
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            config.media.backend == crate::config::MediaBackend::Local,
+            "S3 storage needs AppState::with_media"
+        );
+        let base = config
+            .media
+            .media_base_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_owned());
+        let media = Storage::local(config.db.data_dir.join("content"), base);
+        Self::with_media(config, db, media)
+    }
+
+    /// Builds the state with the given media storage.
+    pub fn with_media(config: Config, db: PgPool, media: Storage) -> anyhow::Result<Self> {
         let templates = Templates::builtin(DEFAULT_THEME)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = App {
@@ -59,6 +77,7 @@ impl AppState {
             content: Arc::new(ContentState::default()),
             last_settings: ArcSwap::from_pointee(SiteSettings::default()),
             metrics: crate::metrics::Metrics::new(),
+            media,
             draining: AtomicBool::new(false),
             templates,
             config,
@@ -101,7 +120,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
-    let state = AppState::new(config, pool.clone())?;
+    let media = Storage::from_config(&config).await?;
+    let state = AppState::with_media(config, pool.clone(), media)?;
     tracing::info!(address = %listener.local_addr()?, url = %state.site_url, "listening");
     let signal_state = state.clone();
     let signalled = Arc::new(tokio::sync::Notify::new());

@@ -104,6 +104,9 @@ pub struct MediaConfig {
     /// `/content/images` on the local backend.
     #[arg(long, env = "QUIRE_MEDIA_BASE_URL")]
     pub media_base_url: Option<Url>,
+    /// Largest image upload accepted, in MiB.
+    #[arg(long, env = "QUIRE_UPLOAD_MAX_MB", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=200))]
+    pub upload_max_mb: u64,
 }
 
 /// Configuration of `quire serve`.
@@ -143,6 +146,7 @@ impl Config {
                 s3_endpoint: None,
                 s3_path_style: false,
                 media_base_url: None,
+                upload_max_mb: 10,
             },
         }
     }

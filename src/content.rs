@@ -150,10 +150,15 @@ async fn pulse(
 ) {
     let mut tick = tokio::time::interval_at(Instant::now(), PULSE);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut beats: u64 = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
+        }
+        beats += 1;
+        if beats % HOUSEKEEPING_EVERY == 0 {
+            housekeeping(&pool).await;
         }
         match beat(&pool, &cache, &state).await {
             Ok(()) => {
@@ -168,6 +173,22 @@ async fn pulse(
             }
         }
     }
+}
+
+/// Pulses between two rounds of housekeeping (about ten minutes).
+const HOUSEKEEPING_EVERY: u64 = 600;
+
+/// Forgets expired sessions and finished rate-limit windows. Every replica may do it; the
+/// deletes are idempotent.
+async fn housekeeping(pool: &PgPool) {
+    match store::sessions::delete_expired(pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(sessions = n, "removed expired sessions"),
+        Err(e) => tracing::debug!(error = %e, "housekeeping skipped"),
+    }
+    let _ = sqlx::query("delete from rate_limits where window_start < now() - interval '1 day'")
+        .execute(pool)
+        .await;
 }
 
 async fn beat(pool: &PgPool, cache: &PageCache, state: &ContentState) -> sqlx::Result<()> {

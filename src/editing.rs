@@ -6,6 +6,8 @@
 //! version they were based on, and a stale one is refused with 409, its content kept as a
 //! revision so neither edit is lost.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
@@ -15,7 +17,8 @@ use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
 use crate::error::{Error, Result, ResultExt};
-use crate::render::markdown;
+use crate::media::Storage;
+use crate::render::markdown::{self, ImageInfo};
 use crate::store;
 use crate::store::admin_posts::{AdminPost, PostFields};
 use crate::store::users::StaffUser;
@@ -63,6 +66,7 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 /// Creates a post or page written by `user`.
 pub async fn create(
     conn: &mut PgConnection,
+    media: &Storage,
     user: &StaffUser,
     input: PostInput,
 ) -> Result<AdminPost> {
@@ -96,7 +100,7 @@ pub async fn create(
         kind,
         status,
         slug,
-        rendered: markdown::render(&markdown),
+        rendered: render(&mut tx, media, &markdown).await?,
         title,
         markdown,
         custom_excerpt: text(input.excerpt, 500, "excerpt")?,
@@ -143,6 +147,7 @@ pub async fn create(
 /// revision.
 pub async fn update(
     conn: &mut PgConnection,
+    media: &Storage,
     user: &StaffUser,
     id: Uuid,
     input: PostInput,
@@ -213,7 +218,7 @@ pub async fn update(
             .to_string(),
         _ => current.slug.clone(),
     };
-    let rendered = markdown::render(&markdown);
+    let rendered = render(&mut tx, media, &markdown).await?;
     let keep =
         |new: Option<String>, old: &Option<String>| if new.is_some() { new } else { old.clone() };
     let fields = PostFields {
@@ -266,6 +271,17 @@ pub async fn update(
     store::admin_posts::update(&mut *tx, id, &fields)
         .await
         .on_constraint("posts_slug_key", slug_taken)?;
+    if fields.slug != current.slug && current.status == PostStatus::Published {
+        // readers and search engines know the old address: send them to the new one
+        sqlx::query(
+            "insert into redirects (from_path, to_path) values ($1, $2) \
+             on conflict (from_path) do update set to_path = excluded.to_path",
+        )
+        .bind(format!("/{}/", current.slug))
+        .bind(format!("/{}/", fields.slug))
+        .execute(&mut *tx)
+        .await?;
+    }
     if let Some(names) = &input.tags {
         let tags = resolve_tags(&mut tx, user.role, names).await?;
         store::admin_posts::set_tags(&mut tx, id, &tags).await?;
@@ -297,6 +313,41 @@ pub async fn update(
         .ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(post)
+}
+
+/// Renders Markdown, giving the images uploaded here their `srcset` and dimensions.
+async fn render(
+    conn: &mut PgConnection,
+    media: &Storage,
+    markdown: &str,
+) -> Result<markdown::Rendered> {
+    let urls = markdown::image_urls(markdown);
+    let keys: HashMap<String, String> = urls
+        .iter()
+        .filter_map(|url| media.key_of(url).map(|key| (key.to_owned(), url.clone())))
+        .collect();
+    let wanted: Vec<String> = keys.keys().cloned().collect();
+    let known: HashMap<String, ImageInfo> = store::media::by_keys(&mut *conn, &wanted)
+        .await?
+        .iter()
+        .filter_map(|m| {
+            let url = keys.get(&m.storage_key)?.clone();
+            Some((
+                url,
+                ImageInfo {
+                    srcset: media.srcset(m),
+                    width: m.width,
+                    height: m.height,
+                },
+            ))
+        })
+        .collect();
+    let markdown = markdown.to_owned();
+    tokio::task::spawn_blocking(move || {
+        markdown::render_with_images(&markdown, &|url| known.get(url).cloned())
+    })
+    .await
+    .map_err(|e| Error::Other(e.into()))
 }
 
 /// Deletes a post the user may delete.

@@ -38,6 +38,10 @@ pub enum Error {
     Conflict(String),
     #[error("the service is starting or its database is unreachable")]
     Unavailable,
+    #[error("{0}")]
+    UnavailableBecause(String),
+    #[error("{0}")]
+    UnsupportedMedia(String),
     #[error("database error")]
     Db(#[source] sqlx::Error),
     #[error("template error")]
@@ -78,7 +82,8 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable | Error::UnavailableBecause(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Db(e) if is_connection_error(e) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(_) | Error::Template(_) | Error::Other(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -162,6 +167,7 @@ impl IntoResponse for Error {
         let status = self.status();
         let (message, field) = match self.root() {
             Error::Invalid { field, message } => (message.clone(), *field),
+            Error::UnavailableBecause(message) => (message.clone(), None),
             _ if status.is_server_error() => (server_message(status).to_owned(), None),
             e => (e.to_string(), None),
         };

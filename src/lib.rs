@@ -17,6 +17,7 @@ pub mod domain;
 pub mod editing;
 pub mod error;
 pub mod http;
+pub mod media;
 pub mod metrics;
 pub mod render;
 pub mod staff;

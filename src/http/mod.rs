@@ -1,23 +1,25 @@
 //! The HTTP surface: each area has its own `router()`, composed here with the layers every
 //! request passes through.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod media;
 pub mod respond;
 pub mod site;
 
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -31,15 +33,19 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let upload_max_bytes =
+        usize::try_from(state.config.media.upload_max_mb * 1024 * 1024).unwrap_or(usize::MAX);
     Router::new()
+        .merge(media::router())
         .route("/metrics", axum::routing::get(crate::metrics::show_metrics))
         .merge(site::router())
         .merge(feeds::router())
         .merge(assets::router())
         .merge(health::router())
+        .merge(admin::router())
         .nest(
             "/admin/api",
-            api::router().layer(SetResponseHeaderLayer::overriding(
+            api::router(upload_max_bytes).layer(SetResponseHeaderLayer::overriding(
                 axum::http::header::CACHE_CONTROL,
                 HeaderValue::from_static("no-store"),
             )),
@@ -62,7 +68,7 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("SAMEORIGIN"),
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

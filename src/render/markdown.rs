@@ -28,8 +28,37 @@ pub struct Rendered {
 
 /// Renders Markdown to sanitised HTML with excerpt, word count and reading time.
 pub fn render(markdown: &str) -> Rendered {
+    render_with_images(markdown, &|_| None)
+}
+
+/// What is known about an image that was uploaded here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// `url 600w, url 1000w, ...`
+    pub srcset: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+/// Sizes of an image in the post's text column.
+const CONTENT_IMAGE_SIZES: &str = "(min-width: 720px) 720px, 100vw";
+
+/// The URLs of the images a post shows, in order.
+pub fn image_urls(markdown: &str) -> Vec<String> {
+    Parser::new_ext(markdown, options())
+        .filter_map(|e| match e {
+            Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Like [`render`], with images looked up in `images`: known ones get `srcset`, `sizes` and
+/// their dimensions; every image loads lazily.
+pub fn render_with_images(markdown: &str, images: &dyn Fn(&str) -> Option<ImageInfo>) -> Rendered {
     let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
     add_heading_anchors(&mut events);
+    responsive_images(&mut events, images);
 
     let text = plain_text(&events);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
@@ -90,6 +119,58 @@ fn add_heading_anchors(events: &mut [Event<'_>]) {
         }
         i += 1;
     }
+}
+
+/// Replaces each image (start, alt text, end) by one `<img>` with responsive attributes.
+fn responsive_images(events: &mut Vec<Event<'_>>, images: &dyn Fn(&str) -> Option<ImageInfo>) {
+    let mut out = Vec::with_capacity(events.len());
+    let mut iter = std::mem::take(events).into_iter();
+    while let Some(event) = iter.next() {
+        let Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) = event
+        else {
+            out.push(event);
+            continue;
+        };
+        let mut alt = String::new();
+        let mut depth = 0;
+        for inner in iter.by_ref() {
+            match inner {
+                Event::Start(Tag::Image { .. }) => depth += 1,
+                Event::End(TagEnd::Image) if depth == 0 => break,
+                Event::End(TagEnd::Image) => depth -= 1,
+                Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+                _ => {}
+            }
+        }
+        let mut tag = format!(r#"<img src="{}" alt="{}""#, attr(&dest_url), attr(&alt));
+        if !title.is_empty() {
+            tag.push_str(&format!(r#" title="{}""#, attr(&title)));
+        }
+        if let Some(info) = images(&dest_url) {
+            if !info.srcset.is_empty() {
+                tag.push_str(&format!(
+                    r#" srcset="{}" sizes="{CONTENT_IMAGE_SIZES}""#,
+                    attr(&info.srcset)
+                ));
+            }
+            if let (Some(w), Some(h)) = (info.width, info.height) {
+                tag.push_str(&format!(r#" width="{w}" height="{h}""#));
+            }
+        }
+        tag.push_str(r#" loading="lazy" decoding="async">"#);
+        out.push(Event::InlineHtml(CowStr::from(tag)));
+    }
+    *events = out;
+}
+
+/// Escapes an attribute value.
+fn attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `Hello, World!` → `hello-world`; keeps letters and digits of any script.
@@ -176,7 +257,10 @@ fn sanitizer() -> ammonia::Builder<'static> {
     .add_tag_attributes("code", ["class"])
     .add_tag_attributes("th", ["style"])
     .add_tag_attributes("td", ["style"])
-    .add_tag_attributes("img", ["loading", "width", "height", "srcset", "sizes"])
+    .add_tag_attributes(
+        "img",
+        ["loading", "decoding", "width", "height", "srcset", "sizes"],
+    )
     .add_tag_attributes(
         "video",
         [
@@ -295,6 +379,35 @@ mod tests {
         assert!(
             html.contains(r#"src="https://blog.example/post/pic.png""#),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn uploaded_images_get_srcset_and_every_image_loads_lazily() {
+        let md = "![A \"cat\"](/content/images/cat.jpg \"Title\")\n\n![x](https://elsewhere.example/x.png)";
+        let r = render_with_images(md, &|url| {
+            (url == "/content/images/cat.jpg").then(|| ImageInfo {
+                srcset: "/content/images/cat-600w.webp 600w".into(),
+                width: Some(1200),
+                height: Some(800),
+            })
+        });
+        assert!(
+            r.html
+                .contains(r#"srcset="/content/images/cat-600w.webp 600w""#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r#"width="1200" height="800""#),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"alt="A &quot;cat&quot;""#), "{}", r.html);
+        assert_eq!(r.html.matches(r#"loading="lazy""#).count(), 2, "{}", r.html);
+        assert_eq!(
+            image_urls(md),
+            ["/content/images/cat.jpg", "https://elsewhere.example/x.png"]
         );
     }
 

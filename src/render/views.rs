@@ -107,6 +107,15 @@ pub struct AuthorLink {
     pub bio: String,
 }
 
+/// What the page needs to serve an uploaded image responsively.
+#[derive(Debug, Clone, Default)]
+pub struct Responsive {
+    /// `url 600w, url 1000w, ...`
+    pub srcset: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
 /// A post in a list.
 #[derive(Debug, Serialize)]
 pub struct PostCard {
@@ -115,6 +124,10 @@ pub struct PostCard {
     pub excerpt: String,
     pub feature_image: Option<String>,
     pub feature_image_alt: Option<String>,
+    /// Resized versions of the feature image, for `srcset`, when it was uploaded here.
+    pub feature_image_srcset: Option<String>,
+    pub feature_image_width: Option<i32>,
+    pub feature_image_height: Option<i32>,
     pub featured: bool,
     pub reading_time: i32,
     pub published_at: String,
@@ -125,7 +138,7 @@ pub struct PostCard {
 }
 
 impl PostCard {
-    pub fn new(p: &PostSummary) -> Self {
+    pub fn new(p: &PostSummary, image: Option<&Responsive>) -> Self {
         let tags = tag_links(&p.tags);
         PostCard {
             title: p.title.clone(),
@@ -133,6 +146,9 @@ impl PostCard {
             excerpt: p.summary.clone(),
             feature_image: p.feature_image.clone(),
             feature_image_alt: p.feature_image_alt.clone(),
+            feature_image_srcset: image.map(|i| i.srcset.clone()).filter(|s| !s.is_empty()),
+            feature_image_width: image.and_then(|i| i.width),
+            feature_image_height: image.and_then(|i| i.height),
             featured: p.featured,
             reading_time: p.reading_time,
             published_at: rfc3339(p.published_at),
@@ -153,6 +169,10 @@ pub struct PostView {
     pub excerpt: String,
     pub feature_image: Option<String>,
     pub feature_image_alt: Option<String>,
+    /// Resized versions of the feature image, for `srcset`, when it was uploaded here.
+    pub feature_image_srcset: Option<String>,
+    pub feature_image_width: Option<i32>,
+    pub feature_image_height: Option<i32>,
     pub feature_image_caption: Option<String>,
     pub featured: bool,
     pub reading_time: i32,
@@ -169,7 +189,7 @@ pub struct PostView {
 }
 
 impl PostView {
-    pub fn new(p: &PublicPost) -> Self {
+    pub fn new(p: &PublicPost, image: Option<&Responsive>) -> Self {
         let tags = tag_links(&p.tags);
         PostView {
             title: p.title.clone(),
@@ -178,6 +198,9 @@ impl PostView {
             excerpt: p.summary.clone(),
             feature_image: p.feature_image.clone(),
             feature_image_alt: p.feature_image_alt.clone(),
+            feature_image_srcset: image.map(|i| i.srcset.clone()).filter(|s| !s.is_empty()),
+            feature_image_width: image.and_then(|i| i.width),
+            feature_image_height: image.and_then(|i| i.height),
             feature_image_caption: p.feature_image_caption.clone(),
             featured: p.featured,
             reading_time: p.reading_time,

@@ -2,6 +2,7 @@
 
 pub mod admin_posts;
 pub mod limits;
+pub mod media;
 pub mod posts;
 pub mod sessions;
 pub mod settings;

@@ -669,3 +669,35 @@ async fn a_draft_has_a_secret_preview_link_that_is_never_cached_or_indexed() {
         404
     );
 }
+
+#[tokio::test]
+async fn renaming_a_published_post_redirects_its_old_address() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let editor = app.signed_in("editor").await;
+    let (_, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&editor),
+            Some(json!({"title": "Old name", "status": "published"})),
+        )
+        .await;
+    let id = post["id"].as_str().unwrap();
+    assert_eq!(app.get("/old-name/").await.status(), 200);
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&editor),
+            Some(json!({"slug": "new-name", "version": post["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    eventually(Duration::from_secs(1), "redirect", || async {
+        let response = app.get("/old-name/").await;
+        response.status() == 301 && response.headers()["location"] == "/new-name/"
+    })
+    .await;
+    assert_eq!(app.get("/new-name/").await.status(), 200);
+}

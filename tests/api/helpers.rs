@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use quire::app::AppState;
 use quire::config::Config;
+use quire::media::Storage;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::net::TcpListener;
@@ -110,6 +111,8 @@ pub const BASE_URL: &str = "http://blog.test";
 /// One Quire replica, served on a loopback port.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Local media and anything else the replica writes to disk.
+    pub data_dir: std::path::PathBuf,
     pub state: AppState,
     pub pool: PgPool,
     pub client: reqwest::Client,
@@ -119,9 +122,25 @@ pub struct TestApp {
 impl TestApp {
     /// A replica on its own pool over `db`, ready (its database check has succeeded).
     pub async fn spawn(db: &TestDb) -> Self {
+        Self::spawn_with(db, |_| {}, None).await
+    }
+
+    /// A replica with an adjusted configuration and, optionally, its own media storage
+    /// (else local storage in a temporary directory).
+    pub async fn spawn_with(
+        db: &TestDb,
+        configure: impl FnOnce(&mut Config),
+        media: Option<Storage>,
+    ) -> Self {
         let pool = db.another_pool().await;
-        let config = Config::for_base_url(Url::parse(BASE_URL).unwrap());
-        let state = AppState::new(config, pool.clone()).expect("build app");
+        let mut config = Config::for_base_url(Url::parse(BASE_URL).unwrap());
+        let data_dir =
+            std::env::temp_dir().join(format!("quire-test-{}", uuid::Uuid::new_v4().simple()));
+        config.db.data_dir = data_dir.clone();
+        configure(&mut config);
+        let media =
+            media.unwrap_or_else(|| Storage::local(config.db.data_dir.join("content"), None));
+        let state = AppState::with_media(config, pool.clone(), media).expect("build app");
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -132,6 +151,7 @@ impl TestApp {
             addr,
             state,
             pool,
+            data_dir,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -188,6 +208,7 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
         self.state.stop();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 

@@ -6,5 +6,6 @@ mod cache;
 mod cli;
 mod feeds;
 mod helpers;
+mod media;
 mod replicas;
 mod site;

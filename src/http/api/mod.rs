@@ -1,6 +1,7 @@
 //! The admin JSON API under `/admin/api/`: what the editor uses, and scripts and tests too.
 //! Every call checks the caller's role on the server.
 
+pub mod images;
 pub mod posts;
 pub mod session;
 pub mod settings;
@@ -11,8 +12,9 @@ use axum::Router;
 
 use crate::app::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router(upload_max_bytes: usize) -> Router<AppState> {
     Router::new()
+        .merge(images::router(upload_max_bytes))
         .merge(session::router())
         .merge(posts::router())
         .merge(users::router())

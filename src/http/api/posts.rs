@@ -110,7 +110,7 @@ async fn create_post(
     Json(input): Json<PostInput>,
 ) -> Result<Response> {
     let mut conn = s.db.acquire().await?;
-    let post = editing::create(&mut conn, &staff.user, input).await?;
+    let post = editing::create(&mut conn, &s.media, &staff.user, input).await?;
     Ok((StatusCode::CREATED, axum::Json(PostBody::new(&s, post))).into_response())
 }
 
@@ -135,7 +135,7 @@ async fn update_post(
     Json(input): Json<PostInput>,
 ) -> Result<axum::Json<PostBody>> {
     let mut conn = s.db.acquire().await?;
-    let post = editing::update(&mut conn, &staff.user, id, input).await?;
+    let post = editing::update(&mut conn, &s.media, &staff.user, id, input).await?;
     Ok(axum::Json(PostBody::new(&s, post)))
 }
 
@@ -187,7 +187,7 @@ async fn restore_revision(
         version: Some(input.version),
         ..PostInput::default()
     };
-    let post = editing::update(&mut conn, &staff.user, id, edit).await?;
+    let post = editing::update(&mut conn, &s.media, &staff.user, id, edit).await?;
     Ok(axum::Json(PostBody::new(&s, post)))
 }
 

@@ -1,0 +1,250 @@
+//! `POST /admin/api/images`: upload an image (multipart field `file`), and the media library.
+//!
+//! Nothing is left behind by a failed upload: objects are written first and removed again if
+//! anything after fails; the database row comes last.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::domain::user::Role;
+use crate::error::{Error, Result};
+use crate::http::extract::Staff;
+use crate::media::image::{self, ImageError, Processed};
+use crate::media::{Storage, StorageError};
+use crate::store;
+use crate::store::media::{Media, NewMedia, StoredVariant};
+
+pub fn router(upload_max_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/images", post(upload_image).get(list_images))
+        .route("/images/{id}", delete(delete_image))
+        // the multipart framing needs a little room beyond the file itself
+        .layer(DefaultBodyLimit::max(upload_max_bytes + 64 * 1024))
+}
+
+/// An image as the API answers it.
+#[derive(Serialize)]
+pub struct ImageBody {
+    pub id: Uuid,
+    pub url: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub content_type: String,
+    pub bytes: i64,
+    /// `url 600w, url 1000w, ...` for the `srcset` attribute; empty without variants.
+    pub srcset: String,
+    pub variants: Vec<VariantBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<bool>,
+}
+
+#[derive(Serialize)]
+pub struct VariantBody {
+    pub width: u32,
+    pub url: String,
+}
+
+impl ImageBody {
+    pub fn new(storage: &Storage, media: &Media) -> Self {
+        ImageBody {
+            id: media.id,
+            url: storage.url(&media.storage_key),
+            width: media.width,
+            height: media.height,
+            content_type: media.content_type.clone(),
+            bytes: media.bytes,
+            srcset: storage.srcset(media),
+            variants: media
+                .variants
+                .iter()
+                .map(|v| VariantBody {
+                    width: v.width,
+                    url: storage.url(&v.key),
+                })
+                .collect(),
+            used: None,
+        }
+    }
+}
+
+async fn upload_image(
+    State(s): State<AppState>,
+    staff: Staff,
+    mut multipart: Multipart,
+) -> Result<Response> {
+    staff.require(Role::Contributor)?;
+    let limit = s.config.media.upload_max_mb;
+    let too_large = || Error::TooLarge(format!("The image is larger than the {limit} MiB limit."));
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, limit))?
+    {
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(|e| multipart_error(e, limit))?);
+            break;
+        }
+    }
+    let bytes = file.ok_or_else(|| {
+        Error::invalid(
+            "file",
+            "Send the image in a multipart field named \"file\".",
+        )
+    })?;
+    if bytes.len() as u64 > limit * 1024 * 1024 {
+        return Err(too_large());
+    }
+    if bytes.is_empty() {
+        return Err(Error::invalid("file", "The file is empty."));
+    }
+
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    if let Some(existing) = store::media::by_sha256(&s.db, &sha).await? {
+        return Ok((
+            StatusCode::CREATED,
+            axum::Json(ImageBody::new(&s.media, &existing)),
+        )
+            .into_response());
+    }
+    let processed = tokio::task::spawn_blocking(move || image::process(&bytes))
+        .await
+        .map_err(|e| Error::Other(e.into()))?
+        .map_err(|e| match e {
+            ImageError::Svg | ImageError::Unsupported => Error::UnsupportedMedia(e.to_string()),
+            e => Error::invalid("file", capitalise(&e.to_string())),
+        })?;
+    let media = store_image(&s, &staff, processed).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ImageBody::new(&s.media, &media)),
+    )
+        .into_response())
+}
+
+/// Writes the objects, then the row; undoes the objects if anything fails.
+async fn store_image(s: &AppState, staff: &Staff, p: Processed) -> Result<Media> {
+    let month = chrono::Utc::now().format("%Y/%m");
+    let stem = format!("images/{month}/{}", &p.sha256[..16]);
+    let key = format!("{stem}.{}", p.ext);
+    let mut written: Vec<String> = Vec::new();
+    let mut variants = Vec::with_capacity(p.variants.len());
+    let bytes = p.original.len() as i64;
+    let mut objects = vec![(key.clone(), p.original, p.content_type.to_owned())];
+    for v in p.variants {
+        let vkey = format!("{stem}-{}w.webp", v.width);
+        variants.push(StoredVariant {
+            width: v.width,
+            height: v.height,
+            key: vkey.clone(),
+            content_type: "image/webp".into(),
+        });
+        objects.push((vkey, v.bytes, "image/webp".to_owned()));
+    }
+    for (object_key, body, content_type) in objects {
+        if let Err(e) = s.media.put(&object_key, body, &content_type).await {
+            undo(&s.media, &written).await;
+            tracing::warn!(error = %e, "image upload failed; removed what was written");
+            return Err(match e {
+                StorageError::Unavailable(_) | StorageError::Io(_) => Error::UnavailableBecause(
+                    "Image storage is unavailable right now; nothing was saved. Try again in a moment.".into(),
+                ),
+            });
+        }
+        written.push(object_key);
+    }
+    let row = NewMedia {
+        storage_key: &key,
+        sha256: &p.sha256,
+        content_type: p.content_type,
+        bytes,
+        width: p.width,
+        height: p.height,
+        variants: &variants,
+        uploaded_by: staff.user.id,
+    };
+    match store::media::insert(&s.db, &row).await {
+        Ok(media) => Ok(media),
+        // the same image uploaded twice at once: both wrote the same objects; keep them
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("media_sha256_key") => {
+            store::media::by_sha256(&s.db, &p.sha256)
+                .await?
+                .ok_or(Error::NotFound)
+        }
+        Err(e) => {
+            undo(&s.media, &written).await;
+            Err(e.into())
+        }
+    }
+}
+
+async fn undo(storage: &Storage, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = storage.delete(key).await {
+            tracing::warn!(key, error = %e, "could not remove an object of a failed upload");
+        }
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError, limit: u64) -> Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::TooLarge(format!("The image is larger than the {limit} MiB limit."))
+    } else {
+        Error::invalid("file", e.body_text())
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+async fn list_images(
+    State(s): State<AppState>,
+    staff: Staff,
+) -> Result<axum::Json<Vec<ImageBody>>> {
+    staff.require(Role::Contributor)?;
+    let images = store::media::list(&s.db).await?;
+    Ok(axum::Json(
+        images
+            .into_iter()
+            .map(|(media, used)| ImageBody {
+                used: Some(used),
+                ..ImageBody::new(&s.media, &media)
+            })
+            .collect(),
+    ))
+}
+
+/// Deletes an image nothing uses (Editors and above).
+async fn delete_image(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode> {
+    staff.require(Role::Editor)?;
+    let images = store::media::list(&s.db).await?;
+    let (media, used) = images
+        .into_iter()
+        .find(|(m, _)| m.id == id)
+        .ok_or(Error::NotFound)?;
+    if used {
+        return Err(Error::Conflict(
+            "This image is still used; remove it from posts and settings first.".into(),
+        ));
+    }
+    store::media::delete(&s.db, media.id).await?;
+    let mut keys: Vec<String> = media.variants.iter().map(|v| v.key.clone()).collect();
+    keys.push(media.storage_key.clone());
+    undo(&s.media, &keys).await;
+    Ok(StatusCode::NO_CONTENT)
+}

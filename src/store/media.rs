@@ -1,0 +1,116 @@
+//! Uploaded images and their variants.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+use sqlx::{FromRow, PgExecutor};
+use uuid::Uuid;
+
+/// A stored variant of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredVariant {
+    pub width: u32,
+    pub height: u32,
+    pub key: String,
+    pub content_type: String,
+}
+
+/// One uploaded image.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Media {
+    pub id: Uuid,
+    pub storage_key: String,
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub variants: Json<Vec<StoredVariant>>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, storage_key, sha256, content_type, bytes, width, height, variants, created_at";
+
+pub async fn by_sha256(db: impl PgExecutor<'_>, sha256: &str) -> sqlx::Result<Option<Media>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from media where sha256 = $1"
+    )))
+    .bind(sha256)
+    .fetch_optional(db)
+    .await
+}
+
+/// The images among these storage keys.
+pub async fn by_keys(db: impl PgExecutor<'_>, keys: &[String]) -> sqlx::Result<Vec<Media>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from media where storage_key = any($1)"
+    )))
+    .bind(keys)
+    .fetch_all(db)
+    .await
+}
+
+/// What a new image row holds.
+pub struct NewMedia<'a> {
+    pub storage_key: &'a str,
+    pub sha256: &'a str,
+    pub content_type: &'a str,
+    pub bytes: i64,
+    pub width: u32,
+    pub height: u32,
+    pub variants: &'a [StoredVariant],
+    pub uploaded_by: Uuid,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, m: &NewMedia<'_>) -> sqlx::Result<Media> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants, uploaded_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8) returning {COLUMNS}"#
+    )))
+    .bind(m.storage_key)
+    .bind(m.sha256)
+    .bind(m.content_type)
+    .bind(m.bytes)
+    .bind(i32::try_from(m.width).unwrap_or(i32::MAX))
+    .bind(i32::try_from(m.height).unwrap_or(i32::MAX))
+    .bind(Json(m.variants))
+    .bind(m.uploaded_by)
+    .fetch_one(db)
+    .await
+}
+
+/// Every image, newest first, with whether a post, a user or the settings refer to it.
+pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Media, bool)>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        media: Media,
+        used: bool,
+    }
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        r#"select {COLUMNS},
+                  exists (select 1 from posts p where p.markdown like '%' || m.storage_key || '%'
+                                                   or p.feature_image like '%' || m.storage_key)
+                  or exists (select 1 from users u where u.avatar_url like '%' || m.storage_key
+                                                      or u.cover_image like '%' || m.storage_key)
+                  or exists (select 1 from settings s where s.value::text like '%' || m.storage_key || '%')
+                  as used
+           from media m order by created_at desc"#
+    )))
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.media, r.used)).collect())
+}
+
+pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Media>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "delete from media where id = $1 returning {COLUMNS}"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}

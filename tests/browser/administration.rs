@@ -1,0 +1,187 @@
+//! Running the site from the admin: inviting staff who then join, site settings that reach
+//! the public pages, revisions restored, posts scheduled and deleted behind a confirmation.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{
+    ApiSession, Browser, PASSWORD, TestApp, TestDb, create_staff, driver, http_status,
+};
+
+async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
+    browser.open(&app.url("/admin/login/")).await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", password).await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_for_path("/admin/posts/").await;
+    browser.wait_ready().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invited_author_joins_and_the_owners_settings_reach_the_site() {
+    let Some(mut driver) = driver().await else {
+        return;
+    };
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner_email = create_staff(&db.pool, "owner", "Olive Owner").await;
+    let owner = driver.browser(1280, 900).await;
+    sign_in(&owner, &app, &owner_email, PASSWORD).await;
+
+    owner.open(&app.url("/admin/staff/")).await;
+    owner.type_into("#invite-email", "nia@example.com").await;
+    owner
+        .find("#invite-role")
+        .await
+        .select_by_value("author")
+        .await
+        .unwrap();
+    owner.click("#invite-staff-form button[type=submit]").await;
+    owner
+        .wait_for_text("#invite-result-text", "nia@example.com as Author")
+        .await;
+    let invite_url = owner.value("#invite-url").await;
+    assert!(
+        invite_url.starts_with(&app.url("/admin/invite/")),
+        "{invite_url}"
+    );
+
+    // the invitation works in another browser, once
+    let author = driver.browser(1280, 900).await;
+    author.open(&invite_url).await;
+    author.type_into("#name", "Nia Author").await;
+    author.type_into("#password", "a brand new password").await;
+    author.click("#invite-form button[type=submit]").await;
+    author.wait_for_path("/admin/posts/").await;
+    author.wait_ready().await;
+    let nav = author.text("nav.nav").await;
+    assert!(!nav.contains("Staff") && !nav.contains("Settings"), "{nav}");
+
+    author.open(&app.url("/admin/account/")).await;
+    author
+        .type_into("#old-password", "a brand new password")
+        .await;
+    author
+        .type_into("#new-password", "another long password")
+        .await;
+    author
+        .type_into("#confirm-password", "another long password")
+        .await;
+    author.click("#password-form button[type=submit]").await;
+    author.wait_for_text("#toast", "Password changed").await;
+
+    owner.open(&app.url("/admin/staff/")).await;
+    owner.wait_for_text("#staff-list", "Nia Author").await;
+
+    owner.open(&app.url("/admin/settings/")).await;
+    owner.find("#set-title").await.clear().await.unwrap();
+    owner.type_into("#set-title", "Renamed Blog").await;
+    owner.click("#nav-add").await;
+    owner
+        .type_into("#nav-rows li:last-child .nav-label", "Archive")
+        .await;
+    owner
+        .type_into("#nav-rows li:last-child .nav-url", "/tag/getting-started/")
+        .await;
+    owner.click("#settings-form button[type=submit]").await;
+    owner.wait_for_text("#toast", "Settings saved").await;
+    owner.client.goto(&app.url("/")).await.unwrap();
+    let home = owner.client.source().await.unwrap();
+    assert!(home.contains("Renamed Blog"), "{home}");
+    assert!(home.contains("/tag/getting-started/"), "{home}");
+
+    owner.close().await;
+    author.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revisions_restore_scheduling_and_deleting_after_confirmation() {
+    let Some(mut driver) = driver().await else {
+        return;
+    };
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let email = create_staff(&db.pool, "editor", "Eddie Editor").await;
+    let api = ApiSession::login(&app, &email).await;
+    let post = api
+        .call(
+            Method::POST,
+            "/posts",
+            Some(json!({"title": "Evolving", "markdown": "Version one."})),
+        )
+        .await;
+    let id = post["id"].as_str().unwrap().to_owned();
+    let browser = driver.browser(1280, 900).await;
+    sign_in(&browser, &app, &email, PASSWORD).await;
+
+    browser
+        .open(&app.url(&format!("/admin/editor/{id}/")))
+        .await;
+    browser.type_into("#markdown", " Version two.").await;
+    browser.click("#save").await;
+    browser.wait_for_text("#save-state", "Saved at").await;
+
+    browser.click("#settings-toggle").await;
+    browser.click("#revisions summary").await;
+    let restore_first = "#revision-list button[aria-label^='Restore version 1 ']";
+    browser
+        .wait_until(
+            "the revisions are listed",
+            &format!("return !!document.querySelector({});", json!(restore_first)),
+        )
+        .await;
+    browser.click(restore_first).await;
+    browser
+        .wait_for_text("#confirm-title", "Restore version 1?")
+        .await;
+    assert!(browser.is_displayed("#confirm-dialog").await);
+    browser.click("#confirm-ok").await;
+    browser
+        .wait_until(
+            "version 1 is back in the editor",
+            "return document.querySelector('#markdown').value === 'Version one.';",
+        )
+        .await;
+    let stored = api.call(Method::GET, &format!("/posts/{id}"), None).await;
+    assert_eq!(stored["markdown"], "Version one.");
+
+    // schedule for tomorrow (the date field set as a person would pick it)
+    browser
+        .client
+        .execute(
+            "const input = document.querySelector('#published-at'); \
+             const d = new Date(Date.now() + 86400000); \
+             const pad = (n) => String(n).padStart(2, '0'); \
+             input.value = d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T10:00'; \
+             input.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("#schedule").await;
+    browser.wait_for_text("#save-state", "Scheduled for").await;
+    assert_eq!(browser.text("#post-status").await, "Scheduled");
+    assert_eq!(
+        http_status(&app.url("/evolving/")).await,
+        404,
+        "not public yet"
+    );
+
+    // deleting asks first; cancelling keeps the post
+    browser.click("#delete").await;
+    browser
+        .wait_for_text("#confirm-title", "Delete this post?")
+        .await;
+    browser.click("#confirm-cancel").await;
+    assert!(!browser.is_displayed("#confirm-dialog").await);
+    browser.click("#delete").await;
+    browser
+        .wait_for_text("#confirm-title", "Delete this post?")
+        .await;
+    browser.click("#confirm-ok").await;
+    browser.wait_for_path("/admin/posts/").await;
+    browser.wait_ready().await;
+    let list = browser.text("#post-list").await;
+    assert!(!list.contains("Evolving"), "{list}");
+    browser.close().await;
+}

@@ -1,0 +1,13 @@
+//! Browser tests: the admin front end driven in real Chromium (Debian's `chromium`, through
+//! `chromedriver` from `chromium-driver`), against Quire served on loopback ports with a fresh
+//! database per test. The pages load the minified bundles the server embeds, as in production.
+//!
+//! Without Chromium the tests fail and say what to install; `QUIRE_SKIP_BROWSER_TESTS=1`
+//! skips them.
+
+mod access;
+mod administration;
+mod conflicts;
+mod helpers;
+mod pages;
+mod publishing;
