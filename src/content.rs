@@ -157,7 +157,7 @@ async fn pulse(
             _ = shutdown.changed() => return,
         }
         beats += 1;
-        if beats % HOUSEKEEPING_EVERY == 0 {
+        if beats.is_multiple_of(HOUSEKEEPING_EVERY) {
             housekeeping(&pool).await;
         }
         match beat(&pool, &cache, &state).await {
