@@ -701,3 +701,30 @@ async fn renaming_a_published_post_redirects_its_old_address() {
     .await;
     assert_eq!(app.get("/new-name/").await.status(), 200);
 }
+
+#[tokio::test]
+async fn one_address_spraying_many_accounts_is_throttled() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let victim = create_staff(&db.pool, "editor").await;
+    let attempt = |email: String, password: &'static str, address: &'static str| {
+        app.client
+            .post(app.url("/admin/api/session"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    // 30 wrong guesses, each against a different account, from one address
+    for i in 0..30 {
+        let response = attempt(format!("nobody{i}@example.com"), "guess", "203.0.113.7")
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    let blocked = attempt(victim.clone(), PASSWORD, "203.0.113.7")
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), 429, "the address is throttled");
+    let elsewhere = attempt(victim, PASSWORD, "198.51.100.20").await.unwrap();
+    assert_eq!(elsewhere.status(), 200, "another address is not");
+}
