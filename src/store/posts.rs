@@ -85,6 +85,19 @@ pub struct ListFilter<'a> {
     pub author: Option<&'a str>,
 }
 
+/// The columns of a [`PublicPost`].
+const PUBLIC_COLUMNS: &str = "id, type, slug, title, html, summary, feature_image, feature_image_alt, \
+    feature_image_caption, featured, meta_title, meta_description, canonical_url, codeinjection_head, \
+    codeinjection_foot, word_count, reading_time, published_at, updated_at, tags, authors";
+
+/// Published posts, optionally only those with tag `$1` and author `$2` (slugs).
+const PUBLISHED_MATCHING: &str = "from posts_with_links p \
+    where type = 'post' and status = 'published' \
+      and ($1::text is null or exists (select 1 from posts_tags pt join tags t on t.id = pt.tag_id \
+                                       where pt.post_id = p.id and t.slug = $1)) \
+      and ($2::text is null or exists (select 1 from posts_authors pa join users u on u.id = pa.author_id \
+                                       where pa.post_id = p.id and u.slug = $2))";
+
 /// One page of published posts, newest first, and how many there are in all.
 #[tracing::instrument(skip(db))]
 pub async fn list_published(
@@ -99,22 +112,11 @@ pub async fn list_published(
         post: PostSummary,
         total: i64,
     }
-    let rows: Vec<Row> = sqlx::query_as(
-        r#"
-        select id, slug, title, summary, feature_image, feature_image_alt, featured, reading_time,
-               published_at, updated_at, tags, authors, count(*) over () as total
-        from posts_with_links p
-        where type = 'post' and status = 'published'
-          and ($1::text is null or exists (
-                select 1 from posts_tags pt join tags t on t.id = pt.tag_id
-                where pt.post_id = p.id and t.slug = $1))
-          and ($2::text is null or exists (
-                select 1 from posts_authors pa join users u on u.id = pa.author_id
-                where pa.post_id = p.id and u.slug = $2))
-        order by published_at desc, id desc
-        limit $3 offset $4
-        "#,
-    )
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select id, slug, title, summary, feature_image, feature_image_alt, featured, reading_time, \
+                published_at, updated_at, tags, authors, count(*) over () as total \
+         {PUBLISHED_MATCHING} order by published_at desc, id desc limit $3 offset $4"
+    )))
     .bind(filter.tag)
     .bind(filter.author)
     .bind(limit)
@@ -132,24 +134,9 @@ pub async fn feed_posts(
     filter: ListFilter<'_>,
     limit: i64,
 ) -> sqlx::Result<Vec<PublicPost>> {
-    sqlx::query_as(
-        r#"
-        select id, type, slug, title, html, summary, feature_image, feature_image_alt,
-               feature_image_caption, featured, meta_title, meta_description, canonical_url,
-               codeinjection_head, codeinjection_foot, word_count, reading_time, published_at,
-               updated_at, tags, authors
-        from posts_with_links p
-        where type = 'post' and status = 'published'
-          and ($1::text is null or exists (
-                select 1 from posts_tags pt join tags t on t.id = pt.tag_id
-                where pt.post_id = p.id and t.slug = $1))
-          and ($2::text is null or exists (
-                select 1 from posts_authors pa join users u on u.id = pa.author_id
-                where pa.post_id = p.id and u.slug = $2))
-        order by published_at desc, id desc
-        limit $3
-        "#,
-    )
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {PUBLIC_COLUMNS} {PUBLISHED_MATCHING} order by published_at desc, id desc limit $3"
+    )))
     .bind(filter.tag)
     .bind(filter.author)
     .bind(limit)
@@ -163,16 +150,9 @@ pub async fn published_by_slug(
     db: impl PgExecutor<'_>,
     slug: &str,
 ) -> sqlx::Result<Option<PublicPost>> {
-    sqlx::query_as(
-        r#"
-        select id, type, slug, title, html, summary, feature_image, feature_image_alt,
-               feature_image_caption, featured, meta_title, meta_description, canonical_url,
-               codeinjection_head, codeinjection_foot, word_count, reading_time, published_at,
-               updated_at, tags, authors
-        from posts_with_links
-        where slug = $1 and status = 'published'
-        "#,
-    )
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {PUBLIC_COLUMNS} from posts_with_links where slug = $1 and status = 'published'"
+    )))
     .bind(slug)
     .fetch_optional(db)
     .await
