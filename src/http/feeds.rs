@@ -3,8 +3,8 @@
 //! with the same bytes, ETag and Last-Modified, and validators get 304.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
@@ -14,6 +14,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use crate::app::AppState;
 use crate::cache::CachedPage;
 use crate::error::{Error, Result};
+use crate::http::site::{cached, segment};
 use crate::render::feeds::{self, FeedInfo};
 use crate::render::views::rfc3339;
 use crate::store::sitemap::Kind;
@@ -66,48 +67,38 @@ impl Format {
     }
 }
 
-async fn site_feed(State(s): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let path = uri.path();
-    crate::http::site::cached(
+async fn site_feed(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    cached(
         &s,
-        &headers,
+        request.headers(),
         path,
         render_feed(&s, path, ListFilter::default()),
     )
     .await
 }
 
-async fn tag_feed(
-    State(s): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let path = uri.path();
+async fn tag_feed(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
     let filter = ListFilter {
-        tag: Some(&slug),
+        tag: Some(segment(path, 1)),
         author: None,
     };
-    crate::http::site::cached(&s, &headers, path, render_feed(&s, path, filter)).await
+    cached(&s, request.headers(), path, render_feed(&s, path, filter)).await
 }
 
-async fn author_feed(
-    State(s): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let path = uri.path();
+async fn author_feed(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
     let filter = ListFilter {
         tag: None,
-        author: Some(&slug),
+        author: Some(segment(path, 1)),
     };
-    crate::http::site::cached(&s, &headers, path, render_feed(&s, path, filter)).await
+    cached(&s, request.headers(), path, render_feed(&s, path, filter)).await
 }
 
 /// `/feed/` is where Ghost's readers sometimes look; the feed is at `/rss/`.
-async fn feed_redirect(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    crate::http::site::cached(&s, &headers, "/feed/", async {
+async fn feed_redirect(State(s): State<AppState>, request: Request) -> Response {
+    cached(&s, request.headers(), "/feed/", async {
         CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, "/rss/")
     })
     .await
@@ -183,12 +174,12 @@ async fn render_feed(s: &AppState, path: &str, filter: ListFilter<'_>) -> Result
     })
 }
 
-async fn robots(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let body = format!(
-        "User-agent: *\nDisallow: /admin/\n\nSitemap: {}/sitemap.xml\n",
-        s.site_url
-    );
-    crate::http::site::cached(&s, &headers, "/robots.txt", async {
+async fn robots(State(s): State<AppState>, request: Request) -> Response {
+    cached(&s, request.headers(), "/robots.txt", async {
+        let body = format!(
+            "User-agent: *\nDisallow: /admin/\n\nSitemap: {}/sitemap.xml\n",
+            s.site_url
+        );
         Ok(CachedPage::new(
             StatusCode::OK,
             "text/plain; charset=utf-8",
@@ -200,18 +191,18 @@ async fn robots(State(s): State<AppState>, headers: HeaderMap) -> Response {
 
 /// `/sitemap.xml`, `/sitemap-posts.xml`, `/sitemap-posts-2.xml`, ...; anything else at the top
 /// level without a trailing slash goes where the fallback sends it.
-async fn top_level_file(
-    State(s): State<AppState>,
-    Path(file): Path<String>,
-    method: Method,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    match Sitemap::parse(&file) {
+async fn top_level_file(State(s): State<AppState>, request: Request) -> Response {
+    match Sitemap::parse(segment(request.uri().path(), 0)) {
         Some(sitemap) => {
-            crate::http::site::cached(&s, &headers, uri.path(), render_sitemap(&s, sitemap)).await
+            cached(
+                &s,
+                request.headers(),
+                request.uri().path(),
+                render_sitemap(&s, sitemap),
+            )
+            .await
         }
-        None => crate::http::site::fallback(State(s), method, headers, uri).await,
+        None => crate::http::site::fallback(State(s), request).await,
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -41,92 +41,94 @@ pub fn router() -> Router<AppState> {
         .route("/author/{slug}/page/{page}/", get(show_author_page))
 }
 
-async fn show_home(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    cached(&s, &headers, "/", render_list(&s, List::Home, 1)).await
+// The handlers take the request whole and read the path by reference: a cache hit then
+// allocates nothing for headers or path parameters (extracting `HeaderMap` or `Path<String>`
+// would copy them), and path segments are only parsed when a page has to be rendered.
+
+async fn show_home(State(s): State<AppState>, request: Request) -> Response {
+    cached(&s, request.headers(), "/", render_list(&s, List::Home, 1)).await
 }
 
-async fn show_home_page(
-    State(s): State<AppState>,
-    Path(page): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    paged(&s, &headers, &uri, List::Home, &page).await
+async fn show_home_page(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    paged(&s, request.headers(), path, List::Home, segment(path, 1)).await
 }
 
-async fn show_post(
-    State(s): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    cached(&s, &headers, uri.path(), render_post(&s, &slug)).await
-}
-
-async fn show_tag(
-    State(s): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
+async fn show_post(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
     cached(
         &s,
-        &headers,
-        uri.path(),
-        render_list(&s, List::Tag(&slug), 1),
+        request.headers(),
+        path,
+        render_post(&s, segment(path, 0)),
     )
     .await
 }
 
-async fn show_tag_page(
-    State(s): State<AppState>,
-    Path((slug, page)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    paged(&s, &headers, &uri, List::Tag(&slug), &page).await
-}
-
-async fn show_author(
-    State(s): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
+async fn show_tag(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
     cached(
         &s,
-        &headers,
-        uri.path(),
-        render_list(&s, List::Author(&slug), 1),
+        request.headers(),
+        path,
+        render_list(&s, List::Tag(segment(path, 1)), 1),
     )
     .await
 }
 
-async fn show_author_page(
-    State(s): State<AppState>,
-    Path((slug, page)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    paged(&s, &headers, &uri, List::Author(&slug), &page).await
+async fn show_tag_page(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    paged(
+        &s,
+        request.headers(),
+        path,
+        List::Tag(segment(path, 1)),
+        segment(path, 3),
+    )
+    .await
+}
+
+async fn show_author(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    cached(
+        &s,
+        request.headers(),
+        path,
+        render_list(&s, List::Author(segment(path, 1)), 1),
+    )
+    .await
+}
+
+async fn show_author_page(State(s): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    paged(
+        &s,
+        request.headers(),
+        path,
+        List::Author(segment(path, 1)),
+        segment(path, 3),
+    )
+    .await
+}
+
+/// The `i`-th segment of a path: `segment("/tag/rust/page/2/", 3) == "2"`.
+pub(crate) fn segment(path: &str, i: usize) -> &str {
+    path.split('/').nth(i + 1).unwrap_or("")
 }
 
 /// Everything no route matched: a redirect (trailing slash, stored aliases) or the 404 page.
-pub async fn fallback(
-    State(s): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    if method != Method::GET && method != Method::HEAD {
+pub async fn fallback(State(s): State<AppState>, request: Request) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "GET, HEAD")],
         )
             .into_response();
     }
-    let path = uri.path();
-    cached(&s, &headers, path, async { Err(Error::NotFound) }).await
+    cached(&s, request.headers(), request.uri().path(), async {
+        Err(Error::NotFound)
+    })
+    .await
 }
 
 /// Answers from the cache, rendering on a miss. A missing page becomes the theme's 404 (or a
@@ -156,11 +158,11 @@ pub(crate) async fn cached(
 async fn paged(
     s: &AppState,
     headers: &HeaderMap,
-    uri: &Uri,
+    path: &str,
     list: List<'_>,
     raw: &str,
 ) -> Response {
-    cached(s, headers, uri.path(), async {
+    cached(s, headers, path, async {
         match parse_page(raw)? {
             1 => CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &list.base()),
             page => render_list(s, list, page).await,

@@ -140,8 +140,9 @@ async fn a_scheduled_post_appears_on_time() {
         })
         .await;
         let late = chrono::Utc::now() - due;
+        // the pulse runs every second; the rest is slack for a loaded machine
         assert!(
-            late < chrono::TimeDelta::milliseconds(1500),
+            late < chrono::TimeDelta::milliseconds(2500),
             "published {late} late"
         );
         assert!(app.page("/").await.contains("Right on time"));
