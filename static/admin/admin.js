@@ -51,9 +51,13 @@
     const opts = options || {};
     const headers = { Accept: 'application/json' };
     const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+    // a FormData body (an upload) sets its own multipart Content-Type
+    const form = payload instanceof FormData;
     if (payload !== undefined) {
+      init.body = form ? payload : JSON.stringify(payload);
+    }
+    if (payload !== undefined && !form) {
       headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(payload);
     }
     if (csrfToken) {
       headers['X-CSRF-Token'] = csrfToken;
@@ -317,6 +321,131 @@
     });
   };
 
+  // --- Images ---
+
+  const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+  const uploadLimitMb = parseInt(body.dataset.uploadMaxMb || '0', 10);
+
+  const formatBytes = (n) => {
+    if (n >= 1024 * 1024) {
+      return (n / (1024 * 1024)).toFixed(1) + ' MB';
+    }
+    return n >= 1024 ? Math.round(n / 1024) + ' KB' : n + ' bytes';
+  };
+
+  // The alt text of an uploaded file: its name without the extension, and without the
+  // brackets that would end the Markdown image early.
+  const altFromName = (name) => (name || '').replace(/\.[^.]*$/, '').replace(/[[\]]/g, '').trim() || 'Image';
+
+  // Uploads one file; answers the API's image or throws its error. A file over the limit is
+  // refused here with the server's own words, without sending megabytes for nothing; the
+  // type is left to the server, which decides by content.
+  const uploadImage = (file) => {
+    if (uploadLimitMb > 0 && file.size > uploadLimitMb * 1024 * 1024) {
+      return Promise.reject(failure(413, 'The image is larger than the ' + uploadLimitMb + ' MiB limit.', 'file'));
+    }
+    const form = new FormData();
+    form.append('file', file, file.name || 'image');
+    return api('POST', '/images', form);
+  };
+
+  // The files a drag or a paste carries (none for dragged text).
+  const filesOf = (transfer) => (transfer && transfer.files ? Array.from(transfer.files) : []);
+  const carriesFiles = (transfer) => !!transfer && Array.from(transfer.types || []).includes('Files');
+
+  // Makes `zone` accept dropped files, handing them to `handle`.
+  const dropTarget = (zone, handle) => {
+    zone.addEventListener('dragover', (event) => {
+      if (!carriesFiles(event.dataTransfer)) {
+        return;
+      }
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+      zone.classList.add('dragging');
+    });
+    zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+    zone.addEventListener('drop', (event) => {
+      zone.classList.remove('dragging');
+      const files = filesOf(event.dataTransfer);
+      if (!files.length) {
+        return;
+      }
+      event.preventDefault();
+      handle(files);
+    });
+  };
+
+  // A button that opens a hidden file picker; the chosen files go to `handle`.
+  const filePicker = (button, input, handle) => {
+    button.addEventListener('click', () => input.click());
+    input.addEventListener('change', () => {
+      const files = Array.from(input.files || []);
+      input.value = '';
+      if (files.length) {
+        handle(files);
+      }
+    });
+  };
+
+  // The upload control of an image URL field (feature image, logo): fills the field, shows
+  // a preview, and clears it with "Remove". `changed` runs after the field changes.
+  const setupImageField = (box, changed) => {
+    const input = document.getElementById(box.dataset.target);
+    const preview = $('.image-upload-preview', box);
+    const remove = $('.remove-button', box);
+    const button = $('.upload-button', box);
+    const status = $('.upload-status', box);
+    const fieldError = document.getElementById(input.id + '-error');
+    const clearFieldError = () => {
+      input.removeAttribute('aria-invalid');
+      if (fieldError) {
+        fieldError.hidden = true;
+        fieldError.textContent = '';
+      }
+    };
+    const render = () => {
+      const url = input.value.trim();
+      preview.hidden = !url;
+      remove.hidden = !url;
+      if (url && preview.getAttribute('src') !== url) {
+        preview.src = url;
+      }
+    };
+    const upload = async (files) => {
+      const file = files[0];
+      clearFieldError();
+      status.textContent = 'Uploading ' + file.name + '…';
+      let image = null;
+      try {
+        image = await busy(button, () => uploadImage(file));
+      } catch (error) {
+        status.textContent = '';
+        input.setAttribute('aria-invalid', 'true');
+        if (fieldError) {
+          fieldError.textContent = error.message;
+          fieldError.hidden = false;
+        }
+        return;
+      }
+      input.value = image.url;
+      render();
+      status.textContent = 'Uploaded ' + file.name + '.';
+      changed();
+    };
+    filePicker(button, $('.upload-file', box), upload);
+    dropTarget(box, upload);
+    remove.addEventListener('click', () => {
+      input.value = '';
+      clearFieldError();
+      render();
+      status.textContent = 'Removed.';
+      button.focus();
+      changed();
+    });
+    input.addEventListener('input', render);
+    return render;
+  };
+
   // --- Signed-out pages ---
 
   const signedOutForm = (formId, path, fieldNames, extra) => {
@@ -545,6 +674,7 @@
       dateTouched: false,
       conflict: false,
       pending: 0,
+      uploads: 0,
       savedMessage: '',
     };
 
@@ -563,7 +693,7 @@
     });
     const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
     const dirty = () => state.saved !== null && !same(fields(), state.saved);
-    hooks.unsaved = () => dirty() || state.pending > 0;
+    hooks.unsaved = () => dirty() || state.pending > 0 || state.uploads > 0;
 
     const setSaveState = (text, tone) => {
       el.saveState.textContent = text;
@@ -702,6 +832,7 @@
       el.counts.textContent = counts(post.word_count, post.reading_time);
       renderTags();
       renderStatus();
+      renderFeature();
     };
 
     // --- Preview ---
@@ -1002,6 +1133,79 @@
       previewTimer = setTimeout(refreshPreview, 300);
       changed();
     });
+
+    // --- Images in the text ---
+    // Each upload holds its place with a placeholder line at the cursor, replaced by the
+    // image once the API answers (wherever the line has moved meanwhile), or removed with
+    // the API's message shown when it refuses the file.
+    const uploadState = $('#upload-state');
+    const markdownEdited = () => el.markdown.dispatchEvent(new Event('input'));
+    const insertLine = (line) => {
+      const area = el.markdown;
+      const start = area.selectionStart;
+      const before = area.value.slice(0, start);
+      const text = (before && !before.endsWith('\n') ? '\n' : '') + line + '\n';
+      area.setRangeText(text, start, area.selectionEnd, 'end');
+    };
+    const replaceLine = (line, replacement) => {
+      const area = el.markdown;
+      const at = area.value.indexOf(line);
+      if (at < 0) {
+        return false;
+      }
+      // removing the line takes its line break along
+      const end = !replacement && area.value.charAt(at + line.length) === '\n' ? at + line.length + 1 : at + line.length;
+      area.setRangeText(replacement, at, end, 'preserve');
+      return true;
+    };
+    const uploadIntoText = async (file) => {
+      const name = file.name || 'image';
+      const placeholder = '![Uploading ' + name.replace(/[[\]]/g, '') + '…]()';
+      insertLine(placeholder);
+      markdownEdited();
+      uploadState.textContent = 'Uploading ' + name + '…';
+      state.uploads += 1;
+      let image = null;
+      try {
+        image = await uploadImage(file);
+      } catch (error) {
+        state.uploads -= 1;
+        replaceLine(placeholder, '');
+        markdownEdited();
+        uploadState.textContent = '';
+        showEditorError(failure(error.status, name + ': ' + error.message));
+        return;
+      }
+      state.uploads -= 1;
+      const markdown = '![' + altFromName(name) + '](' + image.url + ')';
+      // a placeholder the writer deleted meanwhile means they no longer want the image here
+      if (replaceLine(placeholder, markdown)) {
+        markdownEdited();
+      }
+      uploadState.textContent = 'Added ' + name + ' to the text.';
+    };
+    const uploadAllIntoText = (files) => {
+      el.error.hidden = true;
+      files.forEach(uploadIntoText);
+    };
+    filePicker($('#add-image'), $('#markdown-file'), (files) => {
+      el.markdown.focus();
+      uploadAllIntoText(files);
+    });
+    dropTarget(el.markdown, (files) => {
+      el.markdown.focus();
+      uploadAllIntoText(files);
+    });
+    el.markdown.addEventListener('paste', (event) => {
+      const files = filesOf(event.clipboardData).filter((file) => IMAGE_TYPES.includes(file.type) || file.type === 'image/svg+xml');
+      if (!files.length) {
+        return;
+      }
+      event.preventDefault();
+      uploadAllIntoText(files);
+    });
+    const renderFeature = setupImageField($('.image-upload', el.settings), changed);
+
     el.slug.addEventListener('input', () => {
       state.slugAuto = el.slug.value.trim() === '';
       renderSlugHint();
@@ -1206,6 +1410,7 @@
       renderStatus();
     }
     restoreStash();
+    renderFeature();
     updateSaveState();
     api('GET', '/tags').then(
       (tags) => {
@@ -1608,6 +1813,8 @@
     accent.value = settings.accent_color;
     picker.value = fullHex(settings.accent_color);
     field(form, 'logo').value = settings.logo || '';
+    // the logo is saved with the rest of the settings, by "Save settings"
+    setupImageField($('.image-upload', form), () => undefined)();
     field(form, 'posts_per_page').value = settings.posts_per_page;
     field(form, 'posts_per_page').min = 1;
     field(form, 'posts_per_page').max = 100;
@@ -1670,6 +1877,122 @@
     });
   };
 
+  // --- Media ---
+
+  const setupMedia = async () => {
+    const grid = $('#media-grid');
+    const summary = $('#media-summary');
+    const errorBox = $('#media-error');
+    const status = $('#media-upload-status');
+    const uploadButton = $('#media-upload-button');
+    const mayDelete = ['owner', 'administrator', 'editor'].includes(body.dataset.role);
+
+    const fail = (error) => {
+      errorBox.textContent = error.message;
+      errorBox.hidden = false;
+    };
+
+    // The smallest variant is plenty for a thumbnail; GIFs and small images have none.
+    const thumbnail = (image) => (image.variants.length ? image.variants[0].url : image.url);
+    const typeName = (type) => (type.split('/')[1] || type).toUpperCase();
+
+    const card = (image, index) => {
+      const id = nextId('media');
+      const name = 'image ' + (index + 1);
+      const urlInput = h('input', { id: id + '-url', type: 'text', readonly: true, value: image.url, 'aria-label': 'URL of ' + name });
+      const copy = h('button', {
+        type: 'button',
+        class: 'button small copy-url',
+        'aria-describedby': id + '-url',
+        text: 'Copy URL',
+        onclick: async () => {
+          if (await copyText(image.url, urlInput)) {
+            copy.textContent = 'Copied';
+            setTimeout(() => {
+              copy.textContent = 'Copy URL';
+            }, 2000);
+          }
+        },
+      });
+      const remove = mayDelete && !image.used
+        ? h('button', {
+          type: 'button',
+          class: 'button small danger delete-image',
+          'aria-label': 'Delete ' + name,
+          text: 'Delete',
+          onclick: async () => {
+            const sure = await confirmDialog(
+              'Delete this image?',
+              'It is removed from storage for good. Nothing uses it now.',
+              'Delete image',
+            );
+            if (!sure) {
+              return;
+            }
+            errorBox.hidden = true;
+            try {
+              await busy(remove, () => api('DELETE', '/images/' + image.id));
+            } catch (error) {
+              fail(error);
+              await load();
+              return;
+            }
+            toast('Image deleted.');
+            await load();
+            uploadButton.focus();
+          },
+        })
+        : null;
+      const dimensions = image.width && image.height ? image.width + ' × ' + image.height : '';
+      return h('li', { class: 'media-card', 'data-id': image.id, 'data-url': image.url }, [
+        h('a', { class: 'media-thumb', href: image.url, target: '_blank', rel: 'noopener' }, [
+          h('img', { src: thumbnail(image), alt: '', loading: 'lazy', width: image.width || null, height: image.height || null }),
+          h('span', { class: 'visually-hidden', text: 'Open ' + name + ' (opens in a new tab)' }),
+        ]),
+        h('p', { class: 'media-facts' }, [
+          h('span', { text: [dimensions, formatBytes(image.bytes), typeName(image.content_type)].filter(Boolean).join(' · ') }),
+          h('span', { class: image.used ? 'badge badge-published' : 'badge badge-draft', text: image.used ? 'Used' : 'Unused' }),
+        ]),
+        h('div', { class: 'copy-row' }, [urlInput, copy]),
+        remove ? h('div', { class: 'row' }, [remove]) : null,
+      ]);
+    };
+
+    const load = async () => {
+      const images = await api('GET', '/images');
+      grid.replaceChildren(...images.map(card));
+      const unused = images.filter((image) => !image.used).length;
+      summary.textContent = images.length
+        ? plural(images.length, 'image', 'images') + ', ' + unused + ' unused.'
+        : 'No images yet. Upload one, or add one in the editor.';
+    };
+
+    const upload = async (files) => {
+      errorBox.hidden = true;
+      let added = 0;
+      const refused = [];
+      await busy(uploadButton, async () => {
+        for (const file of files) {
+          status.textContent = 'Uploading ' + file.name + '…';
+          try {
+            await uploadImage(file);
+            added += 1;
+          } catch (error) {
+            refused.push(file.name + ': ' + error.message);
+          }
+        }
+      });
+      status.textContent = added ? plural(added, 'image', 'images') + ' uploaded.' : '';
+      if (refused.length) {
+        fail(failure(0, refused.join(' ')));
+      }
+      await load();
+    };
+    filePicker(uploadButton, $('#media-file'), upload);
+    dropTarget($('#media-drop'), upload);
+    await load();
+  };
+
   // --- Account ---
 
   const setupAccount = () => {
@@ -1704,6 +2027,7 @@
     invite: setupInvite,
     posts: setupPosts,
     editor: setupEditor,
+    media: setupMedia,
     tags: setupTags,
     staff: setupStaff,
     settings: setupSettings,

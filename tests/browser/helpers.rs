@@ -106,6 +106,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(db: &TestDb) -> Self {
+        Self::spawn_with(db, |_| {}, None).await
+    }
+
+    /// A replica with its configuration adjusted by `configure` and, when given, its own
+    /// image storage (an S3 bucket shared with other replicas).
+    pub async fn spawn_with(
+        db: &TestDb,
+        configure: impl FnOnce(&mut Config),
+        media: Option<quire::media::Storage>,
+    ) -> Self {
         let pool = quire::db::pool_options(5)
             .connect_with(db.options.clone())
             .await
@@ -113,8 +123,13 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        let config = Config::for_base_url(Url::parse(&base).unwrap());
-        let state = AppState::new(config, pool).expect("build app");
+        let mut config = Config::for_base_url(Url::parse(&base).unwrap());
+        configure(&mut config);
+        let state = match media {
+            Some(storage) => AppState::with_media(config, pool, storage),
+            None => AppState::new(config, pool),
+        }
+        .expect("build app");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(quire::app::serve(listener, state.clone(), async {
             let _ = stopped.await;

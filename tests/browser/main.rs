@@ -9,5 +9,6 @@ mod access;
 mod administration;
 mod conflicts;
 mod helpers;
+mod media;
 mod pages;
 mod publishing;

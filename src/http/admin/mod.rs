@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/pages/", get(pages::list_pages))
         .route("/admin/editor/", get(pages::new_post))
         .route("/admin/editor/{id}/", get(pages::edit_post))
+        .route("/admin/media/", get(pages::show_media))
         .route("/admin/tags/", get(pages::show_tags))
         .route("/admin/staff/", get(pages::show_staff))
         .route("/admin/settings/", get(pages::show_settings))
@@ -71,6 +72,7 @@ static TEMPLATES: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
         ("posts.html", include_str!("templates/posts.html")),
         ("editor.html", include_str!("templates/editor.html")),
         ("tags.html", include_str!("templates/tags.html")),
+        ("media.html", include_str!("templates/media.html")),
         ("staff.html", include_str!("templates/staff.html")),
         ("settings.html", include_str!("templates/settings.html")),
         ("account.html", include_str!("templates/account.html")),
@@ -95,6 +97,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 pub(crate) enum Section {
     Posts,
     Pages,
+    Media,
     Tags,
     Staff,
     Settings,
@@ -102,9 +105,10 @@ pub(crate) enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 6] = [
+    const ALL: [Section; 7] = [
         Section::Posts,
         Section::Pages,
+        Section::Media,
         Section::Tags,
         Section::Staff,
         Section::Settings,
@@ -115,6 +119,7 @@ impl Section {
         match self {
             Section::Posts => "posts",
             Section::Pages => "pages",
+            Section::Media => "media",
             Section::Tags => "tags",
             Section::Staff => "staff",
             Section::Settings => "settings",
@@ -126,6 +131,7 @@ impl Section {
         match self {
             Section::Posts => "Posts",
             Section::Pages => "Pages",
+            Section::Media => "Media",
             Section::Tags => "Tags",
             Section::Staff => "Staff",
             Section::Settings => "Settings",
@@ -136,7 +142,10 @@ impl Section {
     /// The smallest role that may use the section; the API enforces the same.
     fn min_role(self) -> Role {
         match self {
-            Section::Posts | Section::Pages | Section::Account => Role::Contributor,
+            // everyone who writes uploads images, so everyone sees the library
+            Section::Posts | Section::Pages | Section::Media | Section::Account => {
+                Role::Contributor
+            }
             // Editors manage tags and invite Authors and Contributors
             Section::Tags | Section::Staff => Role::Editor,
             Section::Settings => Role::Administrator,
@@ -209,6 +218,8 @@ struct Layout {
     js_url: String,
     site_title: String,
     site_url: String,
+    /// The upload size limit, so the script refuses a too-large file before sending it.
+    upload_max_mb: u64,
     staff: Option<StaffView>,
     nav: Vec<NavLink>,
 }
@@ -224,6 +235,7 @@ impl Layout {
             js_url: asset_url("admin/admin.js"),
             site_title,
             site_url: s.site_url.clone(),
+            upload_max_mb: s.config.media.upload_max_mb,
             staff: None,
             nav: Vec::new(),
         }
@@ -359,6 +371,7 @@ impl IntoResponse for PageError {
                 js_url: asset_url("admin/admin.js"),
                 site_title: String::new(),
                 site_url: String::new(),
+                upload_max_mb: 0,
                 staff: None,
                 nav: Vec::new(),
             },
@@ -437,12 +450,18 @@ mod tests {
                 .map(Section::key)
                 .collect()
         };
-        assert_eq!(visible(Role::Contributor), ["posts", "pages", "account"]);
-        assert_eq!(visible(Role::Author), ["posts", "pages", "account"]);
+        assert_eq!(
+            visible(Role::Contributor),
+            ["posts", "pages", "media", "account"]
+        );
+        assert_eq!(
+            visible(Role::Author),
+            ["posts", "pages", "media", "account"]
+        );
         assert_eq!(
             visible(Role::Editor),
-            ["posts", "pages", "tags", "staff", "account"]
+            ["posts", "pages", "media", "tags", "staff", "account"]
         );
-        assert_eq!(visible(Role::Administrator).len(), 6);
+        assert_eq!(visible(Role::Administrator).len(), 7);
     }
 }

@@ -229,6 +229,16 @@ async fn section_page(
     Ok(render(template, &page, StatusCode::OK))
 }
 
+/// `/admin/media/`: the image library, for all staff (deleting is for Editors and above,
+/// which the API enforces).
+pub async fn show_media(
+    State(s): State<AppState>,
+    staff: Result<Staff, Error>,
+    uri: Uri,
+) -> PageResult {
+    section_page(&s, staff, &uri, Section::Media, "Media", "media.html").await
+}
+
 /// `/admin/tags/`: Editors and above.
 pub async fn show_tags(
     State(s): State<AppState>,
