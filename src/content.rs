@@ -13,13 +13,17 @@
 //!
 //! The pulse also tells readiness: a replica whose database stopped answering reports
 //! not-ready on `/readyz` while it keeps serving cached pages.
+//!
+//! The listening connection is not taken from the request pool: it has a one-connection pool
+//! of its own, named `quire listener <pid>` in `pg_stat_activity` (see [`listener_name`]), so
+//! an operator can tell which replica it belongs to.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -71,6 +75,14 @@ impl ContentState {
     }
 }
 
+/// The `application_name` of this process's listening connection: the pool's own name (from
+/// `DATABASE_URL`, else `quire`), `listener` and the process id.
+pub fn listener_name(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    let base = options.get_application_name().unwrap_or("quire");
+    format!("{base} listener {}", std::process::id())
+}
+
 /// Runs the listener and the pulse until `shutdown` flips to true.
 pub fn spawn(
     pool: PgPool,
@@ -78,29 +90,41 @@ pub fn spawn(
     state: Arc<ContentState>,
     shutdown: watch::Receiver<bool>,
 ) {
-    tokio::spawn(listen(
-        pool.clone(),
-        cache.clone(),
-        state.clone(),
-        shutdown.clone(),
-    ));
+    // one connection, opened by the listener itself (lazily, so building the state stays sync)
+    let listen_pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_lazy_with(
+            pool.connect_options()
+                .as_ref()
+                .clone()
+                .application_name(&listener_name(&pool)),
+        );
+    tokio::spawn({
+        let (cache, state, shutdown) = (cache.clone(), state.clone(), shutdown.clone());
+        async move {
+            listen(&listen_pool, cache, state, shutdown).await;
+            // the listener was dropped above; let it return its connection, then close
+            let _ = tokio::time::timeout(Duration::from_secs(2), listen_pool.close()).await;
+        }
+    });
     tokio::spawn(pulse(pool, cache, state, shutdown));
 }
 
 async fn listen(
-    pool: PgPool,
+    pool: &PgPool,
     cache: Arc<PageCache>,
     state: Arc<ContentState>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        let mut listener = match connect_listener(&pool).await {
+        let mut listener = match connect_listener(pool).await {
             Ok(listener) => {
                 backoff = Duration::from_millis(100);
                 listener
             }
-            Err(_) if pool.is_closed() => return,
+            Err(_) if *shutdown.borrow() => return,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for content changes; retrying");
                 tokio::select! {
@@ -123,7 +147,7 @@ async fn listen(
                     // the connection dropped; notifications in between are lost, so reconnect
                     // and start from a clean cache
                     Ok(None) | Err(_) => {
-                        if pool.is_closed() || *shutdown.borrow() {
+                        if *shutdown.borrow() {
                             return;
                         }
                         tracing::warn!("content notification connection lost; reconnecting");

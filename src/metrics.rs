@@ -30,11 +30,6 @@ struct RequestLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-struct RouteLabels {
-    route: &'static str,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -48,7 +43,7 @@ struct PoolLabels {
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    latency: Family<RouteLabels, Histogram>,
+    latency: Family<RequestLabels, Histogram>,
     cache_hits: Counter,
     cache_misses: Counter,
     cache_invalidations: Counter,
@@ -74,12 +69,12 @@ impl Metrics {
             "HTTP requests answered, by route, method and status",
             requests.clone(),
         );
-        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+        let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0001, 2.5, 14))
         });
         registry.register(
             "http_request_duration_seconds",
-            "Time to answer, by route",
+            "Time to answer, by route, method and status",
             latency.clone(),
         );
         let (cache_hits, cache_misses, cache_invalidations) =
@@ -175,16 +170,13 @@ impl Metrics {
             Method::OPTIONS => "OPTIONS",
             _ => "OTHER",
         };
-        self.requests
-            .get_or_create(&RequestLabels {
-                route,
-                method,
-                status,
-            })
-            .inc();
-        self.latency
-            .get_or_create(&RouteLabels { route })
-            .observe(seconds);
+        let labels = RequestLabels {
+            route,
+            method,
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.latency.get_or_create(&labels).observe(seconds);
     }
 }
 

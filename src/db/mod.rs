@@ -20,11 +20,15 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// Opens the pool described by the configuration, resolving the local default database when
 /// `DATABASE_URL` is unset (see [`local`]).
 pub async fn connect(config: &DbConfig) -> anyhow::Result<PgPool> {
-    let options = match &config.database_url {
+    let mut options = match &config.database_url {
         Some(url) => PgConnectOptions::from_str(url)
             .with_context(|| format!("invalid DATABASE_URL {}", redact_url(url)))?,
         None => local::resolve(&config.data_dir).await?,
     };
+    // named in `pg_stat_activity` unless the URL names it (`?application_name=...`)
+    if options.get_application_name().is_none() {
+        options = options.application_name("quire");
+    }
     let pool = pool_options(config.db_connections)
         .connect_with(options.clone())
         .await
