@@ -109,15 +109,34 @@ pub struct MediaConfig {
     pub upload_max_mb: u64,
 }
 
+/// The site's public URL, shared by `quire serve` and the commands that print links.
+#[derive(Debug, Clone, Args)]
+pub struct SiteConfig {
+    /// Public URL of the site, used in canonical links, feeds, the sitemap and printed links.
+    #[arg(long, env = "QUIRE_BASE_URL", default_value = "http://127.0.0.1:2368")]
+    pub base_url: Url,
+}
+
+impl SiteConfig {
+    /// Checks the URL's shape: an http(s) origin with no path, query or fragment.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        validate_base_url(&self.base_url).context("invalid QUIRE_BASE_URL")
+    }
+
+    /// The site's origin without a trailing slash, for building absolute URLs.
+    pub fn site_url(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+}
+
 /// Configuration of `quire serve`.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "QUIRE_BIND", default_value = "127.0.0.1:2368")]
     pub bind: SocketAddr,
-    /// Public URL of the site, used in canonical links, feeds and the sitemap.
-    #[arg(long, env = "QUIRE_BASE_URL", default_value = "http://127.0.0.1:2368")]
-    pub base_url: Url,
+    #[command(flatten)]
+    pub site: SiteConfig,
     /// Size of the rendered-page cache of this replica, in MiB.
     #[arg(long, env = "QUIRE_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub cache_mb: u64,
@@ -132,7 +151,7 @@ impl Config {
     pub fn for_base_url(base_url: Url) -> Self {
         Config {
             bind: ([127, 0, 0, 1], 0).into(),
-            base_url,
+            site: SiteConfig { base_url },
             cache_mb: 64,
             db: DbConfig {
                 database_url: None,
@@ -153,7 +172,7 @@ impl Config {
 
     /// Checks what clap cannot: combinations and URL shapes. Called before the port is bound.
     pub fn validate(&self) -> anyhow::Result<()> {
-        validate_base_url(&self.base_url).context("invalid QUIRE_BASE_URL")?;
+        self.site.validate()?;
         if self.media.backend == MediaBackend::S3 && self.media.s3_bucket.is_none() {
             bail!("QUIRE_MEDIA=s3 needs QUIRE_S3_BUCKET");
         }
@@ -167,7 +186,7 @@ impl Config {
 
     /// The site's origin without a trailing slash, for building absolute URLs.
     pub fn site_url(&self) -> &str {
-        self.base_url.as_str().trim_end_matches('/')
+        self.site.site_url()
     }
 }
 
@@ -201,7 +220,7 @@ mod tests {
     fn a_base_url_with_a_path_is_refused() {
         let mut config = Config::for_base_url(Url::parse("https://example.com/blog/").unwrap());
         assert!(config.validate().is_err());
-        config.base_url = Url::parse("https://example.com").unwrap();
+        config.site.base_url = Url::parse("https://example.com").unwrap();
         assert!(config.validate().is_ok());
     }
 

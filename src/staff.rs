@@ -1,10 +1,12 @@
-//! Creating staff accounts, shared by the admin API and `quire user create`.
+//! Creating staff accounts and password reset links, shared by the admin API and the
+//! `quire user` commands.
 
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::auth;
 use crate::domain::slug::Slug;
-use crate::domain::user::Role;
+use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::store;
 use crate::store::users::{NewUser, StaffUser};
@@ -52,5 +54,100 @@ pub async fn create_account(
         .await?;
     }
     tx.commit().await?;
+    Ok(user)
+}
+
+/// How long a password reset link stays valid.
+pub const RESET_HOURS: i32 = 72;
+
+/// Makes a one-time password reset link for a staff member: `{site_url}/admin/reset/{token}`,
+/// valid for [`RESET_HOURS`]. Only the token's hash is stored. Quire sends no email: whoever
+/// asks for the link passes it on. A new link cancels the user's earlier unused ones, so at
+/// most one works at a time.
+#[tracing::instrument(skip(db, site_url))]
+pub async fn reset_link(
+    db: impl sqlx::PgExecutor<'_>,
+    site_url: &str,
+    user_id: Uuid,
+) -> sqlx::Result<String> {
+    let (token, hash) = auth::new_token();
+    // both statements see the same snapshot: the delete cannot touch the row being inserted
+    sqlx::query(
+        r#"with superseded as (
+               delete from user_tokens where kind = 'reset' and user_id = $2 and used_at is null
+           )
+           insert into user_tokens (token_hash, kind, user_id, expires_at)
+           values ($1, 'reset', $2, now() + make_interval(hours => $3))"#,
+    )
+    .bind(&hash)
+    .bind(user_id)
+    .bind(RESET_HOURS)
+    .execute(db)
+    .await?;
+    Ok(format!(
+        "{}/admin/reset/{token}",
+        site_url.trim_end_matches('/')
+    ))
+}
+
+/// The staff member a reset link is for, while the link works (unused, unexpired).
+pub async fn reset_link_user(db: &PgPool, token: &str) -> sqlx::Result<Option<StaffUser>> {
+    let user_id: Option<Uuid> = sqlx::query_scalar(
+        r#"select user_id from user_tokens
+           where token_hash = $1 and kind = 'reset' and user_id is not null
+             and used_at is null and expires_at > now()"#,
+    )
+    .bind(auth::token_hash(token))
+    .fetch_optional(db)
+    .await?;
+    match user_id {
+        Some(id) => store::users::by_id(db, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Sets a new password with a reset link's token: checks the password's strength and the
+/// token (a reset token, unused, unexpired), hashes the password, then in one transaction
+/// marks the token used, stores the hash and signs the user out everywhere. Answers the user,
+/// for the caller to start a new session.
+///
+/// A wrong token costs one indexed look-up and no argon2 work, and tokens have 256 random
+/// bits, so guessing needs no throttling of its own.
+pub async fn reset_password(db: &PgPool, token: &str, password: String) -> Result<StaffUser> {
+    auth::check_password_strength(&password)?;
+    let token_hash = auth::token_hash(token);
+    let invalid = || {
+        Error::invalid(
+            "token",
+            "This reset link is invalid, used or expired. Ask for a new one.",
+        )
+    };
+    let mut user = reset_link_user(db, token).await?.ok_or_else(invalid)?;
+    let user_id = user.id;
+    if user.status != UserStatus::Active {
+        // the link stays usable for when the account is reactivated
+        return Err(Error::ForbiddenBecause("this account is suspended".into()));
+    }
+    let password_hash = auth::hash_password(password).await?;
+    let mut tx = db.begin().await?;
+    // checked again under the row lock: of two requests racing with one link, one wins
+    let used: Option<Uuid> = sqlx::query_scalar(
+        r#"update user_tokens set used_at = now()
+           where token_hash = $1 and kind = 'reset' and user_id = $2
+             and used_at is null and expires_at > now()
+           returning user_id"#,
+    )
+    .bind(&token_hash)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if used.is_none() {
+        return Err(invalid());
+    }
+    store::users::set_password(&mut *tx, user_id, &password_hash).await?;
+    store::sessions::delete_for_user(&mut *tx, user_id, None).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user.email, "password reset with a reset link");
+    user.password_hash = Some(password_hash);
     Ok(user)
 }

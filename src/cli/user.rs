@@ -1,11 +1,11 @@
-//! `quire user create`: a staff account from the command line.
+//! `quire user create` and `quire user reset-link`: staff accounts from the command line.
 
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
-use crate::config::DbConfig;
+use crate::config::{DbConfig, SiteConfig};
 use crate::domain::user::Role;
 use crate::http::api::session::validate_email;
 
@@ -13,6 +13,9 @@ use crate::http::api::session::validate_email;
 pub enum UserCommand {
     /// Create a staff account (the first Owner, or anyone later).
     Create(CreateUser),
+    /// Print a one-time link (valid 72 hours) that lets a staff member choose a new password.
+    /// Quire sends no email: pass the link on yourself.
+    ResetLink(ResetLink),
 }
 
 #[derive(Debug, Args)]
@@ -33,10 +36,22 @@ pub struct CreateUser {
     pub db: DbConfig,
 }
 
+#[derive(Debug, Args)]
+pub struct ResetLink {
+    /// Email address of the staff member.
+    #[arg(long, env = "QUIRE_USER_EMAIL")]
+    pub email: String,
+    #[command(flatten)]
+    pub site: SiteConfig,
+    #[command(flatten)]
+    pub db: DbConfig,
+}
+
 impl UserCommand {
     pub async fn run(self) -> anyhow::Result<()> {
         match self {
             UserCommand::Create(args) => create(args).await,
+            UserCommand::ResetLink(args) => reset_link(args).await,
         }
     }
 }
@@ -61,6 +76,20 @@ async fn create(args: CreateUser) -> anyhow::Result<()> {
         user.email,
         user.role.as_str()
     );
+    Ok(())
+}
+
+async fn reset_link(args: ResetLink) -> anyhow::Result<()> {
+    let email = validate_email(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    args.site.validate()?;
+    let pool = crate::db::connect(&args.db).await?;
+    crate::db::migrate(&pool).await?;
+    let Some(user) = crate::store::users::by_email(&pool, &email).await? else {
+        bail!("no staff member has the email {email}");
+    };
+    let link = crate::staff::reset_link(&pool, args.site.site_url(), user.id).await?;
+    // the link alone on stdout, so scripts can capture it
+    println!("{link}");
     Ok(())
 }
 

@@ -488,6 +488,33 @@
       ['name', 'password'],
     );
 
+  // A reset link's page: the new password twice, then signed in. With a link that no longer
+  // works the server shows why instead of the form.
+  const setupReset = () => {
+    const form = $('#reset-form');
+    if (!form) {
+      return;
+    }
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      const password = field(form, 'password').value;
+      if (password !== field(form, 'confirm_password').value) {
+        showError(form, failure(422, 'The two passwords differ.', 'confirm_password'));
+        return;
+      }
+      const path = '/password-resets/' + encodeURIComponent(form.dataset.token);
+      try {
+        await busy($('button[type="submit"]', form), () => api('POST', path, { password }, { signedOut: true }));
+      } catch (error) {
+        showError(form, error);
+        return;
+      }
+      go(form.dataset.next || '/admin/posts/');
+    });
+    $('#password').focus();
+  };
+
   // --- Post and page lists ---
 
   const setupPosts = async () => {
@@ -1613,6 +1640,26 @@
       await load();
     };
 
+    // The link is shown once, to copy and pass on: Quire sends no email.
+    const resetLink = async (user, button) => {
+      errorBox.hidden = true;
+      let link = null;
+      try {
+        link = await busy(button, () => api('POST', '/users/' + user.id + '/reset-link'));
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      $('#reset-result-text').textContent =
+        'Password reset link for ' + link.name + ' (' + link.email + '), valid for ' +
+        plural(link.valid_hours, 'hour', 'hours') + ':';
+      const url = $('#reset-url');
+      url.value = link.reset_url;
+      $('#reset-result').hidden = false;
+      url.focus();
+      url.select();
+    };
+
     const controls = (user) => {
       if (user.id === me || !manages.includes(user.role)) {
         return null;
@@ -1632,6 +1679,13 @@
       );
       const suspended = user.status === 'suspended';
       return h('div', { class: 'row-actions' }, [
+        h('button', {
+          type: 'button',
+          class: 'button small',
+          text: 'Create reset link',
+          'aria-label': 'Create a password reset link for ' + user.name,
+          onclick: (event) => resetLink(user, event.currentTarget),
+        }),
         h('label', { for: selectId, class: 'visually-hidden', text: 'Role of ' + user.name }),
         select,
         h('button', {
@@ -1733,6 +1787,7 @@
       });
       $('#copy-invite').addEventListener('click', () => copyText($('#invite-url').value, $('#invite-url')));
     }
+    $('#copy-reset').addEventListener('click', () => copyText($('#reset-url').value, $('#reset-url')));
     await load();
   };
 
@@ -2025,6 +2080,7 @@
     login: setupLogin,
     setup: setupSetup,
     invite: setupInvite,
+    reset: setupReset,
     posts: setupPosts,
     editor: setupEditor,
     media: setupMedia,

@@ -131,6 +131,12 @@ async fn every_admin_route_checks_every_identity() {
             [401, 200, 200, 200, 403, 403],
         ),
         (
+            "reset link for an author",
+            Method::POST,
+            "/users/AUTHOR/reset-link",
+            [401, 201, 201, 201, 403, 403],
+        ),
+        (
             "list tags",
             Method::GET,
             "/tags",

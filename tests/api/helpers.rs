@@ -269,6 +269,26 @@ pub struct Session {
     pub user_id: uuid::Uuid,
 }
 
+impl Session {
+    /// The session that an answer signing someone in (sign-in, setup, invitation, password
+    /// reset) starts: its cookie and CSRF token.
+    pub async fn from_answer(response: reqwest::Response) -> Self {
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = response.json().await.unwrap();
+        Session {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+        }
+    }
+}
+
 static PASSWORD_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 /// Creates a staff account with `role` (`owner`, `editor`, ...) and answers its email.
@@ -306,19 +326,7 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "sign in as {email}");
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let body: serde_json::Value = response.json().await.unwrap();
-        Session {
-            cookie,
-            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
-            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
-        }
+        Session::from_answer(response).await
     }
 
     /// A new staff member with `role`, signed in.

@@ -12,3 +12,4 @@ mod helpers;
 mod media;
 mod pages;
 mod publishing;
+mod reset;

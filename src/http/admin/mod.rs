@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/login/", get(pages::show_login))
         .route("/admin/invite/{token}", get(pages::show_invite))
         .route("/admin/invite/{token}/", get(pages::show_invite))
+        .route("/admin/reset/{token}", get(pages::show_reset))
+        .route("/admin/reset/{token}/", get(pages::show_reset))
         .route("/admin/posts/", get(pages::list_posts))
         .route("/admin/pages/", get(pages::list_pages))
         .route("/admin/editor/", get(pages::new_post))
@@ -69,6 +71,7 @@ static TEMPLATES: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
         ("setup.html", include_str!("templates/setup.html")),
         ("login.html", include_str!("templates/login.html")),
         ("invite.html", include_str!("templates/invite.html")),
+        ("reset.html", include_str!("templates/reset.html")),
         ("posts.html", include_str!("templates/posts.html")),
         ("editor.html", include_str!("templates/editor.html")),
         ("tags.html", include_str!("templates/tags.html")),
@@ -225,7 +228,7 @@ struct Layout {
 }
 
 impl Layout {
-    /// The layout of a signed-out page (setup, sign-in, invitation).
+    /// The layout of a signed-out page (setup, sign-in, invitation, password reset).
     fn signed_out(s: &AppState, title: &str, page: &'static str, site_title: String) -> Self {
         Layout {
             title: title.to_owned(),

@@ -3,7 +3,7 @@
 //! loads the data through the API.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{Layout, PageError, Section, render, safe_next, signed_in};
 use crate::app::AppState;
 use crate::domain::post::PostType;
+use crate::domain::user::UserStatus;
 use crate::editing;
 use crate::error::Error;
 use crate::http::extract::Staff;
@@ -95,6 +96,52 @@ pub async fn show_invite(State(s): State<AppState>, Path(token): Path<String>) -
         token,
     };
     Ok(render("invite.html", &page, StatusCode::OK))
+}
+
+#[derive(Serialize)]
+struct ResetPage {
+    #[serde(flatten)]
+    layout: Layout,
+    next: String,
+    token: String,
+    /// Whose password the link resets, for the page and the browser's password manager.
+    email: String,
+    /// Why the link cannot be used, instead of the form; empty when it can.
+    problem: String,
+}
+
+/// `/admin/reset/{token}`: choosing a new password with a reset link. A link that no longer
+/// works says so at once instead of showing a form that would fail.
+pub async fn show_reset(State(s): State<AppState>, Path(token): Path<String>) -> PageResult {
+    let settings = store::settings::load(&s.db).await?;
+    let user = crate::staff::reset_link_user(&s.db, &token).await?;
+    let (status, email, problem) = match user {
+        Some(user) if user.status == UserStatus::Active => (StatusCode::OK, user.email, ""),
+        Some(user) => (
+            StatusCode::FORBIDDEN,
+            user.email,
+            "This account is suspended, so its password cannot be reset now.",
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            String::new(),
+            "This reset link is invalid, used or expired.",
+        ),
+    };
+    let page = ResetPage {
+        layout: Layout::signed_out(&s, "Choose a new password", "reset", settings.title),
+        next: "/admin/posts/".to_owned(),
+        token,
+        email,
+        problem: problem.to_owned(),
+    };
+    let mut response = render("reset.html", &page, status);
+    // the token is in the address: never send it on, not even to this site's own links
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
 }
 
 #[derive(Serialize)]

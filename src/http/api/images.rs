@@ -18,7 +18,7 @@ use crate::http::extract::Staff;
 use crate::media::image::{self, ImageError, Processed};
 use crate::media::{Storage, StorageError};
 use crate::store;
-use crate::store::media::{Media, NewMedia, StoredVariant};
+use crate::store::media::Media;
 
 pub fn router(upload_max_bytes: usize) -> Router<AppState> {
     Router::new()
@@ -130,64 +130,28 @@ async fn upload_image(
 
 /// Writes the objects, then the row; undoes the objects if anything fails.
 async fn store_image(s: &AppState, staff: &Staff, p: Processed) -> Result<Media> {
-    let month = chrono::Utc::now().format("%Y/%m");
-    let stem = format!("images/{month}/{}", &p.sha256[..16]);
-    let key = format!("{stem}.{}", p.ext);
-    let mut written: Vec<String> = Vec::new();
-    let mut variants = Vec::with_capacity(p.variants.len());
-    let bytes = p.original.len() as i64;
-    let mut objects = vec![(key.clone(), p.original, p.content_type.to_owned())];
-    for v in p.variants {
-        let vkey = format!("{stem}-{}w.webp", v.width);
-        variants.push(StoredVariant {
-            width: v.width,
-            height: v.height,
-            key: vkey.clone(),
-            content_type: "image/webp".into(),
-        });
-        objects.push((vkey, v.bytes, "image/webp".to_owned()));
-    }
-    for (object_key, body, content_type) in objects {
-        if let Err(e) = s.media.put(&object_key, body, &content_type).await {
-            undo(&s.media, &written).await;
+    let stored = crate::media::store_objects(&s.media, p)
+        .await
+        .map_err(|e| {
             tracing::warn!(error = %e, "image upload failed; removed what was written");
-            return Err(match e {
-                StorageError::Unavailable(_) | StorageError::Io(_) => Error::UnavailableBecause(
-                    "Image storage is unavailable right now; nothing was saved. Try again in a moment.".into(),
-                ),
-            });
+            match e {
+            StorageError::Unavailable(_) | StorageError::Io(_) => Error::UnavailableBecause(
+                "Image storage is unavailable right now; nothing was saved. Try again in a moment."
+                    .into(),
+            ),
         }
-        written.push(object_key);
-    }
-    let row = NewMedia {
-        storage_key: &key,
-        sha256: &p.sha256,
-        content_type: p.content_type,
-        bytes,
-        width: p.width,
-        height: p.height,
-        variants: &variants,
-        uploaded_by: staff.user.id,
-    };
-    match store::media::insert(&s.db, &row).await {
+        })?;
+    match store::media::insert(&s.db, &stored.row(Some(staff.user.id))).await {
         Ok(media) => Ok(media),
         // the same image uploaded twice at once: both wrote the same objects; keep them
         Err(sqlx::Error::Database(e)) if e.constraint() == Some("media_sha256_key") => {
-            store::media::by_sha256(&s.db, &p.sha256)
+            store::media::by_sha256(&s.db, &stored.sha256)
                 .await?
                 .ok_or(Error::NotFound)
         }
         Err(e) => {
-            undo(&s.media, &written).await;
+            crate::media::remove_objects(&s.media, &stored.written).await;
             Err(e.into())
-        }
-    }
-}
-
-async fn undo(storage: &Storage, keys: &[String]) {
-    for key in keys {
-        if let Err(e) = storage.delete(key).await {
-            tracing::warn!(key, error = %e, "could not remove an object of a failed upload");
         }
     }
 }
@@ -245,6 +209,6 @@ async fn delete_image(
     store::media::delete(&s.db, media.id).await?;
     let mut keys: Vec<String> = media.variants.iter().map(|v| v.key.clone()).collect();
     keys.push(media.storage_key.clone());
-    undo(&s.media, &keys).await;
+    crate::media::remove_objects(&s.media, &keys).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -131,7 +131,7 @@ pub async fn start_session(
 }
 
 fn session_cookie(s: &AppState, value: &str, max_age: i32) -> HeaderValue {
-    let secure = if s.config.base_url.scheme() == "https" {
+    let secure = if s.config.site.base_url.scheme() == "https" {
         "; Secure"
     } else {
         ""

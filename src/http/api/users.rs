@@ -1,4 +1,5 @@
-//! `/admin/api/users`: staff accounts, invitations, roles, suspension, ownership, passwords.
+//! `/admin/api/users`: staff accounts, invitations, roles, suspension, ownership, passwords,
+//! and password reset links.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -25,7 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(list_users).post(create_user))
         .route("/users/me/password", put(change_password))
         .route("/users/{id}", get(show_user).put(update_user))
+        .route("/users/{id}/reset-link", post(create_reset_link))
         .route("/invites/{token}", post(accept_invite))
+        .route("/password-resets/{token}", post(reset_password))
 }
 
 async fn list_users(
@@ -245,4 +248,70 @@ async fn accept_invite(
     };
     let user = crate::staff::create_account(&s.db, &email, &name, role, input.password).await?;
     start_session(&s, user, &headers, ip, StatusCode::CREATED).await
+}
+
+#[derive(Serialize)]
+struct ResetLink {
+    user_id: Uuid,
+    name: String,
+    email: String,
+    reset_url: String,
+    /// How long the link works.
+    valid_hours: i32,
+}
+
+/// Makes a password reset link for a staff member the caller manages (the Owner's only by the
+/// Owner), for the caller to pass on. The user's earlier unused links stop working.
+async fn create_reset_link(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let target = store::users::by_id(&s.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let allowed = match target.role {
+        Role::Owner => staff.user.role == Role::Owner,
+        role => staff.user.role.manages(role),
+    };
+    if !allowed {
+        return Err(Error::ForbiddenBecause(
+            "your role cannot make a reset link for this user".into(),
+        ));
+    }
+    let reset_url = crate::staff::reset_link(&s.db, &s.site_url, target.id).await?;
+    tracing::info!(by = %staff.user.email, user = %target.email, "created a password reset link");
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ResetLink {
+            user_id: target.id,
+            name: target.name,
+            email: target.email,
+            reset_url,
+            valid_hours: crate::staff::RESET_HOURS,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPassword {
+    password: String,
+}
+
+/// Sets a new password with a reset link, signs the user out everywhere else and signs them in
+/// here. Protected like sign-in and invitations: no session yet, so the `Origin` check and the
+/// JSON-only body (which a cross-site form cannot send) stand in for the CSRF token.
+async fn reset_password(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Json(input): Json<NewPassword>,
+) -> Result<Response> {
+    check_origin(&headers, &s)?;
+    let user = crate::staff::reset_password(&s.db, &token, input.password).await?;
+    store::users::touch_login(&s.db, user.id).await?;
+    start_session(&s, user, &headers, ip, StatusCode::OK).await
 }
