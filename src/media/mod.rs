@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
 
-use crate::config::{Config, MediaBackend};
+use crate::config::{Config, MediaBackend, MediaConfig};
 
 /// Cache-Control of every stored object: content-addressed, so cacheable forever.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -50,10 +50,14 @@ impl Storage {
     /// The storage the configuration describes. For S3, credentials and region come from the
     /// standard AWS chain; nothing is contacted until the first upload.
     pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
-        let media = &config.media;
+        Self::from_media_config(&config.media, &config.db.data_dir).await
+    }
+
+    /// The storage of a media configuration; local media lives under `data_dir`.
+    pub async fn from_media_config(media: &MediaConfig, data_dir: &Path) -> anyhow::Result<Self> {
         match media.backend {
             MediaBackend::Local => {
-                let root = config.db.data_dir.join("content");
+                let root = data_dir.join("content");
                 let base = media
                     .media_base_url
                     .as_ref()
@@ -227,6 +231,88 @@ impl Storage {
                 .map_err(|e| {
                     StorageError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
                 }),
+        }
+    }
+}
+
+/// The objects of one processed image, written to storage; the database row comes after.
+pub struct StoredObjects {
+    /// Key of the original.
+    pub key: String,
+    pub sha256: String,
+    pub content_type: &'static str,
+    pub bytes: i64,
+    pub width: u32,
+    pub height: u32,
+    pub variants: Vec<crate::store::media::StoredVariant>,
+    /// Every key written (original and variants), to undo them if what follows fails.
+    pub written: Vec<String>,
+}
+
+impl StoredObjects {
+    /// The row describing these objects.
+    pub fn row(&self, uploaded_by: Option<uuid::Uuid>) -> crate::store::media::NewMedia<'_> {
+        crate::store::media::NewMedia {
+            storage_key: &self.key,
+            sha256: &self.sha256,
+            content_type: self.content_type,
+            bytes: self.bytes,
+            width: self.width,
+            height: self.height,
+            variants: &self.variants,
+            uploaded_by,
+        }
+    }
+}
+
+/// Writes a processed image and its variants under keys built from its hash
+/// (`images/2026/11/3f9c1e2a0b7d4c11.jpg`, `...-600w.webp`). On failure, what was written is
+/// removed again and nothing is left behind.
+pub async fn store_objects(
+    storage: &Storage,
+    p: image::Processed,
+) -> Result<StoredObjects, StorageError> {
+    let month = chrono::Utc::now().format("%Y/%m");
+    let stem = format!("images/{month}/{}", &p.sha256[..16]);
+    let key = format!("{stem}.{}", p.ext);
+    let bytes = p.original.len() as i64;
+    let mut variants = Vec::with_capacity(p.variants.len());
+    let mut objects = vec![(key.clone(), p.original, p.content_type)];
+    for v in p.variants {
+        let vkey = format!("{stem}-{}w.webp", v.width);
+        variants.push(crate::store::media::StoredVariant {
+            width: v.width,
+            height: v.height,
+            key: vkey.clone(),
+            content_type: "image/webp".into(),
+        });
+        objects.push((vkey, v.bytes, "image/webp"));
+    }
+    let mut written = Vec::with_capacity(objects.len());
+    for (object_key, body, content_type) in objects {
+        if let Err(e) = storage.put(&object_key, body, content_type).await {
+            remove_objects(storage, &written).await;
+            return Err(e);
+        }
+        written.push(object_key);
+    }
+    Ok(StoredObjects {
+        key,
+        sha256: p.sha256,
+        content_type: p.content_type,
+        bytes,
+        width: p.width,
+        height: p.height,
+        variants,
+        written,
+    })
+}
+
+/// Removes objects written by an upload or import that then failed; failures are logged.
+pub async fn remove_objects(storage: &Storage, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = storage.delete(key).await {
+            tracing::warn!(key, error = %e, "could not remove an object of a failed write");
         }
     }
 }

@@ -63,7 +63,7 @@ pub struct NewMedia<'a> {
     pub width: u32,
     pub height: u32,
     pub variants: &'a [StoredVariant],
-    pub uploaded_by: Uuid,
+    pub uploaded_by: Option<Uuid>,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, m: &NewMedia<'_>) -> sqlx::Result<Media> {

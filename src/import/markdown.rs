@@ -1,0 +1,1159 @@
+//! Markdown trees read into a [`Bundle`]: Jekyll, Hugo, Zola, or a plain folder of files.
+//!
+//! Front matter may be YAML (`---`), TOML (`+++`) or JSON (`{ ... }`); the fields of the three
+//! generators are understood under their own names. Every problem names the file and line, and
+//! reading never stops at the first broken file: the import reports them all before writing.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use super::model::{Bundle, LocalImage, PostDoc, Problem};
+use crate::domain::post::{PostStatus, PostType};
+use crate::domain::slug::Slug;
+use crate::render::markdown as md;
+
+/// Name of the file, at the root of a Markdown export, holding staff, tags, settings and
+/// redirects (what front matter cannot carry).
+///
+/// A tree with this file is read as `quire export` wrote it: texts are taken exactly as
+/// written (the body, excerpts, code injection), no generator's template tags are rewritten,
+/// and file names carry no dates.
+pub const SITE_FILE: &str = "quire-site.json";
+
+/// What reading a set of paths produced.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub bundle: Bundle,
+    /// Files that are not posts (section indexes, repository files), with the reason.
+    pub skipped: Vec<(String, String)>,
+    pub problems: Vec<Problem>,
+}
+
+/// File extensions read as Markdown.
+const EXTENSIONS: &[&str] = &["md", "markdown", "mdown", "mkd", "mkdn"];
+/// Folders of a site's source that never hold content.
+const IGNORED_DIRS: &[&str] = &[
+    "_site",
+    "_includes",
+    "_layouts",
+    "_data",
+    "_sass",
+    "archetypes",
+    "layouts",
+    "themes",
+    "templates",
+    "node_modules",
+    "public",
+    "resources",
+    "static",
+    "target",
+    "vendor",
+];
+/// Files of a repository, not of the blog, when they have no front matter.
+const REPOSITORY_FILES: &[&str] = &[
+    "readme",
+    "license",
+    "licence",
+    "changelog",
+    "contributing",
+    "code_of_conduct",
+    "security",
+];
+/// Image types the media storage accepts.
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
+
+/// Reads every Markdown file under `paths` (files or folders). `on_file` is called once per
+/// file read, for a progress bar.
+pub fn read(paths: &[PathBuf], on_file: &dyn Fn()) -> Read {
+    let mut out = Read::default();
+    for path in paths {
+        if path.is_dir() {
+            read_tree(path, &mut out, on_file);
+        } else if path.is_file() {
+            let root = path.parent().unwrap_or(Path::new("."));
+            let site = Site::detect(root);
+            read_one(&site, path, &mut out);
+            on_file();
+        } else {
+            out.problems.push(Problem::new(
+                path.display().to_string(),
+                None,
+                "no such file or folder",
+            ));
+        }
+    }
+    out
+}
+
+/// Lists the Markdown files under `paths`, as `read` would read them (for a progress bar's
+/// length).
+pub fn count(paths: &[PathBuf]) -> usize {
+    paths
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                files_of(&Site::detect(p)).len()
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+fn read_tree(root: &Path, out: &mut Read, on_file: &dyn Fn()) {
+    let site = Site::detect(root);
+    let site_file = root.join(SITE_FILE);
+    if site_file.is_file() {
+        match read_site_file(&site_file) {
+            Ok(extra) => {
+                out.bundle.users.extend(extra.users);
+                out.bundle.tags.extend(extra.tags);
+                out.bundle.redirects.extend(extra.redirects);
+                out.bundle.settings.extend(extra.settings);
+            }
+            Err(p) => out.problems.push(p),
+        }
+    }
+    for file in files_of(&site) {
+        read_one(&site, &file, out);
+        on_file();
+    }
+}
+
+fn read_site_file(path: &Path) -> Result<Bundle, Problem> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Problem::new(path.display().to_string(), None, e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Problem::new(
+            path.display().to_string(),
+            Some(e.line()),
+            format!("not a Quire site file: {e}"),
+        )
+    })
+}
+
+/// The layout of the tree being read.
+#[derive(Debug)]
+struct Site {
+    root: PathBuf,
+    /// Where content lives: `content/` for Hugo and Zola, the root otherwise.
+    content: PathBuf,
+    /// Jekyll: `_posts/` and `_drafts/` hold posts; other files are pages.
+    jekyll: bool,
+    /// Hugo or Zola: files directly in `content/` are pages.
+    content_dir: bool,
+    /// Written by `quire export` (it has a [`SITE_FILE`]): read exactly, not as a generator's.
+    quire_export: bool,
+}
+
+impl Site {
+    fn detect(root: &Path) -> Site {
+        let jekyll = root.join("_config.yml").is_file()
+            || root.join("_config.yaml").is_file()
+            || root.join("_posts").is_dir();
+        let content_dir = !jekyll && root.join("content").is_dir();
+        Site {
+            root: root.to_owned(),
+            content: if content_dir {
+                root.join("content")
+            } else {
+                root.to_owned()
+            },
+            jekyll,
+            content_dir,
+            quire_export: root.join(SITE_FILE).is_file(),
+        }
+    }
+}
+
+fn files_of(site: &Site) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&site.content)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !(name.starts_with('.')
+                    || e.file_type().is_dir() && IGNORED_DIRS.contains(&name.as_ref()))
+        })
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Reads one file into `out`: a post, a skip, or problems.
+fn read_one(site: &Site, path: &Path, out: &mut Read) {
+    let shown = shown_path(path);
+    match parse_file(site, path, &shown) {
+        Ok(Parsed::Post(doc)) => out.bundle.posts.push(*doc),
+        Ok(Parsed::Skip(reason)) => out.skipped.push((shown, reason)),
+        Err(mut problems) => out.problems.append(&mut problems),
+    }
+}
+
+/// The path as the user would recognise it: relative to the current folder when possible.
+fn shown_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+enum Parsed {
+    Post(Box<PostDoc>),
+    Skip(String),
+}
+
+/// Front matter split from the body.
+struct Source<'a> {
+    /// The front matter's fields (empty without front matter).
+    fields: Map<String, Value>,
+    /// The front matter's text, to find the line of a field.
+    matter: &'a str,
+    /// Whether the file had front matter.
+    has_matter: bool,
+    body: &'a str,
+    /// 1-based line of the body's first line in the file.
+    body_line: usize,
+}
+
+impl Source<'_> {
+    /// The line of `key` in the front matter (for messages), or the first line.
+    fn line_of(&self, key: &str) -> usize {
+        let found = self.matter.lines().position(|l| {
+            let l = l.trim_start().trim_start_matches('"');
+            l.strip_prefix(key).is_some_and(|rest| {
+                rest.trim_start_matches('"')
+                    .trim_start()
+                    .starts_with([':', '='])
+            })
+        });
+        found.map_or(1, |i| i + 2)
+    }
+}
+
+fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Problem>> {
+    let problem = |line: Option<usize>, msg: String| vec![Problem::new(shown, line, msg)];
+    let bytes = std::fs::read(path).map_err(|e| problem(None, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        problem(
+            None,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let source = split_front_matter(text).map_err(|(line, msg)| problem(Some(line), msg))?;
+
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let stem = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
+    if stem == "_index" {
+        return Ok(Parsed::Skip(
+            "section index (_index.md): Quire makes its own archive pages".into(),
+        ));
+    }
+    if !source.has_matter && REPOSITORY_FILES.contains(&stem.to_ascii_lowercase().as_str()) {
+        return Ok(Parsed::Skip(format!(
+            "{file_name} without front matter is a repository file, not a post"
+        )));
+    }
+    let mut fm = Fields {
+        source: &source,
+        shown,
+        problems: Vec::new(),
+    };
+
+    let in_dir = |name: &str| {
+        path.strip_prefix(&site.content)
+            .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == name))
+    };
+    let in_drafts = in_dir("_drafts");
+    let in_posts = in_dir("_posts");
+    let bundle_dir = matches!(stem, "index")
+        .then(|| path.parent())
+        .flatten()
+        .filter(|dir| *dir != site.content);
+
+    // Slug: front matter, else the bundle's folder or the file name (minus Jekyll's date).
+    let (name_date, name_slug) = {
+        let raw = match bundle_dir {
+            Some(dir) => dir.file_name().and_then(|n| n.to_str()).unwrap_or(stem),
+            None => stem,
+        };
+        split_dated_name(raw)
+    };
+    let slug = match fm.string(&["slug"]) {
+        Some(s) => match Slug::parse_top_level(&s) {
+            Ok(slug) => slug.to_string(),
+            Err(e) => {
+                fm.problem("slug", format!("slug `{s}`: {e}"));
+                String::new()
+            }
+        },
+        None => Slug::from_title(name_slug).to_string(),
+    };
+
+    // Title: front matter, else the first heading (taken out of the body), else the name.
+    let mut body = source.body.to_owned();
+    let title = match fm.string(&["title"]) {
+        Some(t) => t,
+        None => match take_first_heading(&body) {
+            Some((title, rest)) => {
+                body = rest;
+                title
+            }
+            None => humanise(name_slug),
+        },
+    };
+
+    let published_at = fm
+        .date(&[
+            "date",
+            "publishDate",
+            "pubDate",
+            "published_at",
+            "published_date",
+        ])
+        .or(name_date.filter(|_| !site.quire_export));
+    let updated_at = fm.date(&[
+        "updated",
+        "lastmod",
+        "last_modified_at",
+        "modified",
+        "updated_at",
+    ]);
+    let created_at = fm.date(&["created", "created_at"]);
+
+    let status = match fm.string(&["status"]).map(|s| s.to_ascii_lowercase()) {
+        Some(s) if s == "draft" => PostStatus::Draft,
+        Some(s) if s == "published" || s == "public" => PostStatus::Published,
+        Some(s) if s == "scheduled" => PostStatus::Scheduled,
+        Some(s) => {
+            fm.problem(
+                "status",
+                format!("status `{s}`: use draft, published or scheduled"),
+            );
+            PostStatus::Draft
+        }
+        None if in_drafts
+            || fm.bool(&["draft"]) == Some(true)
+            || fm.bool(&["published"]) == Some(false) =>
+        {
+            PostStatus::Draft
+        }
+        None => PostStatus::Published,
+    };
+
+    let declared = fm
+        .string(&["type", "layout"])
+        .map(|s| s.to_ascii_lowercase());
+    let at_content_root = path.parent() == Some(site.content.as_path());
+    let kind = match declared.as_deref() {
+        Some("page") => PostType::Page,
+        Some("post") => PostType::Post,
+        _ if site.jekyll && !in_posts && !in_drafts && published_at.is_none() => PostType::Page,
+        _ if site.content_dir && at_content_root && published_at.is_none() => PostType::Page,
+        _ => PostType::Post,
+    };
+
+    let mut tags = fm.list(&["tags"]);
+    tags.extend(fm.list(&["categories", "category"]));
+    if let Some(taxonomies) = source.fields.get("taxonomies").and_then(Value::as_object) {
+        for key in ["tags", "categories"] {
+            tags.extend(taxonomies.get(key).map(list_of).unwrap_or_default());
+        }
+    }
+    let mut seen = HashSet::new();
+    tags.retain(|t| seen.insert(t.to_lowercase()));
+
+    let authors = fm.authors();
+    let description = fm.string(&["description"]);
+    let excerpt = fm
+        .string(&["excerpt", "summary", "custom_excerpt"])
+        .or_else(|| description.clone());
+    let feature_image = fm.feature_image();
+    let mut aliases = fm.list(&["aliases", "redirect_from"]);
+    for key in ["url", "permalink"] {
+        if let Some(old) = fm.string(&[key]) {
+            aliases.push(old);
+        }
+    }
+    let own_path = format!("/{slug}/");
+    let aliases: Vec<String> = aliases
+        .into_iter()
+        .filter_map(|a| alias_path(&a))
+        .filter(|a| *a != own_path)
+        .collect();
+
+    let body = if site.quire_export {
+        body
+    } else {
+        rewrite_shortcodes(&body)
+    };
+    // an export's texts are Quire's own: plain already, kept as they are
+    let plain = |text: String| {
+        if site.quire_export {
+            text
+        } else {
+            md::excerpt(&text, 500)
+        }
+    };
+    let mut doc = PostDoc::new(slug, title);
+    doc.kind = kind;
+    doc.status = status;
+    doc.published_at = published_at;
+    doc.updated_at = updated_at;
+    doc.created_at = created_at;
+    doc.tags = tags;
+    doc.authors = authors;
+    doc.custom_excerpt = excerpt.map(plain);
+    doc.meta_title = fm.string(&["meta_title"]);
+    doc.meta_description = fm.string(&["meta_description"]).or(description).map(plain);
+    doc.feature_image_alt = fm.string(&["feature_image_alt", "image_alt"]).or_else(|| {
+        fm.nested_string(&[("cover", "alt"), ("extra", "image_alt"), ("header", "alt")])
+    });
+    doc.feature_image_caption = fm.string(&["feature_image_caption", "image_caption"]);
+    doc.featured = fm.bool(&["featured"]).unwrap_or(false);
+    doc.canonical_url = fm.string(&["canonical_url", "canonical", "canonicalURL"]);
+    doc.codeinjection_head = fm.code(&["codeinjection_head"]);
+    doc.codeinjection_foot = fm.code(&["codeinjection_foot"]);
+    doc.aliases = aliases;
+    doc.origin = shown.to_owned();
+
+    // Images on disk: the feature image and every image of the body.
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let mut problems = fm.problems;
+    let mut refs: Vec<(String, usize)> = Vec::new();
+    if let Some(img) = &feature_image {
+        refs.push((img.clone(), source.line_of_any(&FEATURE_IMAGE_KEYS)));
+    }
+    for url in md::image_urls(&body) {
+        let line = body
+            .lines()
+            .position(|l| l.contains(url.as_str()))
+            .map_or(source.body_line, |i| source.body_line + i);
+        refs.push((url, line));
+    }
+    for (reference, line) in refs {
+        match resolve_image(site, base_dir, &reference) {
+            Ok(Some(file)) => {
+                if !doc.local_images.iter().any(|i| i.reference == reference) {
+                    doc.local_images.push(LocalImage {
+                        reference,
+                        path: file,
+                    });
+                }
+            }
+            Ok(None) => {}
+            // an export's images live in the media storage: a reference is kept as written
+            Err(_) if site.quire_export => {}
+            Err(msg) => problems.push(Problem::new(shown, Some(line), msg)),
+        }
+    }
+    doc.feature_image = feature_image;
+    doc.markdown = if site.quire_export {
+        body
+    } else {
+        body.trim_matches('\n').to_owned()
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Parsed::Post(Box::new(doc)))
+}
+
+const FEATURE_IMAGE_KEYS: [&str; 6] = [
+    "feature_image",
+    "featured_image",
+    "cover_image",
+    "image",
+    "cover",
+    "images",
+];
+
+impl Source<'_> {
+    fn line_of_any(&self, keys: &[&str]) -> usize {
+        keys.iter()
+            .find(|k| self.fields.contains_key(**k))
+            .map_or(1, |k| self.line_of(k))
+    }
+}
+
+/// Splits `---` YAML, `+++` TOML or `{...}` JSON front matter from the body.
+fn split_front_matter(text: &str) -> Result<Source<'_>, (usize, String)> {
+    let first = text.lines().next().unwrap_or("").trim_end();
+    let delimited = |fence: &str| -> Result<(&str, &str, usize), (usize, String)> {
+        let after = &text[text.find('\n').map_or(text.len(), |i| i + 1)..];
+        let mut offset = 0;
+        for (i, line) in after.split_inclusive('\n').enumerate() {
+            let bare = line.trim_end();
+            if bare == fence || (fence == "---" && bare == "...") {
+                let matter = &after[..offset];
+                let body = &after[offset + line.len()..];
+                return Ok((matter, body, i + 3));
+            }
+            offset += line.len();
+        }
+        Err((
+            1,
+            format!("front matter opened with `{fence}` is never closed"),
+        ))
+    };
+    let (fields, matter, body, body_line) = match first {
+        "---" => {
+            let (matter, body, body_line) = delimited("---")?;
+            let value: Value = if matter.trim().is_empty() {
+                Value::Object(Map::new())
+            } else {
+                serde_saphyr::from_str(matter).map_err(|e| yaml_error(&e))?
+            };
+            (object(value, "YAML")?, matter, body, body_line)
+        }
+        "+++" => {
+            let (matter, body, body_line) = delimited("+++")?;
+            let table: toml::Table = toml::from_str(matter).map_err(|e| {
+                let line = e
+                    .span()
+                    .map_or(1, |s| matter[..s.start].matches('\n').count() + 2);
+                (line, format!("invalid TOML front matter: {}", e.message()))
+            })?;
+            (
+                toml_to_json(toml::Value::Table(table))
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                matter,
+                body,
+                body_line,
+            )
+        }
+        _ if text.starts_with('{') => {
+            let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+            let value = match stream.next() {
+                Some(Ok(v)) => v,
+                Some(Err(e)) => {
+                    return Err((e.line(), format!("invalid JSON front matter: {e}")));
+                }
+                None => Value::Null,
+            };
+            let end = stream.byte_offset();
+            let matter = &text[..end];
+            let body = text[end..].strip_prefix('\n').unwrap_or(&text[end..]);
+            let body_line = matter.matches('\n').count() + 2;
+            (object(value, "JSON")?, matter, body, body_line)
+        }
+        _ => {
+            return Ok(Source {
+                fields: Map::new(),
+                matter: "",
+                has_matter: false,
+                body: text,
+                body_line: 1,
+            });
+        }
+    };
+    Ok(Source {
+        fields,
+        matter,
+        has_matter: true,
+        body,
+        body_line,
+    })
+}
+
+fn object(value: Value, format: &str) -> Result<Map<String, Value>, (usize, String)> {
+    match value {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => Err((
+            2,
+            format!("{format} front matter must be a set of `key: value` fields"),
+        )),
+    }
+}
+
+/// serde-saphyr's message with the line moved past the opening `---`.
+fn yaml_error(e: &serde_saphyr::Error) -> (usize, String) {
+    let text = e.to_string();
+    static LINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"line (\d+)").unwrap());
+    let line = LINE
+        .captures(&text)
+        .and_then(|c| c[1].parse::<usize>().ok())
+        .map_or(2, |l| l + 1);
+    let first = text.lines().next().unwrap_or("");
+    // the parser's own position counts lines inside the front matter: keep only the column,
+    // so the message does not contradict the file line it is reported on
+    static POSITION: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(?:error: )?line \d+ column (\d+): (.+)$").unwrap());
+    let message = match POSITION.captures(first) {
+        Some(c) => format!("invalid YAML front matter at column {}: {}", &c[1], &c[2]),
+        None => format!("invalid YAML front matter: {first}"),
+    };
+    (line, message)
+}
+
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+/// Typed access to front matter fields, collecting problems with their lines.
+struct Fields<'a> {
+    source: &'a Source<'a>,
+    shown: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Fields<'a> {
+    fn problem(&mut self, key: &str, message: String) {
+        let line = self.source.line_of(key);
+        self.problems
+            .push(Problem::new(self.shown, Some(line), message));
+    }
+
+    fn first<'k>(&self, keys: &[&'k str]) -> Option<(&'k str, &'a Value)> {
+        let source: &'a Source<'a> = self.source;
+        keys.iter().find_map(|k| {
+            source
+                .fields
+                .get(*k)
+                .filter(|v| !v.is_null())
+                .map(|v| (*k, v))
+        })
+    }
+
+    fn string(&mut self, keys: &[&str]) -> Option<String> {
+        let (key, value) = self.first(keys)?;
+        match value {
+            Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => {
+                self.problem(key, format!("`{key}` should be text"));
+                None
+            }
+        }
+    }
+
+    /// Code to inject: exactly as written (whitespace may matter), absent when blank.
+    fn code(&mut self, keys: &[&str]) -> Option<String> {
+        let (key, value) = self.first(keys)?;
+        match value {
+            Value::String(s) => Some(s.clone()).filter(|s| !s.trim().is_empty()),
+            _ => {
+                self.problem(key, format!("`{key}` should be text"));
+                None
+            }
+        }
+    }
+
+    fn nested_string(&self, paths: &[(&str, &str)]) -> Option<String> {
+        paths.iter().find_map(|(outer, inner)| {
+            self.source
+                .fields
+                .get(*outer)?
+                .get(*inner)?
+                .as_str()
+                .map(str::to_owned)
+        })
+    }
+
+    fn bool(&mut self, keys: &[&str]) -> Option<bool> {
+        let (key, value) = self.first(keys)?;
+        match value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") || s == "yes" => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") || s == "no" => Some(false),
+            _ => {
+                self.problem(key, format!("`{key}` should be true or false"));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, keys: &[&str]) -> Option<DateTime<Utc>> {
+        let (key, value) = self.first(keys)?;
+        let parsed = match value {
+            Value::String(s) => parse_date(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.problem(
+                key,
+                format!("`{key}` is not a date (use 2024-05-17 or 2024-05-17T09:30:00+02:00)"),
+            );
+        }
+        parsed
+    }
+
+    fn list(&mut self, keys: &[&str]) -> Vec<String> {
+        keys.iter()
+            .filter_map(|k| self.source.fields.get(*k))
+            .flat_map(list_of)
+            .collect()
+    }
+
+    /// `author: Name`, `author: {name, email}`, `authors: [..]`: emails where given, else names.
+    fn authors(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        for key in ["authors", "author"] {
+            let Some(value) = self.source.fields.get(key) else {
+                continue;
+            };
+            let items = match value {
+                Value::Array(items) => items.clone(),
+                other => vec![other.clone()],
+            };
+            for item in items {
+                match item {
+                    Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
+                    Value::Object(o) => {
+                        let name = ["email", "name", "slug"]
+                            .iter()
+                            .find_map(|k| o.get(*k).and_then(Value::as_str));
+                        match name {
+                            Some(n) => out.push(n.trim().to_owned()),
+                            None => self.problem(key, format!("`{key}` needs a name or email")),
+                        }
+                    }
+                    Value::Null => {}
+                    _ => self.problem(key, format!("`{key}` should be a name or a list of names")),
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        out.retain(|a| seen.insert(a.to_lowercase()));
+        out
+    }
+
+    fn feature_image(&mut self) -> Option<String> {
+        for key in FEATURE_IMAGE_KEYS {
+            match self.source.fields.get(key) {
+                Some(Value::String(s)) if !s.trim().is_empty() => return Some(s.trim().to_owned()),
+                Some(Value::Array(items)) => {
+                    if let Some(s) = items.first().and_then(Value::as_str) {
+                        return Some(s.trim().to_owned());
+                    }
+                }
+                Some(Value::Object(o)) => {
+                    if let Some(s) = o.get("image").and_then(Value::as_str) {
+                        return Some(s.trim().to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.nested_string(&[
+            ("header", "image"),
+            ("header", "overlay_image"),
+            ("extra", "feature_image"),
+            ("extra", "image"),
+            ("extra", "cover"),
+        ])
+    }
+}
+
+/// A list of strings from a list or a string (`"a, b"` or Jekyll's `"a b"`).
+fn list_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.trim().to_owned()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Value::String(s) if s.contains(',') => s
+            .split(',')
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Accepts the date forms the generators write: RFC 3339, `2024-05-17`, `2024-05-17 09:30`,
+/// `2024-05-17 09:30:00 +0200` (Jekyll). Dates without a zone are UTC.
+pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(s, f) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(d.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+}
+
+/// `2019-03-04-hello-world` → (the date, `hello-world`); other names unchanged.
+fn split_dated_name(name: &str) -> (Option<DateTime<Utc>>, &str) {
+    if name.len() > 11
+        && name.as_bytes()[10] == b'-'
+        && let Some(date) = name.get(..10).and_then(parse_date)
+    {
+        return (Some(date), &name[11..]);
+    }
+    (None, name)
+}
+
+/// `hello-world` → `Hello world`.
+fn humanise(name: &str) -> String {
+    let words = name.replace(['-', '_'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => "Untitled".to_owned(),
+    }
+}
+
+/// The text of a first `# heading` before any other content, and the body without it.
+fn take_first_heading(body: &str) -> Option<(String, String)> {
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        let bare = line.trim();
+        if bare.is_empty() {
+            offset += line.len();
+            continue;
+        }
+        let title = bare.strip_prefix("# ")?.trim().trim_end_matches('#').trim();
+        if title.is_empty() {
+            return None;
+        }
+        let rest = format!("{}{}", &body[..offset], &body[offset + line.len()..]);
+        return Some((title.to_owned(), rest));
+    }
+    None
+}
+
+/// An alias as a site path: `/2019/05/old/`, from a path or a full URL.
+fn alias_path(alias: &str) -> Option<String> {
+    let alias = alias.trim();
+    let path = match url::Url::parse(alias) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.path().to_owned(),
+        Ok(_) => return None,
+        Err(_) => alias.to_owned(),
+    };
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    (path.len() > 1 && !path.contains("..") && !path.contains(':')).then_some(path)
+}
+
+/// Rewrites the template tags of Jekyll and Hugo that have a Markdown equivalent; others are
+/// left as written.
+fn rewrite_shortcodes(body: &str) -> String {
+    static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+        [
+            (r"\{\{-?\s*site\.(baseurl|url)\s*-?\}\}", ""),
+            (r"\{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%\}", "```$1"),
+            (r"\{%-?\s*endhighlight\s*-?%\}", "```"),
+            (r"\{%-?\s*(raw|endraw)\s*-?%\}", ""),
+            (
+                r"\{%-?\s*post_url\s+(?:[\w/-]*/)?\d{4}-\d{2}-\d{2}-([\w-]+?)\s*-?%\}",
+                "/$1/",
+            ),
+            (
+                r"\{%-?\s*link\s+_posts/(?:[\w/-]*/)?\d{4}-\d{2}-\d{2}-([\w-]+?)\.\w+\s*-?%\}",
+                "/$1/",
+            ),
+        ]
+        .into_iter()
+        .map(|(re, to)| (Regex::new(re).unwrap(), to))
+        .collect()
+    });
+    static REF: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"\{\{<\s*(?:rel)?ref\s+"([\w./-]+)"\s*>\}\}"#).unwrap());
+    static FIGURE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"\{\{<\s*figure\s+([^>]*?)\s*/?>\}\}"#).unwrap());
+    static ATTR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(\w+)\s*=\s*"([^"]*)""#).unwrap());
+    let mut out = body.to_owned();
+    for (re, to) in RULES.iter() {
+        if re.is_match(&out) {
+            out = re.replace_all(&out, *to).into_owned();
+        }
+    }
+    if REF.is_match(&out) {
+        out = REF
+            .replace_all(&out, |c: &regex::Captures<'_>| {
+                ref_path(&c[1]).unwrap_or_else(|| c[0].to_owned())
+            })
+            .into_owned();
+    }
+    if FIGURE.is_match(&out) {
+        out = FIGURE
+            .replace_all(&out, |c: &regex::Captures<'_>| {
+                let attr = |name: &str| {
+                    ATTR.captures_iter(&c[1])
+                        .find(|a| &a[1] == name)
+                        .map(|a| a[2].to_owned())
+                };
+                let src = attr("src").unwrap_or_default();
+                let alt = attr("alt").or_else(|| attr("caption")).unwrap_or_default();
+                format!("![{alt}]({src})")
+            })
+            .into_owned();
+    }
+    out
+}
+
+/// The site path of the post a Hugo `ref` names, by its file or bundle: `posts/x.md`,
+/// `/posts/x`, `posts/x/index.md` and `x` all give `/x/`.
+fn ref_path(target: &str) -> Option<String> {
+    let target = target.trim_end_matches('/');
+    let target = target.strip_suffix(".md").unwrap_or(target);
+    let target = target
+        .strip_suffix("/index")
+        .or_else(|| target.strip_suffix("/_index"))
+        .unwrap_or(target);
+    let name = target.rsplit('/').next().filter(|n| !n.is_empty())?;
+    Some(format!("/{}/", Slug::from_title(name)))
+}
+
+/// Resolves an image reference to a file on disk. `Ok(None)` for remote images and site
+/// paths that are not in the tree (served from elsewhere); an error for a relative file that
+/// is missing or of a type the site does not accept.
+fn resolve_image(site: &Site, dir: &Path, reference: &str) -> Result<Option<PathBuf>, String> {
+    let r = reference.trim();
+    if r.is_empty()
+        || r.starts_with("//")
+        || r.starts_with('#')
+        || url::Url::parse(r).is_ok()
+        || r.starts_with("/content/images/")
+    {
+        return Ok(None);
+    }
+    let clean = r.split(['?', '#']).next().unwrap_or(r).replace("%20", " ");
+    let candidates: Vec<PathBuf> = match clean.strip_prefix('/') {
+        Some(rel) => vec![
+            site.root.join(rel),
+            site.root.join("static").join(rel),
+            site.content.join(rel),
+        ],
+        None => vec![dir.join(&clean)],
+    };
+    let Some(found) = candidates.into_iter().find(|p| p.is_file()) else {
+        return if clean.starts_with('/') {
+            Ok(None)
+        } else {
+            Err(format!("image `{reference}` not found next to the file"))
+        };
+    };
+    let ext = found
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ext == "svg" {
+        return Err(format!(
+            "image `{reference}`: SVG is not accepted (it can carry script); use PNG, JPEG, GIF or WebP"
+        ));
+    }
+    if !IMAGE_EXTENSIONS.contains(&ext.as_str()) {
+        return Err(format!(
+            "image `{reference}`: only PNG, JPEG, GIF and WebP images can be imported"
+        ));
+    }
+    Ok(Some(found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Source<'_> {
+        split_front_matter(text).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn front_matter_in_three_formats() {
+        let yaml = source("---\ntitle: Hello\ntags: [a, b]\n---\nBody\n");
+        assert_eq!(yaml.fields["title"], "Hello");
+        assert_eq!(yaml.body, "Body\n");
+        assert_eq!(yaml.body_line, 5);
+        let toml = source(
+            "+++\ntitle = \"Hi\"\ndate = 2024-05-17\n[taxonomies]\ntags = [\"x\"]\n+++\nText",
+        );
+        assert_eq!(toml.fields["title"], "Hi");
+        assert_eq!(toml.fields["date"], "2024-05-17");
+        assert_eq!(toml.fields["taxonomies"]["tags"][0], "x");
+        assert_eq!(toml.body, "Text");
+        let json = source("{\n  \"title\": \"J\"\n}\nText\n");
+        assert_eq!(json.fields["title"], "J");
+        assert_eq!(json.body, "Text\n");
+        assert_eq!(json.body_line, 4);
+        let none = source("# Just text\n");
+        assert!(!none.has_matter);
+    }
+
+    #[test]
+    fn broken_front_matter_names_the_line() {
+        let (line, msg) = split_front_matter("---\ntitle: ok\ntags: [a, b\n---\n")
+            .err()
+            .unwrap();
+        assert!(msg.contains("YAML"), "{msg}");
+        assert!((3..=5).contains(&line), "line {line}");
+        let (line, msg) = split_front_matter("---\ntitle: x\nsummary: Short answer: no\n---\n")
+            .err()
+            .unwrap();
+        assert_eq!(line, 4, "{msg}");
+        assert!(
+            !msg.contains("line"),
+            "only the file's line is given: {msg}"
+        );
+        let (line, msg) = split_front_matter("+++\ntitle = \"x\"\ndate = \n+++\n")
+            .err()
+            .unwrap();
+        assert_eq!(line, 3, "{msg}");
+        let (line, _) = split_front_matter("---\ntitle: x\n").err().unwrap();
+        assert_eq!(line, 1);
+    }
+
+    #[test]
+    fn dates_in_every_generator_form() {
+        let d = |s| parse_date(s).map(|d| d.to_rfc3339());
+        assert_eq!(d("2024-05-17"), Some("2024-05-17T00:00:00+00:00".into()));
+        assert_eq!(
+            d("2024-05-17 09:30:00 +0200"),
+            Some("2024-05-17T07:30:00+00:00".into())
+        );
+        assert_eq!(
+            d("2024-05-17T09:30:00+02:00"),
+            Some("2024-05-17T07:30:00+00:00".into())
+        );
+        assert_eq!(
+            d("2024-05-17 09:30"),
+            Some("2024-05-17T09:30:00+00:00".into())
+        );
+        assert_eq!(d("17/05/2024"), None);
+        assert_eq!(split_dated_name("2019-03-04-hello-world").1, "hello-world");
+        assert_eq!(split_dated_name("hello-world"), (None, "hello-world"));
+    }
+
+    #[test]
+    fn lists_and_titles() {
+        assert_eq!(list_of(&Value::from("a, b c")), vec!["a", "b c"]);
+        assert_eq!(list_of(&Value::from("jekyll ruby")), vec!["jekyll", "ruby"]);
+        let (title, rest) = take_first_heading("\n# Hello #\n\nText\n").unwrap();
+        assert_eq!(title, "Hello");
+        assert_eq!(rest, "\n\nText\n");
+        assert!(take_first_heading("Text first\n# Later\n").is_none());
+        assert_eq!(humanise("my-first_post"), "My first post");
+    }
+
+    #[test]
+    fn shortcodes_become_markdown() {
+        let out = rewrite_shortcodes(
+            "{% highlight rust %}\nfn x() {}\n{% endhighlight %}\n[a]({{ site.baseurl }}{% post_url 2020-01-02-older %})\n{{< figure src=\"a.png\" alt=\"A\" >}}\n[b]({{< ref \"posts/other.md\" >}})",
+        );
+        assert_eq!(
+            out,
+            "```rust\nfn x() {}\n```\n[a](/older/)\n![A](a.png)\n[b](/other/)"
+        );
+    }
+
+    #[test]
+    fn hugo_refs_to_bundles_and_sections_name_the_post() {
+        let out = rewrite_shortcodes(
+            "[a]({{< ref \"posts/lisbon-weekend/index.md\" >}}) [b]({{< relref \"/posts/first-light\" >}}) [c]({{< ref \"trip/\" >}})",
+        );
+        assert_eq!(out, "[a](/lisbon-weekend/) [b](/first-light/) [c](/trip/)");
+        assert_eq!(ref_path("posts/_index.md").as_deref(), Some("/posts/"));
+    }
+
+    #[test]
+    fn a_quire_export_is_read_exactly() {
+        let root = std::env::temp_dir().join(format!("quire-md-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(root.join("posts")).unwrap();
+        let file = root.join("posts").join("2019-03-04-tags.md");
+        std::fs::write(
+            &file,
+            "---\ntitle: Tags\nslug: 2019-03-04-tags\ntype: post\nstatus: draft\n\
+             excerpt: \"Two  spaces\\nand a line\"\ncodeinjection_head: \"<style></style>\\n\"\n\
+             ---\n\n{% raw %}{{ site.url }}{% endraw %} ![x](missing.png)\n\n",
+        )
+        .unwrap();
+        let read_one = || {
+            let out = read(std::slice::from_ref(&root), &|| {});
+            (out.bundle.posts.into_iter().next(), out.problems)
+        };
+
+        // as a generator's tree: dated name, template tags rewritten, texts tidied
+        let (doc, problems) = read_one();
+        assert_eq!(problems.len(), 1, "the missing image: {problems:?}");
+        assert!(doc.is_none());
+
+        std::fs::write(root.join(SITE_FILE), "{}").unwrap();
+        let (doc, problems) = read_one();
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(problems.is_empty(), "{problems:?}");
+        let doc = doc.unwrap();
+        assert_eq!(doc.published_at, None, "no date from the file name");
+        assert_eq!(
+            doc.markdown,
+            "\n{% raw %}{{ site.url }}{% endraw %} ![x](missing.png)\n\n"
+        );
+        assert_eq!(
+            doc.custom_excerpt.as_deref(),
+            Some("Two  spaces\nand a line")
+        );
+        assert_eq!(doc.codeinjection_head.as_deref(), Some("<style></style>\n"));
+    }
+
+    #[test]
+    fn aliases_are_site_paths() {
+        assert_eq!(alias_path("old/x/").as_deref(), Some("/old/x/"));
+        assert_eq!(
+            alias_path("https://old.example/2019/x.html").as_deref(),
+            Some("/2019/x.html")
+        );
+        assert_eq!(alias_path("/"), None);
+        assert_eq!(alias_path("/../etc"), None);
+    }
+}
