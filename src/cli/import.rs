@@ -102,7 +102,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         );
         bar.set_message(what.to_owned());
     };
-    let report = write::import(
+    let result = write::import(
         &pool,
         &storage,
         input.bundle,
@@ -110,8 +110,17 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         &options,
         &step,
     )
-    .await?;
+    .await;
     bar.finish_and_clear();
+    let report = match result {
+        Ok(report) => report,
+        Err(failed) => {
+            for p in &failed.problems {
+                eprintln!("{p}");
+            }
+            return Err(failed.error.context("nothing was written"));
+        }
+    };
 
     for p in &report.problems {
         eprintln!("{p}");
@@ -273,10 +282,11 @@ fn print_summary(
         println!("{label:<10}{n:>6}");
     }
     println!(
-        "tags: {} new · authors: {} new · images: {} uploaded, {} already stored · redirects: {} · settings: {}",
+        "tags: {} new · authors: {} new · images: {} {}, {} already stored · redirects: {} · settings: {}",
         report.tags_created,
         report.authors_created,
         report.images_uploaded,
+        if dry_run { "to upload" } else { "uploaded" },
         report.images_reused,
         report.redirects_written,
         report.settings_written

@@ -1039,9 +1039,10 @@ mod tests {
             .unwrap();
         assert!(msg.contains("YAML"), "{msg}");
         assert!((3..=5).contains(&line), "line {line}");
-        let (line, msg) = split_front_matter("---\ntitle: x\nsummary: Short answer: no\n---\n")
-            .err()
-            .unwrap();
+        let (line, msg) =
+            split_front_matter("---\ntitle: x\ndate: 2023-03-03\nsummary: Short answer: no\n---\n")
+                .err()
+                .unwrap();
         assert_eq!(line, 4, "{msg}");
         assert!(
             !msg.contains("line"),

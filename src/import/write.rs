@@ -131,16 +131,39 @@ pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 pub async fn import(
     db: &PgPool,
     storage: &Storage,
-    mut bundle: Bundle,
+    bundle: Bundle,
     problems: Vec<Problem>,
     options: &Options,
     progress: Progress<'_>,
-) -> anyhow::Result<Report> {
+) -> Result<Report, Failed> {
     let mut report = Report {
         problems,
         ..Report::default()
     };
+    match run(db, storage, bundle, options, progress, &mut report).await {
+        Ok(()) => Ok(report),
+        Err(error) => Err(Failed {
+            error,
+            problems: report.problems,
+        }),
+    }
+}
 
+/// An import that failed (nothing written), with the input problems found before it did.
+#[derive(Debug)]
+pub struct Failed {
+    pub error: anyhow::Error,
+    pub problems: Vec<Problem>,
+}
+
+async fn run(
+    db: &PgPool,
+    storage: &Storage,
+    mut bundle: Bundle,
+    options: &Options,
+    progress: Progress<'_>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     progress("checking posts");
     report.problems.extend(validate(&bundle.posts));
     progress("checking images");
@@ -149,7 +172,7 @@ pub async fn import(
         let failed: HashSet<&str> = report.problems.iter().map(|p| p.source.as_str()).collect();
         bundle.posts.retain(|p| !failed.contains(p.origin.as_str()));
         if !options.skip_invalid {
-            return Ok(report);
+            return Ok(());
         }
     }
 
@@ -227,15 +250,7 @@ pub async fn import(
     }
 
     let result = write(
-        db,
-        storage,
-        &bundle,
-        writes,
-        &urls,
-        &stored,
-        options,
-        &mut report,
-        progress,
+        db, storage, &bundle, writes, &urls, &stored, options, report, progress,
     )
     .await;
     let keep = matches!(result, Ok(true));
@@ -243,7 +258,7 @@ pub async fn import(
         undo_objects(storage, &stored).await;
     }
     report.committed = result?;
-    Ok(report)
+    Ok(())
 }
 
 async fn undo_objects(storage: &Storage, stored: &[StoredObjects]) {
