@@ -1,5 +1,8 @@
-//! The command line: `quire serve`, `quire migrate`, `quire user create`.
+//! The command line: `quire serve`, `quire migrate`, `quire user ...`, `quire import`,
+//! `quire export`.
 
+pub mod export;
+pub mod import;
 pub mod user;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +30,12 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Import Markdown files and folders (Jekyll, Hugo, Zola, plain), a Ghost JSON export
+    /// (`--ghost`) or a Quire JSON export. Validates everything first; writes in one transaction.
+    Import(Box<import::ImportArgs>),
+    /// Export every post, page, tag, staff profile, setting and redirect, re-importable with
+    /// `quire import`.
+    Export(Box<export::ExportArgs>),
 }
 
 impl Command {
@@ -41,6 +50,8 @@ impl Command {
                 Ok(())
             }
             Command::User(command) => command.run().await,
+            Command::Import(args) => import::run(*args).await,
+            Command::Export(args) => export::run(*args).await,
         }
     }
 }

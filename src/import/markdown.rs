@@ -413,6 +413,12 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
     };
     let mut doc = PostDoc::new(slug, title);
     doc.kind = kind;
+    // a Quire export's stable post id; other generators' `id` fields are not UUIDs
+    doc.id = source
+        .fields
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| uuid::Uuid::parse_str(s).ok());
     doc.status = status;
     doc.published_at = published_at;
     doc.updated_at = updated_at;

@@ -84,6 +84,11 @@ pub struct TagDoc {
 /// A post or page.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PostDoc {
+    /// The post's stable identity: feeds name their items by it (RSS `guid`, Atom `id`), so
+    /// keeping it across a migration keeps feed readers from seeing every post as new. Used
+    /// when the post is created, unless another post has it already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
     #[serde(rename = "type", default = "default_kind")]
     pub kind: PostType,
     pub slug: String,
@@ -158,6 +163,7 @@ impl PostDoc {
     /// A post with the given slug and title and everything else empty.
     pub fn new(slug: impl Into<String>, title: impl Into<String>) -> Self {
         PostDoc {
+            id: None,
             kind: PostType::Post,
             slug: slug.into(),
             title: title.into(),

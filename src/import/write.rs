@@ -191,6 +191,7 @@ async fn run(
             .into_iter()
             .collect();
     let mut writes = Vec::new();
+    let ids = free_ids(db, &bundle.posts).await?;
     for (doc, hash) in std::mem::take(&mut bundle.posts).into_iter().zip(hashes) {
         let action = match existing.get(&doc.slug) {
             None => Action::Created,
@@ -204,6 +205,8 @@ async fn run(
             origin: doc.origin.clone(),
         });
         if action != Action::Unchanged {
+            let mut doc = doc;
+            doc.id = doc.id.filter(|id| ids.contains(id));
             writes.push((doc, hash, action == Action::Created));
         }
     }
@@ -259,6 +262,35 @@ async fn run(
     }
     report.committed = result?;
     Ok(())
+}
+
+/// The ids the source gives its posts that are free: no other post (by slug) has them, and
+/// the source gives each once.
+async fn free_ids(db: &PgPool, posts: &[PostDoc]) -> sqlx::Result<HashSet<Uuid>> {
+    let mut wanted: HashMap<Uuid, &str> = HashMap::new();
+    let mut twice = HashSet::new();
+    for p in posts {
+        if let Some(id) = p.id
+            && wanted.insert(id, &p.slug).is_some()
+        {
+            twice.insert(id);
+        }
+    }
+    let list: Vec<Uuid> = wanted.keys().copied().collect();
+    let taken: Vec<(Uuid, String)> =
+        sqlx::query_as("select id, slug from posts where id = any($1)")
+            .bind(&list)
+            .fetch_all(db)
+            .await?;
+    for (id, slug) in taken {
+        if wanted.get(&id).is_some_and(|s| *s != slug) {
+            twice.insert(id);
+        }
+    }
+    Ok(wanted
+        .into_keys()
+        .filter(|id| !twice.contains(id))
+        .collect())
 }
 
 async fn undo_objects(storage: &Storage, stored: &[StoredObjects]) {
@@ -342,8 +374,8 @@ async fn write(
     let mut written: Vec<(Uuid, i32, &PostRow)> = Vec::with_capacity(rows.len());
     if !creates.is_empty() {
         let ids: Vec<(String, Uuid)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            r#"insert into posts ({COLUMNS}, version, created_by)
-               select {UNNESTED}, 1, t.created_by from {UNNEST}
+            r#"insert into posts (id, {COLUMNS}, version, created_by)
+               select coalesce(t.id, gen_random_uuid()), {UNNESTED}, 1, t.created_by from {UNNEST}
                returning slug, id"#
         )))
         .bind_rows(&creates)
@@ -356,7 +388,7 @@ async fn write(
     }
     if !updates.is_empty() {
         let ids: Vec<(String, Uuid, i32)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            r#"update posts p set ({COLUMNS}, version) = ({UPDATED}, p.version + 1)
+            r#"update posts p set (id, {COLUMNS}, version) = (coalesce(t.id, p.id), {UPDATED}, p.version + 1)
                from {UNNEST} where p.slug = t.slug
                returning p.slug, p.id, p.version"#
         )))
@@ -526,11 +558,11 @@ const COLUMNS: &str = "slug, type, status, title, markdown, html, excerpt, word_
 const UNNEST: &str = "unnest($1::text[], $2::post_type[], $3::post_status[], $4::text[], $5::text[], \
     $6::text[], $7::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], \
     $14::bool[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::timestamptz[], \
-    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[]) \
+    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[], $25::uuid[]) \
     as t(slug, type, status, title, markdown, html, excerpt, word_count, reading_time, custom_excerpt, \
     feature_image, feature_image_alt, feature_image_caption, featured, meta_title, meta_description, \
     canonical_url, codeinjection_head, codeinjection_foot, published_at, created_at, updated_at, \
-    source_hash, created_by)";
+    source_hash, created_by, id)";
 /// New rows: times default to now.
 const UNNESTED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
     t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
@@ -547,6 +579,8 @@ const UPDATED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.
 /// One post ready to write.
 struct PostRow {
     create: bool,
+    /// The id the post gets, from its source (none: a new one, or the one it has).
+    id: Option<Uuid>,
     slug: String,
     kind: PostType,
     status: PostStatus,
@@ -595,6 +629,7 @@ impl PostRow {
             effective_status(status.unwrap_or(doc.status), doc, Utc::now());
         PostRow {
             create: true,
+            id: doc.id,
             slug: doc.slug.clone(),
             kind: doc.kind,
             status,
@@ -686,6 +721,7 @@ impl<'q, O> BindRows<'q>
             .bind(col(rows, |r| r.updated_at))
             .bind(col(rows, |r| r.source_hash.as_str()))
             .bind(col(rows, |r| r.author_ids[0]))
+            .bind(col(rows, |r| r.id))
     }
 }
 
@@ -1086,8 +1122,10 @@ impl People {
                     Role::Owner if has_owner => Role::Administrator,
                     role => role,
                 };
+                // the address as written: matching ignores case, the account keeps it
+                let written = doc.email.as_deref().map(str::trim);
                 let id = self
-                    .create(tx, &doc.name, email.as_deref(), &slug, role, doc)
+                    .create(tx, &doc.name, written, &slug, role, doc)
                     .await?;
                 if email.is_some() {
                     self.invited.push((

@@ -7,7 +7,8 @@ use tokio::process::Command;
 
 use crate::helpers::{TestDb, eventually};
 
-fn quire() -> Command {
+/// The `quire` binary, with no database configured and quiet logs.
+pub(crate) fn quire() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
     cmd.env_remove("DATABASE_URL")
         .env("QUIRE_LOG", "warn")

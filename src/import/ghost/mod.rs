@@ -365,6 +365,8 @@ impl<'a> Reader<'a> {
         let problems_before = self.problems.len();
         let mut post = PostDoc::new(slug, title);
         post.origin = format!("{}: {at}", self.file);
+        // Ghost's feeds name items by this uuid: keeping it keeps readers' feeds quiet
+        post.id = text(p, "uuid").and_then(|u| uuid::Uuid::parse_str(u).ok());
 
         post.kind = match p.get("type") {
             Some(Value::String(t)) if t == "post" => PostType::Post,

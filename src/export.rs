@@ -1,0 +1,702 @@
+//! `quire export`: the whole site as the [`Bundle`] an import reads, written as one JSON file
+//! or as a tree of Markdown files.
+//!
+//! Both formats carry every post and page with all their fields, the tags, the staff profiles
+//! (without passwords), the settings and the redirects, and `quire import` reads both back into
+//! the same site. Images are not copied: the URLs in the content keep pointing at the media
+//! storage, which outlives the database.
+//!
+//! Output is deterministic: two exports of an unchanged site are byte-identical, except for
+//! the `quire.exported_at` header of the JSON format.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgPool};
+use uuid::Uuid;
+
+use crate::domain::post::{PostStatus, PostType};
+use crate::domain::user::Role;
+use crate::import::markdown::SITE_FILE;
+use crate::import::model::{Bundle, PostDoc, RedirectDoc, TagDoc, UserDoc};
+
+/// Version of the export format, in the JSON header (`quire.version`).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Reads the whole site into a [`Bundle`], from one consistent snapshot of the database.
+///
+/// Order is fixed so that equal sites give equal bundles, whatever the database's collation:
+/// staff and tags by slug, posts and pages by publication (or creation) time then slug,
+/// redirects by path, settings by key. A post names its tags by name and its authors by
+/// email, each in the order the site shows them. Empty optional texts are left out, as an
+/// import would store them.
+pub async fn bundle(db: &PgPool) -> anyhow::Result<Bundle> {
+    let mut tx = db.begin().await?;
+    // a snapshot: a site being edited meanwhile still exports in one consistent state
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+
+    let users: Vec<UserRow> = sqlx::query_as(
+        r#"select email, name, slug, role, bio, avatar_url, cover_image, website, location
+           from users order by slug collate "C""#,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading staff")?;
+    let tags: Vec<TagRow> = sqlx::query_as(
+        r#"select name, slug, description, feature_image, meta_title, meta_description, accent_color
+           from tags order by slug collate "C""#,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading tags")?;
+    let posts: Vec<PostRow> = sqlx::query_as(
+        r#"select id, type, slug, title, markdown, status, published_at, created_at, updated_at,
+                  custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured,
+                  meta_title, meta_description, canonical_url, codeinjection_head,
+                  codeinjection_foot
+           from posts order by coalesce(published_at, created_at), slug collate "C""#,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading posts")?;
+    // the same order as the site's (`posts_with_links`), made total by the unique key
+    let post_tags: Vec<(Uuid, String)> = sqlx::query_as(
+        r#"select pt.post_id, t.name from posts_tags pt join tags t on t.id = pt.tag_id
+           order by pt.post_id, pt.sort_order, t.name, t.slug"#,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading the tags of posts")?;
+    let post_authors: Vec<(Uuid, String)> = sqlx::query_as(
+        r#"select pa.post_id, u.email from posts_authors pa join users u on u.id = pa.author_id
+           order by pa.post_id, pa.sort_order, u.name, u.email"#,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading the authors of posts")?;
+    let redirects: Vec<(String, String)> = sqlx::query_as(
+        r#"select from_path, to_path from redirects order by from_path collate "C""#,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading redirects")?;
+    let settings: Vec<(String, serde_json::Value)> =
+        sqlx::query_as(r#"select key, value from settings order by key collate "C""#)
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading settings")?;
+    tx.commit().await?;
+
+    let mut tags_of = group(post_tags);
+    let mut authors_of = group(post_authors);
+    Ok(Bundle {
+        users: users.into_iter().map(UserRow::into_doc).collect(),
+        tags: tags.into_iter().map(TagRow::into_doc).collect(),
+        posts: posts
+            .into_iter()
+            .map(|p| {
+                let tags = tags_of.remove(&p.id).unwrap_or_default();
+                let authors = authors_of.remove(&p.id).unwrap_or_default();
+                p.into_doc(tags, authors)
+            })
+            .collect(),
+        redirects: redirects
+            .into_iter()
+            .map(|(from, to)| RedirectDoc { from, to })
+            .collect(),
+        settings: settings.into_iter().collect(),
+    })
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    email: String,
+    name: String,
+    slug: String,
+    role: Role,
+    bio: String,
+    avatar_url: Option<String>,
+    cover_image: Option<String>,
+    website: Option<String>,
+    location: Option<String>,
+}
+
+impl UserRow {
+    fn into_doc(self) -> UserDoc {
+        UserDoc {
+            name: self.name,
+            email: Some(self.email),
+            slug: Some(self.slug),
+            role: Some(self.role),
+            bio: present(Some(self.bio)),
+            avatar_url: present(self.avatar_url),
+            cover_image: present(self.cover_image),
+            website: present(self.website),
+            location: present(self.location),
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct TagRow {
+    name: String,
+    slug: String,
+    description: String,
+    feature_image: Option<String>,
+    meta_title: Option<String>,
+    meta_description: Option<String>,
+    accent_color: Option<String>,
+}
+
+impl TagRow {
+    fn into_doc(self) -> TagDoc {
+        TagDoc {
+            name: self.name,
+            slug: Some(self.slug),
+            description: present(Some(self.description)),
+            feature_image: present(self.feature_image),
+            meta_title: present(self.meta_title),
+            meta_description: present(self.meta_description),
+            accent_color: present(self.accent_color),
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct PostRow {
+    id: Uuid,
+    #[sqlx(rename = "type")]
+    kind: PostType,
+    slug: String,
+    title: String,
+    markdown: String,
+    status: PostStatus,
+    published_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    custom_excerpt: Option<String>,
+    feature_image: Option<String>,
+    feature_image_alt: Option<String>,
+    feature_image_caption: Option<String>,
+    featured: bool,
+    meta_title: Option<String>,
+    meta_description: Option<String>,
+    canonical_url: Option<String>,
+    codeinjection_head: Option<String>,
+    codeinjection_foot: Option<String>,
+}
+
+impl PostRow {
+    fn into_doc(self, tags: Vec<String>, authors: Vec<String>) -> PostDoc {
+        let mut doc = PostDoc::new(self.slug, self.title);
+        doc.id = Some(self.id);
+        doc.kind = self.kind;
+        doc.markdown = self.markdown;
+        doc.status = self.status;
+        doc.published_at = self.published_at;
+        doc.created_at = Some(self.created_at);
+        doc.updated_at = Some(self.updated_at);
+        doc.tags = tags;
+        doc.authors = authors;
+        doc.custom_excerpt = present(self.custom_excerpt);
+        doc.feature_image = present(self.feature_image);
+        doc.feature_image_alt = present(self.feature_image_alt);
+        doc.feature_image_caption = present(self.feature_image_caption);
+        doc.featured = self.featured;
+        doc.meta_title = present(self.meta_title);
+        doc.meta_description = present(self.meta_description);
+        doc.canonical_url = present(self.canonical_url);
+        doc.codeinjection_head = present(self.codeinjection_head);
+        doc.codeinjection_foot = present(self.codeinjection_foot);
+        doc
+    }
+}
+
+/// A text that says something: blank texts are absent.
+fn present(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+/// `(post, item)` rows, ordered by post, as each post's list of items in row order.
+fn group(rows: Vec<(Uuid, String)>) -> HashMap<Uuid, Vec<String>> {
+    let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (post, item) in rows {
+        out.entry(post).or_default().push(item);
+    }
+    out
+}
+
+/// How much an export holds, for the one-line summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub posts: usize,
+    pub pages: usize,
+    pub tags: usize,
+    pub users: usize,
+    pub redirects: usize,
+    pub settings: usize,
+}
+
+impl Counts {
+    pub fn of(bundle: &Bundle) -> Self {
+        let pages = bundle
+            .posts
+            .iter()
+            .filter(|p| p.kind == PostType::Page)
+            .count();
+        Counts {
+            posts: bundle.posts.len() - pages,
+            pages,
+            tags: bundle.tags.len(),
+            users: bundle.users.len(),
+            redirects: bundle.redirects.len(),
+            settings: bundle.settings.len(),
+        }
+    }
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn n(count: usize, one: &str, many: &str) -> String {
+            format!("{count} {}", if count == 1 { one } else { many })
+        }
+        write!(
+            f,
+            "{}, {}, {}, {}, {}, {}",
+            n(self.posts, "post", "posts"),
+            n(self.pages, "page", "pages"),
+            n(self.tags, "tag", "tags"),
+            n(self.users, "staff member", "staff members"),
+            n(self.redirects, "redirect", "redirects"),
+            n(self.settings, "setting", "settings"),
+        )
+    }
+}
+
+// JSON ------------------------------------------------------------------------------------------
+
+/// The header of a JSON export; its presence (the top-level `quire` key) tells an import that
+/// the file is a Quire export. The rest of the file is the [`Bundle`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Header<'a> {
+    pub version: u32,
+    /// When the export was made, to the second. The only part of the file that differs
+    /// between two exports of an unchanged site.
+    pub exported_at: String,
+    /// The public URL of the site the export comes from.
+    pub site: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonExport<'a> {
+    quire: Header<'a>,
+    #[serde(flatten)]
+    bundle: &'a Bundle,
+}
+
+/// The JSON export of `bundle`: `{"quire": {header}, "users": ..., "tags": ..., "posts": ...,
+/// "redirects": ..., "settings": ...}`, indented, ending with a newline.
+pub fn to_json(bundle: &Bundle, site: &str, exported_at: DateTime<Utc>) -> anyhow::Result<String> {
+    let export = JsonExport {
+        quire: Header {
+            version: FORMAT_VERSION,
+            exported_at: exported_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            site,
+        },
+        bundle,
+    };
+    let mut text = serde_json::to_string_pretty(&export).context("encoding the export")?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes `text` to `out`, or to standard output when `out` is `-`. A file is replaced only
+/// once it is completely written, so a failed export never leaves half a file behind.
+pub fn write_file(out: &Path, text: &str) -> anyhow::Result<()> {
+    if out == Path::new("-") {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("writing to standard output")?;
+        return Ok(());
+    }
+    if out.is_dir() {
+        bail!("{} is a folder; name the file to write", out.display());
+    }
+    let name = out
+        .file_name()
+        .with_context(|| format!("{} is not a file name", out.display()))?;
+    let mut partial = name.to_owned();
+    partial.push(format!(".partial-{}", std::process::id()));
+    let partial = out.with_file_name(partial);
+    std::fs::write(&partial, text)
+        .and_then(|()| std::fs::rename(&partial, out))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&partial);
+        })
+        .with_context(|| format!("cannot write {}", out.display()))
+}
+
+// Markdown --------------------------------------------------------------------------------------
+
+/// Folder of posts in a Markdown export.
+pub const POSTS_DIR: &str = "posts";
+/// Folder of pages in a Markdown export.
+pub const PAGES_DIR: &str = "pages";
+
+/// The front matter of an exported post: the keys the Markdown reader understands, so that
+/// reading the file back gives the same [`PostDoc`].
+#[derive(Serialize)]
+struct FrontMatter<'a> {
+    title: &'a str,
+    slug: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<uuid::Uuid>,
+    #[serde(rename = "type")]
+    kind: PostType,
+    status: PostStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    authors: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excerpt: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature_image: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature_image_alt: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature_image_caption: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    featured: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta_title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta_description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    canonical_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    codeinjection_head: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    codeinjection_foot: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    aliases: &'a [String],
+}
+
+/// A time as front matter writes it: RFC 3339 in UTC, with as many fractional digits as it
+/// has (the database keeps microseconds).
+fn front_matter_time(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// One post as a Markdown file: YAML front matter between `---` lines, then the Markdown
+/// exactly as stored.
+pub fn post_file(doc: &PostDoc) -> anyhow::Result<String> {
+    let matter = FrontMatter {
+        title: &doc.title,
+        slug: &doc.slug,
+        id: doc.id,
+        kind: doc.kind,
+        status: doc.status,
+        date: front_matter_time(doc.published_at),
+        updated: front_matter_time(doc.updated_at),
+        created: front_matter_time(doc.created_at),
+        tags: &doc.tags,
+        authors: &doc.authors,
+        excerpt: doc.custom_excerpt.as_deref(),
+        feature_image: doc.feature_image.as_deref(),
+        feature_image_alt: doc.feature_image_alt.as_deref(),
+        feature_image_caption: doc.feature_image_caption.as_deref(),
+        featured: doc.featured,
+        meta_title: doc.meta_title.as_deref(),
+        meta_description: doc.meta_description.as_deref(),
+        canonical_url: doc.canonical_url.as_deref(),
+        codeinjection_head: doc.codeinjection_head.as_deref(),
+        codeinjection_foot: doc.codeinjection_foot.as_deref(),
+        aliases: &doc.aliases,
+    };
+    let yaml = serde_saphyr::to_string(&matter)
+        .with_context(|| format!("encoding the front matter of {}", doc.slug))?;
+    let mut out = String::with_capacity(yaml.len() + doc.markdown.len() + 16);
+    out.push_str("---\n");
+    out.push_str(&yaml);
+    if !yaml.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str("---\n");
+    out.push_str(&doc.markdown);
+    Ok(out)
+}
+
+/// The path of a post's file inside a Markdown export: `posts/SLUG.md` or `pages/SLUG.md`.
+pub fn post_path(doc: &PostDoc) -> anyhow::Result<PathBuf> {
+    let slug = &doc.slug;
+    if slug.is_empty()
+        || slug.starts_with('.')
+        || slug.contains(['/', '\\', '\0'])
+        || slug.chars().any(char::is_control)
+    {
+        bail!("the slug `{slug}` cannot be a file name");
+    }
+    let dir = match doc.kind {
+        PostType::Post => POSTS_DIR,
+        PostType::Page => PAGES_DIR,
+    };
+    Ok(Path::new(dir).join(format!("{slug}.md")))
+}
+
+/// The site file of a Markdown export: staff, tags, redirects and settings (the bundle
+/// without its posts), as JSON ending with a newline.
+pub fn site_file(bundle: &Bundle) -> anyhow::Result<String> {
+    let site = Bundle {
+        users: bundle.users.clone(),
+        tags: bundle.tags.clone(),
+        posts: Vec::new(),
+        redirects: bundle.redirects.clone(),
+        settings: bundle.settings.clone(),
+    };
+    let mut text = serde_json::to_string_pretty(&site).context("encoding the site file")?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Checks that a Markdown export can go to `dir`: missing, or an empty folder.
+pub fn check_folder(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        bail!("{} exists and is not a folder", dir.display());
+    }
+    let mut entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the folder {}", dir.display()))?;
+    if entries.next().is_some() {
+        bail!(
+            "the folder {} is not empty; export into a new or empty folder",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes `bundle` as a Markdown tree under `dir`: `posts/SLUG.md`, `pages/SLUG.md` and
+/// [`SITE_FILE`] at the root. `dir` is created; an existing one must be empty, so that an
+/// export never mixes with other files.
+pub fn write_markdown(bundle: &Bundle, dir: &Path) -> anyhow::Result<()> {
+    check_folder(dir)?;
+    // every file is encoded before anything is written
+    let mut files: Vec<(PathBuf, String)> = Vec::with_capacity(bundle.posts.len() + 1);
+    files.push((PathBuf::from(SITE_FILE), site_file(bundle)?));
+    for doc in &bundle.posts {
+        files.push((post_path(doc)?, post_file(doc)?));
+    }
+    for sub in [POSTS_DIR, PAGES_DIR] {
+        let path = dir.join(sub);
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create the folder {}", path.display()))?;
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::markdown;
+
+    fn rich_post() -> PostDoc {
+        let t = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        let mut doc = PostDoc::new("on-yaml", "1.10");
+        doc.status = PostStatus::Published;
+        doc.published_at = t("2024-05-17T09:30:00.123456Z");
+        doc.created_at = t("2024-05-16T08:00:00Z");
+        doc.updated_at = t("2024-05-18T10:00:00.5Z");
+        doc.tags = vec![
+            "#internal".into(),
+            "yes".into(),
+            "Rust, and more".into(),
+            "2024".into(),
+        ];
+        doc.authors = vec!["b@example.com".into(), "a@example.com".into()];
+        doc.custom_excerpt = Some("An excerpt: with  two spaces,\nand a *star*".into());
+        doc.markdown =
+            "\n# Heading\n\n{% raw %}{{ site.url }}{% endraw %}\n\n---\n\nText\n\n".into();
+        doc.feature_image = Some("/content/images/2024/05/a.jpg".into());
+        doc.feature_image_alt = Some("null".into());
+        doc.feature_image_caption = Some("A <b>caption</b> that is rather long, long enough to be folded by a YAML writer that folds".into());
+        doc.featured = true;
+        doc.meta_title = Some("true".into());
+        doc.meta_description = Some("'quoted' and \"double\" — ünïcode".into());
+        doc.canonical_url = Some("https://elsewhere.example/x?y=1#z".into());
+        doc.codeinjection_head = Some("<script>\n  let x = 1;\n</script>\n".into());
+        doc.codeinjection_foot = Some("  <!-- indented -->".into());
+        doc
+    }
+
+    #[test]
+    fn a_post_file_reads_back_as_the_same_post() {
+        let mut page = PostDoc::new("about", "About: a page");
+        page.kind = PostType::Page;
+        page.status = PostStatus::Draft;
+        page.created_at = Some("2024-01-01T00:00:00Z".parse().unwrap());
+        let mut dated = PostDoc::new("2019-03-04-dated-slug", "Dated");
+        dated.created_at = page.created_at;
+        let bundle = Bundle {
+            posts: vec![rich_post(), page, dated],
+            settings: [("title".to_owned(), serde_json::json!("A: site"))]
+                .into_iter()
+                .collect(),
+            ..Bundle::default()
+        };
+        let dir = std::env::temp_dir().join(format!("quire-export-{}", Uuid::new_v4().simple()));
+        write_markdown(&bundle, &dir).unwrap();
+        let read = markdown::read(std::slice::from_ref(&dir), &|| {});
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let mut posts = read.bundle.posts;
+        posts.sort_by(|a, b| a.slug.cmp(&b.slug));
+        let mut expected = bundle.posts.clone();
+        expected.sort_by(|a, b| a.slug.cmp(&b.slug));
+        for (got, want) in posts.iter_mut().zip(&expected) {
+            got.origin.clear();
+            assert_eq!(got, want);
+        }
+        assert_eq!(posts.len(), expected.len());
+        assert_eq!(read.bundle.settings, bundle.settings);
+    }
+
+    #[test]
+    fn awkward_texts_survive_the_front_matter() {
+        const PIECES: &[&str] = &[
+            "a",
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\t",
+            "#",
+            ": ",
+            "- ",
+            "'",
+            "\"",
+            "\\",
+            "\r\n",
+            "\r",
+            "é",
+            "\u{2028}",
+            "\u{85}",
+            "\u{feff}",
+            "{",
+            "[",
+            "*",
+            "&",
+            "!",
+            "|",
+            ">",
+            "%",
+            "@",
+            "`",
+            "?",
+            "~",
+            "null",
+            "yes",
+            "off",
+            "0x1F",
+            "1e3",
+            ".inf",
+            "2024-05-17",
+            "---",
+            "...",
+            "words that go on for a while, ",
+            "long long long long long long long long long ",
+        ];
+        // a fixed pseudo-random sequence: the same texts on every run
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut posts = Vec::new();
+        for i in 0..600 {
+            let n = 1 + next() % 12;
+            let text: String = (0..n)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            let trimmed = text.trim();
+            let mut doc = PostDoc::new(format!("p{i}"), "Title");
+            if !trimmed.is_empty() {
+                doc.title = trimmed.to_owned();
+                doc.custom_excerpt = Some(trimmed.to_owned());
+                doc.tags = vec![trimmed.to_owned()];
+                doc.codeinjection_head = Some(text.clone());
+            }
+            doc.markdown = text;
+            posts.push(doc);
+        }
+        let bundle = Bundle {
+            posts,
+            ..Bundle::default()
+        };
+        let dir = std::env::temp_dir().join(format!("quire-export-{}", Uuid::new_v4().simple()));
+        write_markdown(&bundle, &dir).unwrap();
+        let read = markdown::read(std::slice::from_ref(&dir), &|| {});
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let mut by_slug: HashMap<String, PostDoc> = read
+            .bundle
+            .posts
+            .into_iter()
+            .map(|p| (p.slug.clone(), p))
+            .collect();
+        for want in &bundle.posts {
+            let mut got = by_slug.remove(&want.slug).expect("every post is read");
+            got.origin.clear();
+            assert_eq!(&got, want);
+        }
+    }
+
+    #[test]
+    fn refuses_a_folder_that_is_not_empty() {
+        let dir = std::env::temp_dir().join(format!("quire-export-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("x.txt"), "x").unwrap();
+        let err = write_markdown(&Bundle::default(), &dir).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(err.to_string().contains("not empty"), "{err}");
+    }
+
+    #[test]
+    fn json_has_the_header_then_the_bundle() {
+        let bundle = Bundle {
+            posts: vec![rich_post()],
+            ..Bundle::default()
+        };
+        let at = "2024-06-01T12:00:00.75Z".parse().unwrap();
+        let text = to_json(&bundle, "https://blog.example", at).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["quire"]["version"], 1);
+        assert_eq!(value["quire"]["exported_at"], "2024-06-01T12:00:00Z");
+        assert_eq!(value["quire"]["site"], "https://blog.example");
+        let back: Bundle = serde_json::from_value(value).unwrap();
+        assert_eq!(back.posts, bundle.posts);
+        assert!(text.starts_with("{\n  \"quire\""), "{text}");
+    }
+}
