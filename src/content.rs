@@ -118,6 +118,7 @@ async fn listen(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(100);
+    let mut connected_before = false;
     loop {
         let mut listener = match connect_listener(pool).await {
             Ok(listener) => {
@@ -135,8 +136,12 @@ async fn listen(
                 continue;
             }
         };
-        // anything committed while we were not listening is caught here
-        cache.invalidate_all();
+        // anything committed while we were not listening is caught here. Not on the first
+        // connection: until then the pulse compared versions every second, as it goes on doing
+        if connected_before {
+            cache.invalidate_all();
+        }
+        connected_before = true;
         loop {
             tokio::select! {
                 message = listener.try_recv() => match message {

@@ -67,9 +67,10 @@ const REPOSITORY_FILES: &[&str] = &[
 /// Image types the media storage accepts.
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
 
-/// Reads every Markdown file under `paths` (files or folders). `on_file` is called once per
-/// file read, for a progress bar.
-pub fn read(paths: &[PathBuf], on_file: &dyn Fn()) -> Read {
+/// Reads every Markdown file under `paths` (files or folders), on every core. `on_file` is
+/// called once per file read, for a progress bar. The result is in file order whatever the
+/// threads did.
+pub fn read(paths: &[PathBuf], on_file: &(dyn Fn() + Sync)) -> Read {
     let mut out = Read::default();
     for path in paths {
         if path.is_dir() {
@@ -105,7 +106,7 @@ pub fn count(paths: &[PathBuf]) -> usize {
         .sum()
 }
 
-fn read_tree(root: &Path, out: &mut Read, on_file: &dyn Fn()) {
+fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) {
     let site = Site::detect(root);
     let site_file = root.join(SITE_FILE);
     if site_file.is_file() {
@@ -119,9 +120,33 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &dyn Fn()) {
             Err(p) => out.problems.push(p),
         }
     }
-    for file in files_of(&site) {
-        read_one(&site, &file, out);
-        on_file();
+    let files = files_of(&site);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    let parts: Vec<Read> = std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|files| {
+                let site = &site;
+                scope.spawn(move || {
+                    let mut part = Read::default();
+                    for file in files {
+                        read_one(site, file, &mut part);
+                        on_file();
+                    }
+                    part
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for part in parts {
+        out.bundle.posts.extend(part.bundle.posts);
+        out.skipped.extend(part.skipped);
+        out.problems.extend(part.problems);
     }
 }
 
