@@ -29,6 +29,10 @@ pub struct ImportArgs {
     /// A Ghost JSON export (Ghost 1.x to 6.x, from Ghost's Labs → Export content).
     #[arg(long, value_name = "FILE.json", env = "QUIRE_IMPORT_GHOST")]
     pub ghost: Option<PathBuf>,
+    /// Ghost's `content/images` folder: images the export's posts show from it are uploaded
+    /// to Quire's media storage and their links rewritten, like a Markdown tree's images.
+    #[arg(long, value_name = "DIR", requires = "ghost")]
+    pub ghost_images: Option<PathBuf>,
     /// Report what would be created, updated or left unchanged, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -76,7 +80,13 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let bar = progress_bar(!args.no_progress && std::io::stderr().is_terminal());
 
-    let input = read_inputs(&args, &bar).await?;
+    let mut input = read_inputs(&args, &bar).await?;
+    if let Some(dir) = &args.ghost_images {
+        if !dir.is_dir() {
+            bail!("--ghost-images {}: not a folder", dir.display());
+        }
+        attach_ghost_images(&mut input.bundle, dir);
+    }
     let pool = crate::db::connect(&args.db).await?;
     crate::db::migrate(&pool).await?;
     let storage = Storage::from_media_config(&args.media, &args.db.data_dir).await?;
@@ -233,6 +243,43 @@ fn read_json(path: &Path) -> Result<Bundle, Vec<Problem>> {
         post.origin = format!("{shown}: posts[{i}] ({})", post.slug);
     }
     Ok(bundle)
+}
+
+/// Points the posts' `/content/images/...` references (Ghost's own images, in any of the
+/// sizes Ghost made of them) at the files of Ghost's images folder, for the writer to upload.
+fn attach_ghost_images(bundle: &mut Bundle, dir: &Path) {
+    for post in &mut bundle.posts {
+        // Markdown images and the `<img>`s of cards kept as HTML alike
+        static GHOST_IMAGE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r#"/content/images/[^\s"'()<>\]\[]+"#).expect("a valid pattern")
+        });
+        let mut references: Vec<String> = GHOST_IMAGE
+            .find_iter(&post.markdown)
+            .map(|m| m.as_str().to_owned())
+            .collect();
+        references.extend(post.feature_image.clone());
+        for reference in references {
+            let Some(rest) = reference.strip_prefix("/content/images/") else {
+                continue;
+            };
+            // `size/w600/2023/05/x.jpg` is a resized copy of `2023/05/x.jpg`
+            let original = match rest.strip_prefix("size/").and_then(|r| r.split_once('/')) {
+                Some((_, original)) => original,
+                None => rest,
+            };
+            let original = original.split(['?', '#']).next().unwrap_or(original);
+            if original.split('/').any(|part| part == "..") {
+                continue;
+            }
+            let file = dir.join(original);
+            if file.is_file() && !post.local_images.iter().any(|i| i.reference == reference) {
+                post.local_images.push(crate::import::model::LocalImage {
+                    reference,
+                    path: file,
+                });
+            }
+        }
+    }
 }
 
 fn merge(into: &mut Bundle, from: Bundle) {

@@ -1032,6 +1032,56 @@ async fn a_ghost_export_is_imported_with_staff_tags_and_pages_and_again_changes_
 }
 
 #[tokio::test]
+async fn ghosts_own_images_are_uploaded_from_its_images_folder_and_their_links_rewritten() {
+    let site = Site::new().await;
+    let images = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ghost/content-images"
+    );
+    let run = site
+        .import(&["--ghost", GHOST, "--ghost-images", images])
+        .await;
+    run.assert_success();
+    // cover.jpg, photo.jpg, a.jpg and md.png are in the folder; Ghost's other images are not
+    assert_eq!(run.images_uploaded(), 4, "{run}");
+
+    let welcome = site.post("welcome").await;
+    let cover = welcome.feature_image.clone().unwrap_or_default();
+    assert!(
+        cover.starts_with("/content/images/") && !cover.contains("2023/11/cover.jpg"),
+        "the feature image is now Quire's upload: {cover:?}"
+    );
+    assert!(
+        site.data
+            .path()
+            .join("content")
+            .join(cover.trim_start_matches("/content/"))
+            .is_file()
+    );
+    for gone in [
+        "/content/images/2023/11/photo.jpg",
+        "/content/images/md.png",
+    ] {
+        assert!(
+            !welcome.markdown.contains(gone),
+            "{gone} is rewritten: {}",
+            welcome.markdown
+        );
+    }
+    assert!(
+        welcome.markdown.contains("/content/images/2023/11/b.jpg"),
+        "an image missing from the folder keeps its address: {}",
+        welcome.markdown
+    );
+
+    let again = site
+        .import(&["--ghost", GHOST, "--ghost-images", images])
+        .await;
+    again.assert_success();
+    assert!(again.stdout.contains("Nothing changed"), "{again}");
+}
+
+#[tokio::test]
 async fn a_broken_ghost_export_is_reported_with_its_line_and_writes_nothing() {
     let site = Site::new().await;
     let before = site.counts().await;
