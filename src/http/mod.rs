@@ -75,7 +75,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::new())
         .layer(
-            TraceLayer::new_for_http().make_span_with(telemetry::request_span::<axum::body::Body>),
+            // failures are logged by `log_errors` with their cause; a 503 of /readyz while the
+            // database is away is an answer, not an error worth a line per probe
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span::<axum::body::Body>)
+                .on_failure(()),
         )
         .with_state(state)
 }
