@@ -5,7 +5,7 @@
 //! the result through the database's change notifications.
 
 use std::collections::HashSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -31,23 +31,28 @@ pub struct ImportArgs {
     pub ghost: Option<PathBuf>,
     /// Ghost's `content/images` folder: images the export's posts show from it are uploaded
     /// to Quire's media storage and their links rewritten, like a Markdown tree's images.
-    #[arg(long, value_name = "DIR", requires = "ghost")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "ghost",
+        env = "QUIRE_IMPORT_GHOST_IMAGES"
+    )]
     pub ghost_images: Option<PathBuf>,
     /// Report what would be created, updated or left unchanged, and write nothing.
-    #[arg(long)]
+    #[arg(long, env = "QUIRE_IMPORT_DRY_RUN")]
     pub dry_run: bool,
     /// Give every imported post this status instead of the one its source says.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, env = "QUIRE_IMPORT_STATUS")]
     pub status: Option<StatusOverride>,
     /// Author of posts that name none, by email or slug. Defaults to the site's Owner.
     #[arg(long, env = "QUIRE_IMPORT_AUTHOR")]
     pub author: Option<String>,
     /// Import the valid files even when others are invalid (which are reported and counted as
     /// failed; the exit status is still non-zero).
-    #[arg(long)]
+    #[arg(long, env = "QUIRE_IMPORT_SKIP_INVALID")]
     pub skip_invalid: bool,
     /// Never draw a progress bar, even on a terminal.
-    #[arg(long)]
+    #[arg(long, env = "QUIRE_IMPORT_NO_PROGRESS")]
     pub no_progress: bool,
     #[command(flatten)]
     pub site: SiteConfig,
@@ -143,12 +148,30 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         );
     }
 
-    print_summary(&report, &input.skipped, failed, args.dry_run, posts);
-    if !args.dry_run && report.committed {
-        println!(
-            "Imported in {:.1?}: every replica shows it within a second.",
-            round(started.elapsed())
-        );
+    let mut out = std::io::stdout().lock();
+    let printed = print_summary(
+        &report,
+        &input.skipped,
+        failed,
+        args.dry_run,
+        posts,
+        &mut out,
+    )
+    .and_then(|()| {
+        if !args.dry_run && report.committed {
+            writeln!(
+                out,
+                "Imported in {:.1?}: every replica shows it within a second.",
+                round(started.elapsed())
+            )?;
+        }
+        out.flush()
+    });
+    // a closed pipe (`quire import ... | head`) is the reader's choice, not a failure
+    if let Err(e) = printed
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("writing the summary");
     }
     if failed > 0 {
         bail!("{failed} file(s) failed; the others were imported");
@@ -296,9 +319,13 @@ fn print_summary(
     failed: usize,
     dry_run: bool,
     read: usize,
-) {
+    mut out: impl Write,
+) -> std::io::Result<()> {
     if dry_run {
-        println!("Dry run: nothing was written. A real run would do this:");
+        writeln!(
+            out,
+            "Dry run: nothing was written. A real run would do this:"
+        )?;
         for p in &report.posts {
             let verb = match p.action {
                 Action::Created => "create",
@@ -309,13 +336,13 @@ fn print_summary(
                 crate::domain::post::PostType::Post => "post",
                 crate::domain::post::PostType::Page => "page",
             };
-            println!("  {verb} {kind} /{}/  ({})", p.slug, p.origin);
+            writeln!(out, "  {verb} {kind} /{}/  ({})", p.slug, p.origin)?;
         }
     }
     if !skipped.is_empty() {
-        println!("Not imported (not posts):");
+        writeln!(out, "Not imported (not posts):")?;
         for (path, reason) in skipped {
-            println!("  {path}: {reason}");
+            writeln!(out, "  {path}: {reason}")?;
         }
     }
     let rows = [
@@ -326,9 +353,10 @@ fn print_summary(
         ("failed", failed),
     ];
     for (label, n) in rows {
-        println!("{label:<10}{n:>6}");
+        writeln!(out, "{label:<10}{n:>6}")?;
     }
-    println!(
+    writeln!(
+        out,
         "tags: {} new · authors: {} new · images: {} {}, {} already stored · redirects: {} · settings: {}",
         report.tags_created,
         report.authors_created,
@@ -337,14 +365,21 @@ fn print_summary(
         report.images_reused,
         report.redirects_written,
         report.settings_written
-    );
+    )?;
     if !report.reset_links.is_empty() {
-        println!("New staff accounts have no password; send each their link (valid 72 hours):");
+        writeln!(
+            out,
+            "New staff accounts have no password; send each their link (valid 72 hours):"
+        )?;
         for (who, link) in &report.reset_links {
-            println!("  {who}: {link}");
+            writeln!(out, "  {who}: {link}")?;
         }
     }
     if !dry_run && !report.changes_anything() && failed == 0 {
-        println!("Nothing changed: all {read} posts and pages are up to date.");
+        writeln!(
+            out,
+            "Nothing changed: all {read} posts and pages are up to date."
+        )?;
     }
+    Ok(())
 }
