@@ -109,6 +109,21 @@ pub struct MediaConfig {
     pub upload_max_mb: u64,
 }
 
+impl MediaConfig {
+    /// Checks what clap cannot: an S3 backend names its bucket, the public base is http(s).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.backend == MediaBackend::S3 && self.s3_bucket.is_none() {
+            bail!("QUIRE_MEDIA=s3 needs QUIRE_S3_BUCKET");
+        }
+        if let Some(url) = &self.media_base_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            bail!("invalid QUIRE_MEDIA_BASE_URL: {url} is not an http(s) URL");
+        }
+        Ok(())
+    }
+}
+
 /// The site's public URL, shared by `quire serve` and the commands that print links.
 #[derive(Debug, Clone, Args)]
 pub struct SiteConfig {
@@ -173,15 +188,7 @@ impl Config {
     /// Checks what clap cannot: combinations and URL shapes. Called before the port is bound.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.site.validate()?;
-        if self.media.backend == MediaBackend::S3 && self.media.s3_bucket.is_none() {
-            bail!("QUIRE_MEDIA=s3 needs QUIRE_S3_BUCKET");
-        }
-        if let Some(url) = &self.media.media_base_url
-            && !matches!(url.scheme(), "http" | "https")
-        {
-            bail!("invalid QUIRE_MEDIA_BASE_URL: {url} is not an http(s) URL");
-        }
-        Ok(())
+        self.media.validate()
     }
 
     /// The site's origin without a trailing slash, for building absolute URLs.

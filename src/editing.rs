@@ -321,13 +321,28 @@ async fn render(
     media: &Storage,
     markdown: &str,
 ) -> Result<markdown::Rendered> {
-    let urls = markdown::image_urls(markdown);
+    let known = known_images(conn, media, markdown::image_urls(markdown)).await?;
+    let markdown = markdown.to_owned();
+    tokio::task::spawn_blocking(move || {
+        markdown::render_with_images(&markdown, &|url| known.get(url).cloned())
+    })
+    .await
+    .map_err(|e| Error::Other(e.into()))
+}
+
+/// What is known of the images among `urls` that were uploaded here (srcset, dimensions), by
+/// URL: one query whatever their number. Others (remote images) are not in the answer.
+pub async fn known_images(
+    conn: &mut PgConnection,
+    media: &Storage,
+    urls: impl IntoIterator<Item = String>,
+) -> sqlx::Result<HashMap<String, ImageInfo>> {
     let keys: HashMap<String, String> = urls
-        .iter()
-        .filter_map(|url| media.key_of(url).map(|key| (key.to_owned(), url.clone())))
+        .into_iter()
+        .filter_map(|url| media.key_of(&url).map(str::to_owned).map(|key| (key, url)))
         .collect();
     let wanted: Vec<String> = keys.keys().cloned().collect();
-    let known: HashMap<String, ImageInfo> = store::media::by_keys(&mut *conn, &wanted)
+    Ok(store::media::by_keys(&mut *conn, &wanted)
         .await?
         .iter()
         .filter_map(|m| {
@@ -341,13 +356,7 @@ async fn render(
                 },
             ))
         })
-        .collect();
-    let markdown = markdown.to_owned();
-    tokio::task::spawn_blocking(move || {
-        markdown::render_with_images(&markdown, &|url| known.get(url).cloned())
-    })
-    .await
-    .map_err(|e| Error::Other(e.into()))
+        .collect())
 }
 
 /// Deletes a post the user may delete.
@@ -452,18 +461,25 @@ async fn resolve_tags(conn: &mut PgConnection, role: Role, names: &[String]) -> 
 
 /// Creates a tag from its name: `#name` is internal (never shown), as in Ghost.
 pub async fn create_tag(conn: &mut PgConnection, name: &str, description: &str) -> Result<Uuid> {
-    let visibility = if name.starts_with('#') {
+    let slug = store::tags::free_slug(&mut *conn, &tag_slug(name)).await?;
+    Ok(store::tags::insert(&mut *conn, &slug, name, description, tag_visibility(name)).await?)
+}
+
+/// The slug a tag name gets: `#name` → `hash-name`, as in Ghost.
+pub fn tag_slug(name: &str) -> String {
+    match name.strip_prefix('#') {
+        Some(rest) => format!("hash-{}", Slug::from_title(rest)),
+        None => Slug::from_title(name).to_string(),
+    }
+}
+
+/// `#name` is an internal tag, never shown to readers; any other is public.
+pub fn tag_visibility(name: &str) -> &'static str {
+    if name.starts_with('#') {
         "internal"
     } else {
         "public"
-    };
-    let base = if let Some(rest) = name.strip_prefix('#') {
-        format!("hash-{}", Slug::from_title(rest))
-    } else {
-        Slug::from_title(name).to_string()
-    };
-    let slug = store::tags::free_slug(&mut *conn, &base).await?;
-    Ok(store::tags::insert(&mut *conn, &slug, name, description, visibility).await?)
+    }
 }
 
 fn slug_taken() -> Error {
@@ -509,9 +525,7 @@ fn url_field(value: Option<String>, field: &'static str) -> Result<Option<String
     let Some(value) = text(value, 2000, field)? else {
         return Ok(None);
     };
-    let ok = value.starts_with('/') && !value.starts_with("//")
-        || url::Url::parse(&value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-    if ok {
+    if is_url_or_path(&value) {
         Ok(Some(value))
     } else {
         Err(Error::invalid(
@@ -519,6 +533,12 @@ fn url_field(value: Option<String>, field: &'static str) -> Result<Option<String
             "Use an http(s) URL or a path such as /content/images/x.jpg.",
         ))
     }
+}
+
+/// An absolute http(s) URL, or a path on this site (not a protocol-relative `//host`).
+pub fn is_url_or_path(value: &str) -> bool {
+    value.starts_with('/') && !value.starts_with("//")
+        || url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 /// Code injection runs script on readers' pages: Administrators only.

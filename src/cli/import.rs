@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{DbConfig, MediaBackend, MediaConfig, SiteConfig};
+use crate::config::{DbConfig, MediaConfig, SiteConfig};
 use crate::domain::post::PostStatus;
 use crate::import::model::{Bundle, Problem};
 use crate::import::write::{self, Action, Report};
@@ -79,9 +79,7 @@ struct Input {
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     args.site.validate()?;
-    if args.media.backend == MediaBackend::S3 && args.media.s3_bucket.is_none() {
-        bail!("QUIRE_MEDIA=s3 needs QUIRE_S3_BUCKET");
-    }
+    args.media.validate()?;
     let started = Instant::now();
     let bar = progress_bar(!args.no_progress && std::io::stderr().is_terminal());
 

@@ -31,9 +31,9 @@ use super::model::{Bundle, PostDoc, Problem, TagDoc, UserDoc};
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
-use crate::editing::{MAX_MARKDOWN, MAX_TITLE};
+use crate::editing::{MAX_MARKDOWN, MAX_TITLE, is_url_or_path, tag_slug, tag_visibility};
 use crate::media::{self, Storage, StoredObjects};
-use crate::render::markdown::{self as md, ImageInfo, Rendered};
+use crate::render::markdown::{self as md, Rendered};
 use crate::store;
 
 /// How an import behaves.
@@ -167,7 +167,7 @@ async fn run(
     progress("checking posts");
     report.problems.extend(validate(&bundle.posts));
     progress("checking images");
-    let images = check_images(db, &bundle.posts, &mut report.problems).await?;
+    let mut images = check_images(db, &bundle.posts, &mut report.problems).await?;
     if !report.problems.is_empty() {
         let failed: HashSet<&str> = report.problems.iter().map(|p| p.source.as_str()).collect();
         bundle.posts.retain(|p| !failed.contains(p.origin.as_str()));
@@ -220,8 +220,10 @@ async fn run(
     let mut stored: Vec<StoredObjects> = Vec::new();
     let mut urls: HashMap<PathBuf, String> = HashMap::new();
     for path in needed {
-        let image = &images[path];
-        match &image.state {
+        let image = images
+            .get_mut(path)
+            .context("an image that was not checked")?;
+        match &mut image.state {
             ImageState::Known(key) => {
                 report.images_reused += 1;
                 urls.insert(path.clone(), storage.url(key));
@@ -234,9 +236,7 @@ async fn run(
                 );
             }
             ImageState::New(processed) => {
-                let processed = processed
-                    .take_processed()
-                    .context("image processed twice")?;
+                let processed = processed.take().context("image processed twice")?;
                 match media::store_objects(storage, processed).await {
                     Ok(objects) => {
                         report.images_uploaded += 1;
@@ -731,29 +731,11 @@ async fn render_all(
     storage: &Storage,
     rows: &mut Vec<PostRow>,
 ) -> anyhow::Result<()> {
-    let mut keys: HashMap<String, String> = HashMap::new();
-    for row in rows.iter() {
-        for url in md::image_urls(&row.markdown) {
-            if let Some(key) = storage.key_of(&url) {
-                keys.insert(key.to_owned(), url.clone());
-            }
-        }
-    }
-    let wanted: Vec<String> = keys.keys().cloned().collect();
-    let known: HashMap<String, ImageInfo> = store::media::by_keys(&mut *tx, &wanted)
-        .await?
+    let urls: HashSet<String> = rows
         .iter()
-        .filter_map(|m| {
-            Some((
-                keys.get(&m.storage_key)?.clone(),
-                ImageInfo {
-                    srcset: storage.srcset(m),
-                    width: m.width,
-                    height: m.height,
-                },
-            ))
-        })
+        .flat_map(|row| md::image_urls(&row.markdown))
         .collect();
+    let known = crate::editing::known_images(tx, storage, urls).await?;
     let taken = std::mem::take(rows);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = taken.len().div_ceil(threads).max(1);
@@ -885,11 +867,6 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
     problems
 }
 
-fn is_url_or_path(v: &str) -> bool {
-    v.starts_with('/') && !v.starts_with("//")
-        || url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Images
 
@@ -902,17 +879,7 @@ enum ImageState {
     /// Already stored, under this key.
     Known(String),
     /// Decoded and resized, waiting to be stored (taken when it is).
-    New(std::sync::Mutex<Option<media::image::Processed>>),
-}
-
-trait TakeProcessed {
-    fn take_processed(&self) -> Option<media::image::Processed>;
-}
-
-impl TakeProcessed for std::sync::Mutex<Option<media::image::Processed>> {
-    fn take_processed(&self) -> Option<media::image::Processed> {
-        self.lock().ok()?.take()
-    }
+    New(Option<media::image::Processed>),
 }
 
 /// Reads every local image once, finds the ones already stored (by content hash) and decodes
@@ -968,7 +935,7 @@ async fn check_images(
                     .await
                     .map_err(|e| e.to_string())
                     .and_then(|r| r.map_err(|e| e.to_string()))
-                    .map(|p| ImageState::New(std::sync::Mutex::new(Some(p)))),
+                    .map(|p| ImageState::New(Some(p))),
             };
             (path, sha256, state)
         }
@@ -1286,14 +1253,6 @@ impl Tags {
         })
     }
 
-    /// The slug a tag name gets: `#name` → `hash-name`, as in Ghost.
-    fn slug_for(name: &str) -> String {
-        match name.strip_prefix('#') {
-            Some(rest) => format!("hash-{}", Slug::from_title(rest)),
-            None => Slug::from_title(name).to_string(),
-        }
-    }
-
     /// Matches a described tag by slug, then name; updates its details, or creates it.
     async fn upsert_doc(
         &mut self,
@@ -1302,7 +1261,7 @@ impl Tags {
         report: &mut Report,
     ) -> anyhow::Result<u64> {
         let name = doc.name.trim();
-        let slug = doc.slug.clone().unwrap_or_else(|| Self::slug_for(name));
+        let slug = doc.slug.clone().unwrap_or_else(|| tag_slug(name));
         let lower = name.to_lowercase();
         let found = self
             .all
@@ -1310,11 +1269,7 @@ impl Tags {
             .find(|t| t.slug == slug)
             .or_else(|| self.all.iter().find(|t| t.name.to_lowercase() == lower))
             .map(|t| t.id);
-        let visibility = if name.starts_with('#') {
-            "internal"
-        } else {
-            "public"
-        };
+        let visibility = tag_visibility(name);
         let (id, changed) = match found {
             Some(id) => {
                 let n = sqlx::query(
@@ -1364,7 +1319,7 @@ impl Tags {
         if let Some(id) = self.described.get(&lower) {
             return Ok(*id);
         }
-        let slug = Self::slug_for(name);
+        let slug = tag_slug(name);
         let found = self
             .all
             .iter()
@@ -1387,11 +1342,7 @@ impl Tags {
         doc: &TagDoc,
     ) -> anyhow::Result<Uuid> {
         let slug = store::tags::free_slug(&mut *tx, slug).await?;
-        let visibility = if name.starts_with('#') {
-            "internal"
-        } else {
-            "public"
-        };
+        let visibility = tag_visibility(name);
         let id: Uuid = sqlx::query_scalar(
             r#"insert into tags (slug, name, description, feature_image, visibility, meta_title,
                                  meta_description, accent_color)
