@@ -361,9 +361,15 @@ async fn write(
                 tag_ids.push(id);
             }
         }
-        let mut row = PostRow::new(doc, hash.clone(), urls, options.status, author_ids, tag_ids);
-        row.create = *create;
-        rows.push(row);
+        rows.push(PostRow::new(
+            doc,
+            *create,
+            hash.clone(),
+            urls,
+            options.status,
+            author_ids,
+            tag_ids,
+        ));
     }
 
     progress("rendering posts");
@@ -608,6 +614,7 @@ struct PostRow {
 impl PostRow {
     fn new(
         doc: &PostDoc,
+        create: bool,
         source_hash: String,
         urls: &HashMap<PathBuf, String>,
         status: Option<PostStatus>,
@@ -628,7 +635,7 @@ impl PostRow {
         let (status, published_at) =
             effective_status(status.unwrap_or(doc.status), doc, Utc::now());
         PostRow {
-            create: true,
+            create,
             id: doc.id,
             slug: doc.slug.clone(),
             kind: doc.kind,
