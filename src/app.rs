@@ -1,6 +1,5 @@
 //! The application state shared by every request, and the server's life cycle.
 
-use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -120,9 +119,30 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let metrics_listener = match config.metrics_bind {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (QUIRE_METRICS_BIND)"))?,
+        ),
+        None => None,
+    };
     let media = Storage::from_config(&config).await?;
     let state = AppState::with_media(config, pool.clone(), media)?;
     tracing::info!(address = %listener.local_addr()?, url = %state.site_url, "listening");
+    if let Some(listener) = metrics_listener {
+        tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+        let limits = state.config.connections.limits();
+        let mut stopped = state.shutdown.subscribe();
+        tokio::spawn(crate::server::serve(
+            listener,
+            http::metrics_router(state.clone()),
+            limits,
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            },
+        ));
+    }
     let signal_state = state.clone();
     let signalled = Arc::new(tokio::sync::Notify::new());
     let on_signal = signalled.clone();
@@ -150,13 +170,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let router = http::router(state);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let limits = state.config.connections.limits();
+    crate::server::serve(listener, http::router(state), limits, shutdown).await?;
     Ok(())
 }
 

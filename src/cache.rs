@@ -84,8 +84,16 @@ impl CachedPage {
         self
     }
 
-    /// A cached redirect to `location`.
+    /// A cached redirect to `location`: a path on this site, or an absolute http(s) URL that an
+    /// operator stored. A path that a browser would resolve to another host (`//evil.example`,
+    /// `/\evil.example`, with tabs or newlines that URL parsers drop) is never sent: the answer
+    /// is a 404 instead.
     pub fn redirect(status: StatusCode, location: &str) -> Result<Self> {
+        let absolute = (location.starts_with("https://") || location.starts_with("http://"))
+            && !location.chars().any(|c| c.is_control() || c == '\\');
+        if !absolute && !is_local_path(location) {
+            return Err(Error::NotFound);
+        }
         let mut page = CachedPage::new(status, "text/plain; charset=utf-8", Bytes::new());
         page.location = Some(HeaderValue::from_str(location).map_err(|_| Error::NotFound)?);
         Ok(page)
@@ -99,6 +107,15 @@ impl CachedPage {
             + 256;
         u32::try_from(len).unwrap_or(u32::MAX)
     }
+}
+
+/// Whether `location` is a path that stays on this site whatever URL parser reads it: it starts
+/// with one `/` that no `/` or `\` follows, and holds no control characters (WHATWG parsers
+/// drop tabs and newlines, so `/\t/evil.example` would become `//evil.example`).
+pub fn is_local_path(location: &str) -> bool {
+    location.starts_with('/')
+        && !location[1..].starts_with(['/', '\\'])
+        && !location.chars().any(|c| c.is_control() || c == '\\')
 }
 
 fn header(s: &str) -> HeaderValue {
@@ -130,9 +147,17 @@ fn brotli(body: &[u8]) -> Bytes {
 
 type Pages = Cache<String, Arc<CachedPage>>;
 
+/// One generation of the cache: the pages, and apart from them the answers for paths where
+/// nothing lives. A scan of random URLs fills only the second, small one, so it cannot evict
+/// real pages; and every 404 there shares one rendered error page.
+pub struct Generation {
+    pages: Pages,
+    misses: Pages,
+}
+
 /// The page cache with its counters.
 pub struct PageCache {
-    current: ArcSwap<Pages>,
+    current: ArcSwap<Generation>,
     capacity_bytes: u64,
     pub stats: CacheStats,
 }
@@ -156,22 +181,39 @@ impl PageCache {
         }
     }
 
-    /// The cached page for `key`, or the result of `render`, run once however many requests
-    /// for the same key arrive meanwhile (single flight). Errors are not cached.
+    /// The cached page for `key` (or the remembered answer for a missing path), or the result
+    /// of `render`, run once however many requests for the same key arrive meanwhile (single
+    /// flight). Errors are not cached.
     pub async fn get_or_render<F>(&self, key: &str, render: F) -> Result<Arc<CachedPage>>
     where
         F: Future<Output = Result<CachedPage>>,
     {
-        let pages = self.current.load_full();
-        if let Some(page) = pages.get(key).await {
+        let generation = self.current.load_full();
+        if let Some(page) = generation.pages.get(key).await {
+            self.stats.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(page);
+        }
+        if let Some(page) = generation.misses.get(key).await {
             self.stats.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(page);
         }
         self.stats.misses.fetch_add(1, Ordering::Relaxed);
-        let page = pages
+        let page = generation
+            .pages
             .try_get_with_by_ref(key, async { render.await.map(Arc::new) })
             .await?;
         Ok(page)
+    }
+
+    /// Remembers the answer for a path where nothing lives, in the generation `since` was
+    /// taken from (so an answer computed before an invalidation is dropped with it).
+    pub async fn insert_miss(&self, since: &Generation, key: &str, page: Arc<CachedPage>) {
+        since.misses.insert(key.to_owned(), page).await;
+    }
+
+    /// The generation in use now, for [`PageCache::insert_miss`].
+    pub fn generation(&self) -> Arc<Generation> {
+        self.current.load_full()
     }
 
     /// Forgets every page: the next request of each renders it again from the database.
@@ -180,9 +222,18 @@ impl PageCache {
         self.stats.invalidations.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Number of pages held now (approximate, for metrics and tests).
+    /// Number of pages held now, not counting answers for missing paths (approximate, for
+    /// metrics and tests).
     pub fn len(&self) -> u64 {
-        self.current.load().entry_count()
+        self.current.load().pages.entry_count()
+    }
+
+    /// Finishes the cache's pending bookkeeping (evictions, counts), so that [`PageCache::len`]
+    /// is exact; for tests.
+    pub async fn run_pending_tasks(&self) {
+        let generation = self.current.load_full();
+        generation.pages.run_pending_tasks().await;
+        generation.misses.run_pending_tasks().await;
     }
 
     /// Whether the cache holds no page.
@@ -191,7 +242,21 @@ impl PageCache {
     }
 }
 
-fn build(capacity_bytes: u64) -> Pages {
+fn build(capacity_bytes: u64) -> Generation {
+    Generation {
+        pages: pages(capacity_bytes),
+        // a sixteenth of the budget, at least 1 MiB; an entry costs its key and a pointer
+        misses: Cache::builder()
+            .max_capacity((capacity_bytes / 16).max(1024 * 1024))
+            .weigher(|key: &String, _: &Arc<CachedPage>| {
+                u32::try_from(key.len() + 64).unwrap_or(u32::MAX)
+            })
+            .time_to_idle(Duration::from_secs(3600))
+            .build(),
+    }
+}
+
+fn pages(capacity_bytes: u64) -> Pages {
     Cache::builder()
         .max_capacity(capacity_bytes)
         .weigher(|key: &String, page: &Arc<CachedPage>| {
@@ -254,6 +319,25 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(&page.body[..], b"new");
+    }
+
+    #[test]
+    fn redirects_never_leave_the_site() {
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example/",
+            "/\\evil%2Eexample/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "evil/",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+            assert!(CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, bad).is_err());
+        }
+        for good in ["/", "/a/", "/tag/rust/", "/a%2F%2Fb/"] {
+            assert!(is_local_path(good), "{good:?}");
+        }
     }
 
     #[test]

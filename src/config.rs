@@ -159,6 +159,49 @@ pub struct Config {
     pub db: DbConfig,
     #[command(flatten)]
     pub media: MediaConfig,
+    /// Where `/metrics` (Prometheus) is served, apart from the site, for example
+    /// `127.0.0.1:9090` or `0.0.0.0:9090` inside a private network. Unset: not served.
+    #[arg(long, env = "QUIRE_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    #[command(flatten)]
+    pub connections: ConnectionConfig,
+}
+
+/// Limits on client connections.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ConnectionConfig {
+    /// Client connections open at once; more wait until one closes.
+    #[arg(long, env = "QUIRE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a client has to send a request's headers, from their first byte.
+    #[arg(long, env = "QUIRE_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open; keep it above the idle timeout of the
+    /// proxy in front (nginx and AWS load balancers: 60).
+    #[arg(long, env = "QUIRE_KEEPALIVE_TIMEOUT", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub keepalive_timeout: u64,
+}
+
+impl ConnectionConfig {
+    /// The server loop's limits.
+    pub fn limits(&self) -> crate::server::Limits {
+        crate::server::Limits {
+            max_connections: self.max_connections as usize,
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            idle_timeout: std::time::Duration::from_secs(self.keepalive_timeout),
+        }
+    }
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        let limits = crate::server::Limits::default();
+        ConnectionConfig {
+            max_connections: u32::try_from(limits.max_connections).unwrap_or(u32::MAX),
+            header_timeout: limits.header_timeout.as_secs(),
+            keepalive_timeout: limits.idle_timeout.as_secs(),
+        }
+    }
 }
 
 impl Config {
@@ -182,6 +225,8 @@ impl Config {
                 media_base_url: None,
                 upload_max_mb: 10,
             },
+            metrics_bind: None,
+            connections: ConnectionConfig::default(),
         }
     }
 

@@ -273,13 +273,12 @@ pub async fn update(
         .on_constraint("posts_slug_key", slug_taken)?;
     if fields.slug != current.slug && current.status == PostStatus::Published {
         // readers and search engines know the old address: send them to the new one
-        sqlx::query(
-            "insert into redirects (from_path, to_path) values ($1, $2) \
-             on conflict (from_path) do update set to_path = excluded.to_path",
+        store::site::record_move(
+            &mut tx,
+            id,
+            &format!("/{}/", current.slug),
+            &format!("/{}/", fields.slug),
         )
-        .bind(format!("/{}/", current.slug))
-        .bind(format!("/{}/", fields.slug))
-        .execute(&mut *tx)
         .await?;
     }
     if let Some(names) = &input.tags {

@@ -22,6 +22,7 @@ pub mod import;
 pub mod media;
 pub mod metrics;
 pub mod render;
+pub mod server;
 pub mod staff;
 pub mod store;
 pub mod telemetry;

@@ -18,7 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -31,13 +31,15 @@ use crate::telemetry;
 /// Largest request body accepted by default (uploads set their own limit).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Room for the multipart framing around an uploaded file.
+pub const UPLOAD_FRAMING: usize = 64 * 1024;
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let upload_max_bytes =
         usize::try_from(state.config.media.upload_max_mb * 1024 * 1024).unwrap_or(usize::MAX);
     Router::new()
         .merge(media::router())
-        .route("/metrics", axum::routing::get(crate::metrics::show_metrics))
         .merge(site::router())
         .merge(feeds::router())
         .merge(assets::router())
@@ -81,6 +83,62 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(telemetry::request_span::<axum::body::Body>)
                 .on_failure(()),
         )
+        .with_state(state)
+}
+
+/// The largest body a group of routes announces, and what to say when a request's is larger.
+/// Use it with [`refuse_announced_oversize`]:
+/// `.layer(middleware::from_fn_with_state(AnnouncedLimit::new(n, "..."), refuse_announced_oversize))`.
+#[derive(Debug, Clone)]
+pub struct AnnouncedLimit {
+    limit: u64,
+    message: std::sync::Arc<str>,
+}
+
+impl AnnouncedLimit {
+    pub fn new(limit: usize, message: impl Into<std::sync::Arc<str>>) -> Self {
+        AnnouncedLimit {
+            limit: limit as u64,
+            message: message.into(),
+        }
+    }
+}
+
+/// Answers 413 at once to a request whose `Content-Length` announces more than the limit,
+/// without reading any of it; the route's body limit still applies to what is read of a body
+/// sent without a length.
+pub async fn refuse_announced_oversize(
+    axum::extract::State(limit): axum::extract::State<AnnouncedLimit>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let announced = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit.limit) {
+        let mut response = crate::error::Error::TooLarge(limit.message.to_string()).into_response();
+        // the unread body makes the connection unusable for another request
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+        return response;
+    }
+    next.run(request).await
+}
+
+/// The metrics listener's application: `/metrics` only, on its own address
+/// (`QUIRE_METRICS_BIND`), so that neither the numbers nor the cost of making them are open to
+/// the site's visitors.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::show_metrics))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(10),
+        ))
         .with_state(state)
 }
 

@@ -132,22 +132,25 @@ pub async fn fallback(State(s): State<AppState>, request: Request) -> Response {
 }
 
 /// Answers from the cache, rendering on a miss. A missing page becomes the theme's 404 (or a
-/// redirect when the path has moved), and is cached like any page; other errors are not.
+/// redirect when the path has moved), remembered apart from the pages so that a scan of random
+/// URLs evicts nothing; other errors are not cached.
 pub(crate) async fn cached(
     s: &AppState,
     headers: &HeaderMap,
     path: &str,
     render: impl Future<Output = Result<CachedPage>>,
 ) -> Response {
-    let result = s
-        .cache
-        .get_or_render(path, async {
-            match render.await {
-                Err(Error::NotFound) => not_found(s, path).await,
-                other => other,
+    let generation = s.cache.generation();
+    let result = match s.cache.get_or_render(path, render).await {
+        Err(e) if matches!(e.root(), Error::NotFound) => match not_found(s, path).await {
+            Ok(page) => {
+                s.cache.insert_miss(&generation, path, page.clone()).await;
+                Ok(page)
             }
-        })
-        .await;
+            Err(e) => Err(e),
+        },
+        other => other,
+    };
     match result {
         Ok(page) => cached_response(&page, headers, PAGE_CACHE_CONTROL),
         Err(e) => error_response(s, e),
@@ -489,7 +492,10 @@ async fn show_preview(State(s): State<AppState>, Path(id): Path<String>) -> Resp
             match error_page(&s, &settings, StatusCode::NOT_FOUND) {
                 Ok(page) => (
                     StatusCode::NOT_FOUND,
-                    [(header::CACHE_CONTROL, "no-store")],
+                    [
+                        (header::CACHE_CONTROL, "no-store"),
+                        (header::CONTENT_TYPE, page.content_type),
+                    ],
                     page.body.clone(),
                 )
                     .into_response(),
@@ -538,11 +544,15 @@ pub(crate) async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Resu
     Ok(settings)
 }
 
-/// The answer for a path nothing lives at: `/x` → `/x/`, a stored redirect, or the 404 page.
-async fn not_found(s: &AppState, path: &str) -> Result<CachedPage> {
+/// The answer for a path nothing lives at: `/x` → `/x/`, a stored redirect, or the 404 page,
+/// which is rendered once and shared by every missing path.
+async fn not_found(s: &AppState, path: &str) -> Result<Arc<CachedPage>> {
     let last = path.rsplit('/').next().unwrap_or("");
-    if !path.ends_with('/') && !last.contains('.') && path.len() > 1 && !path.starts_with("//") {
-        return CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &format!("{path}/"));
+    if !path.ends_with('/') && !last.contains('.') && path.len() > 1 {
+        // a path that would redirect off the site (`/\evil.example`) gets the 404 instead
+        if let Ok(page) = CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &format!("{path}/")) {
+            return Ok(Arc::new(page));
+        }
     }
     if let Some((to, permanent)) = store::site::redirect_for(&s.db, path).await? {
         let status = if permanent {
@@ -550,10 +560,17 @@ async fn not_found(s: &AppState, path: &str) -> Result<CachedPage> {
         } else {
             StatusCode::FOUND
         };
-        return CachedPage::redirect(status, &to);
+        if let Ok(page) = CachedPage::redirect(status, &to) {
+            return Ok(Arc::new(page));
+        }
     }
-    let settings = load_settings(s, &mut *s.db.acquire().await?).await?;
-    error_page(s, &settings, StatusCode::NOT_FOUND)
+    // not a path: no page can ever live at this key
+    s.cache
+        .get_or_render("404", async {
+            let settings = load_settings(s, &mut *s.db.acquire().await?).await?;
+            error_page(s, &settings, StatusCode::NOT_FOUND)
+        })
+        .await
 }
 
 #[derive(Serialize)]

@@ -83,27 +83,49 @@ pub async fn insert(db: impl PgExecutor<'_>, m: &NewMedia<'_>) -> sqlx::Result<M
     .await
 }
 
-/// Every image, newest first, with whether a post, a user or the settings refer to it.
+/// Whether anything shows the image `m`: a post or page (its Markdown, HTML, feature image or
+/// code injection, drafts included), a tag, a staff profile or a setting. The needle is the key
+/// without its extension, which every variant's key (`stem-600w.webp`) starts with too, so an
+/// image linked only by one of its variants counts as used.
+const USED: &str = r#"
+    exists (select 1 from posts p
+            where strpos(concat_ws(' ', p.markdown, p.html, p.feature_image, p.codeinjection_head,
+                                   p.codeinjection_foot), u.stem) > 0)
+    or exists (select 1 from tags t where strpos(concat_ws(' ', t.feature_image, t.description), u.stem) > 0)
+    or exists (select 1 from users s
+               where strpos(concat_ws(' ', s.avatar_url, s.cover_image, s.bio), u.stem) > 0)
+    or exists (select 1 from settings s where strpos(s.value::text, u.stem) > 0)"#;
+
+/// The part of a storage key every variant's key shares.
+const STEM: &str =
+    r#"cross join lateral (select regexp_replace(m.storage_key, '\.[^./]*$', '') as stem) u"#;
+
+#[derive(FromRow)]
+struct MediaUse {
+    #[sqlx(flatten)]
+    media: Media,
+    used: bool,
+}
+
+/// Every image, newest first, with whether anything shows it (see [`USED`]).
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Media, bool)>> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        media: Media,
-        used: bool,
-    }
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        r#"select {COLUMNS},
-                  exists (select 1 from posts p where p.markdown like '%' || m.storage_key || '%'
-                                                   or p.feature_image like '%' || m.storage_key)
-                  or exists (select 1 from users u where u.avatar_url like '%' || m.storage_key
-                                                      or u.cover_image like '%' || m.storage_key)
-                  or exists (select 1 from settings s where s.value::text like '%' || m.storage_key || '%')
-                  as used
-           from media m order by created_at desc"#
+    let rows: Vec<MediaUse> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS}, {USED} as used from media m {STEM} order by created_at desc"
     )))
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.media, r.used)).collect())
+}
+
+/// One image, with whether anything shows it.
+pub async fn with_use(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<(Media, bool)>> {
+    let row: Option<MediaUse> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS}, {USED} as used from media m {STEM} where m.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.media, r.used)))
 }
 
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Media>> {

@@ -1,6 +1,7 @@
 //! Site-wide state: the content version that drives cache invalidation, redirects.
 
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
 
 /// The content version every replica compares against its own, and whether a scheduled post
 /// is due for publication.
@@ -24,13 +25,56 @@ pub async fn pulse(db: impl PgExecutor<'_>) -> sqlx::Result<Pulse> {
     .await
 }
 
+/// Records that the post `post_id`, published at `from`, now lives at `to`, keeping the
+/// redirects free of loops and chains:
+/// - a redirect out of `to` is dropped: a live post's address wins;
+/// - redirects that led to `from` now lead straight to `to`;
+/// - `from` → `to` is stored for this post, unless another post already owns a redirect from
+///   `from` (one writer cannot take over another's old address by publishing there).
+pub async fn record_move(
+    conn: &mut PgConnection,
+    post_id: Uuid,
+    from: &str,
+    to: &str,
+) -> sqlx::Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    sqlx::query("delete from redirects where from_path = $1")
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("update redirects set to_path = $2, post_id = $3 where to_path = $1")
+        .bind(from)
+        .bind(to)
+        .bind(post_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        r#"
+        insert into redirects (from_path, to_path, post_id) values ($1, $2, $3)
+        on conflict (from_path) do update set to_path = excluded.to_path, post_id = excluded.post_id
+        where redirects.post_id is null or redirects.post_id = excluded.post_id
+        "#,
+    )
+    .bind(from)
+    .bind(to)
+    .bind(post_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Where an old path now lives, if anywhere: `(to_path, permanent)`.
 pub async fn redirect_for(
     db: impl PgExecutor<'_>,
     path: &str,
 ) -> sqlx::Result<Option<(String, bool)>> {
-    sqlx::query_as("select to_path, permanent from redirects where from_path = $1")
-        .bind(path)
-        .fetch_optional(db)
-        .await
+    // a redirect to itself would be a loop: such a row (an operator's SQL) is ignored
+    sqlx::query_as(
+        "select to_path, permanent from redirects where from_path = $1 and to_path <> from_path",
+    )
+    .bind(path)
+    .fetch_optional(db)
+    .await
 }

@@ -99,9 +99,7 @@ async fn metrics_count_requests_by_route_and_cache_hits() {
         app.page("/welcome/").await;
     }
     assert_eq!(app.get("/nothing-here/").await.status(), 404);
-    let response = app.get("/metrics").await;
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(r#"quire_http_requests_total{route="/{slug}/",method="GET",status="200"} 3"#),
         "{text}"

@@ -177,6 +177,33 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The replica's `/metrics`, from a metrics listener of its own (as `QUIRE_METRICS_BIND`
+    /// gives one), started for this call.
+    pub async fn metrics(&self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(quire::server::serve(
+            listener,
+            quire::http::metrics_router(self.state.clone()),
+            quire::server::Limits::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let response = self
+            .client
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        let _ = stop.send(());
+        let _ = server.await;
+        text
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

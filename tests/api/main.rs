@@ -6,6 +6,7 @@ mod cache;
 mod cli;
 mod export;
 mod feeds;
+mod hardening;
 mod helpers;
 mod import;
 mod media;

@@ -86,6 +86,8 @@ pub fn client() -> reqwest::Client {
 pub struct Replica {
     pub name: String,
     pub port: u16,
+    /// Where its `/metrics` listener is, when it has one.
+    pub metrics_port: Option<u16>,
     env: Vec<(String, String)>,
     pub log: PathBuf,
     child: Option<Child>,
@@ -96,6 +98,7 @@ impl Replica {
         Replica {
             name: name.to_owned(),
             port,
+            metrics_port: None,
             env,
             log,
             child: None,
@@ -128,6 +131,14 @@ impl Replica {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The URL of its `/metrics`, on the separate metrics listener.
+    pub fn metrics_url(&self) -> String {
+        let port = self
+            .metrics_port
+            .expect("a replica started with QUIRE_METRICS_BIND");
+        format!("http://127.0.0.1:{port}/metrics")
     }
 
     /// SIGKILL, as a crashed machine or the OOM killer would.
@@ -759,8 +770,8 @@ impl Cluster {
         s3: Option<&S3Server>,
     ) -> (Self, Vec<Duration>) {
         let dir = TempDir::new(label);
-        let ports = free_ports(4);
-        let (nginx_port, replica_ports) = (ports[0], &ports[1..]);
+        let ports = free_ports(7);
+        let (nginx_port, replica_ports, metrics_ports) = (ports[0], &ports[1..4], &ports[4..]);
         let nginx_dir = dir.path().join("nginx");
         std::fs::create_dir_all(&nginx_dir).unwrap();
         let origin = s3.map(S3Server::origin);
@@ -774,6 +785,10 @@ impl Cluster {
                 let mut env = vec![
                     ("DATABASE_URL".to_owned(), database_url.to_owned()),
                     ("QUIRE_BIND".to_owned(), format!("127.0.0.1:{port}")),
+                    (
+                        "QUIRE_METRICS_BIND".to_owned(),
+                        format!("127.0.0.1:{}", metrics_ports[i]),
+                    ),
                     ("QUIRE_BASE_URL".to_owned(), base_url.clone()),
                     ("QUIRE_DATA_DIR".to_owned(), data_dir.display().to_string()),
                     ("QUIRE_DB_CONNECTIONS".to_owned(), "5".to_owned()),
@@ -786,7 +801,9 @@ impl Cluster {
                     env.extend(s3.env(&nginx.url("/media")));
                 }
                 let log = dir.path().join(format!("replica-{}.log", i + 1));
-                Replica::new(&format!("replica {}", i + 1), port, env, log)
+                let mut replica = Replica::new(&format!("replica {}", i + 1), port, env, log);
+                replica.metrics_port = Some(metrics_ports[i]);
+                replica
             })
             .collect();
         let mut cluster = Cluster {

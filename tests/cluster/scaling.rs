@@ -475,8 +475,13 @@ async fn cut_listener(cluster: &Cluster, db: &SharedDb) {
 
 /// `/metrics` has what an operator needs to watch a cluster.
 async fn check_metrics(cluster: &Cluster) {
-    let (status, text) = cluster.fetch(&cluster.replicas[1].url("/metrics")).await;
+    let (status, text) = cluster.fetch(&cluster.replicas[1].metrics_url()).await;
     assert_eq!(status, 200);
+    let (public, _) = cluster.fetch(&cluster.replicas[1].url("/metrics")).await;
+    assert_eq!(
+        public, 404,
+        "/metrics must not be served on the site's port"
+    );
     for needle in [
         r#"quire_http_requests_total{route="/{slug}/",method="GET",status="200"}"#,
         r#"quire_http_requests_total{route="/{slug}/",method="GET",status="404"}"#,
@@ -513,7 +518,7 @@ async fn check_metrics(cluster: &Cluster) {
 
 /// Site requests replica `i` has answered since it started (probes and `/metrics` aside).
 async fn site_requests(cluster: &Cluster, i: usize) -> u64 {
-    let (_, text) = cluster.fetch(&cluster.replicas[i].url("/metrics")).await;
+    let (_, text) = cluster.fetch(&cluster.replicas[i].metrics_url()).await;
     text.lines()
         .filter(|l| l.starts_with("quire_http_requests_total{"))
         .filter(|l| !l.contains(r#"route="/readyz""#) && !l.contains(r#"route="/metrics""#))

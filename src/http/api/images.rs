@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
 use crate::http::extract::Staff;
+use crate::http::{AnnouncedLimit, UPLOAD_FRAMING, refuse_announced_oversize};
 use crate::media::image::{self, ImageError, Processed};
 use crate::media::{Storage, StorageError};
 use crate::store;
@@ -25,7 +26,17 @@ pub fn router(upload_max_bytes: usize) -> Router<AppState> {
         .route("/images", post(upload_image).get(list_images))
         .route("/images/{id}", delete(delete_image))
         // the multipart framing needs a little room beyond the file itself
-        .layer(DefaultBodyLimit::max(upload_max_bytes + 64 * 1024))
+        .layer(DefaultBodyLimit::max(upload_max_bytes + UPLOAD_FRAMING))
+        .layer(axum::middleware::from_fn_with_state(
+            AnnouncedLimit::new(
+                upload_max_bytes + UPLOAD_FRAMING,
+                format!(
+                    "The image is larger than the {} MiB limit.",
+                    upload_max_bytes / (1024 * 1024)
+                ),
+            ),
+            refuse_announced_oversize,
+        ))
 }
 
 /// An image as the API answers it.
@@ -196,10 +207,8 @@ async fn delete_image(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode> {
     staff.require(Role::Editor)?;
-    let images = store::media::list(&s.db).await?;
-    let (media, used) = images
-        .into_iter()
-        .find(|(m, _)| m.id == id)
+    let (media, used) = store::media::with_use(&s.db, id)
+        .await?
         .ok_or(Error::NotFound)?;
     if used {
         return Err(Error::Conflict(

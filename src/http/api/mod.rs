@@ -11,14 +11,27 @@ pub mod users;
 use axum::Router;
 
 use crate::app::AppState;
+use crate::http::{AnnouncedLimit, BODY_LIMIT, refuse_announced_oversize};
 
 pub fn router(upload_max_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .merge(images::router(upload_max_bytes))
+    let json = Router::new()
         .merge(session::router())
         .merge(posts::router())
         .merge(users::router())
         .merge(tags::router())
         .merge(settings::router())
+        .layer(axum::middleware::from_fn_with_state(
+            AnnouncedLimit::new(
+                BODY_LIMIT,
+                format!(
+                    "The request body is larger than the {} KiB limit.",
+                    BODY_LIMIT / 1024
+                ),
+            ),
+            refuse_announced_oversize,
+        ));
+    Router::new()
+        .merge(images::router(upload_max_bytes))
+        .merge(json)
         .fallback(|| async { crate::error::Error::NotFound })
 }
