@@ -11,6 +11,7 @@
 //! at a time, each within a time limit (90 s, 60 s); every process they start is stopped when
 //! they end, pass or fail.
 
+mod abuse;
 mod harness;
 mod load;
 mod outage;
