@@ -83,7 +83,9 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
         .map(|post| Item {
             title: Some(post.title.clone()),
             link: Some(post_url(info, post)),
-            description: Some(post.summary.clone()),
+            // RSS readers take `description` as HTML: the plain-text excerpt is escaped, so
+            // `<script>` in it (or HTML shown in inline code) stays text
+            description: Some(escape(&post.summary)),
             guid: Some(Guid {
                 value: post.id.to_string(),
                 permalink: false,
@@ -106,7 +108,7 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
     let channel = Channel {
         title: info.title.clone(),
         link: info.home_url.clone(),
-        description: info.description.clone(),
+        description: escape(&info.description),
         language: Some(info.lang.clone()),
         generator: Some("Quire".to_owned()),
         last_build_date: (!posts.is_empty()).then(|| updated(posts).to_rfc2822()),

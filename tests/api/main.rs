@@ -7,6 +7,7 @@ mod cli;
 mod export;
 mod feeds;
 mod helpers;
+mod hostile;
 mod import;
 mod media;
 mod replicas;
