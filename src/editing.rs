@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
@@ -77,7 +78,7 @@ pub async fn create(
     let kind = input.kind.unwrap_or(PostType::Post);
     let (status, published_at) = normalise_status(
         input.status.unwrap_or(PostStatus::Draft),
-        input.published_at.flatten(),
+        check_date("published_at", input.published_at.flatten())?,
         now,
     )?;
     check_may_set_status(user.role, status)?;
@@ -205,7 +206,7 @@ pub async fn update(
     check_markdown(&markdown)?;
     let requested = input.status.unwrap_or(current.status);
     let published_at = match input.published_at {
-        Some(at) => at,
+        Some(at) => check_date("published_at", at)?,
         None => current.published_at,
     };
     let (status, published_at) = normalise_status(requested, published_at, now)?;
@@ -499,6 +500,16 @@ fn clean_title(title: Option<&str>) -> Result<String> {
     } else {
         title.to_owned()
     })
+}
+
+/// A date sent for a post: within the years every feed and HTTP header can write.
+fn check_date(field: &'static str, at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+    match at {
+        Some(at) if !limits::date_in_range(at) => {
+            Err(Error::invalid(field, limits::DATE_RANGE_MESSAGE))
+        }
+        at => Ok(at),
+    }
 }
 
 fn check_markdown(markdown: &str) -> Result<()> {

@@ -28,6 +28,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Bundle, PostDoc, Problem, TagDoc, UserDoc};
+use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
@@ -829,6 +830,18 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
         }
         if doc.status == PostStatus::Scheduled && doc.published_at.is_none() {
             problem("a scheduled post needs a publication date".into());
+        }
+        for (field, value) in [
+            ("published_at", doc.published_at),
+            ("created_at", doc.created_at),
+            ("updated_at", doc.updated_at),
+        ] {
+            if value.is_some_and(|at| !limits::date_in_range(at)) {
+                problem(format!(
+                    "`{field}` is out of range: {}",
+                    limits::DATE_RANGE_MESSAGE
+                ));
+            }
         }
         for (field, value, max) in [
             ("excerpt", &doc.custom_excerpt, 500),

@@ -8,8 +8,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use url::Url;
 
+use crate::domain::limits::clamp_date;
 use crate::render::markdown::absolutize;
-use crate::render::views::{absolute, rfc3339};
+use crate::render::views::{absolute, rfc2822, rfc3339};
 use crate::store::posts::PublicPost;
 
 /// What a feed says about itself.
@@ -90,7 +91,7 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
                 value: post.id.to_string(),
                 permalink: false,
             }),
-            pub_date: Some(post.published_at.to_rfc2822()),
+            pub_date: Some(rfc2822(post.published_at)),
             categories: public_tags(post)
                 .map(|name| Category {
                     name: name.to_owned(),
@@ -111,7 +112,7 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
         description: escape(&info.description),
         language: Some(info.lang.clone()),
         generator: Some("Quire".to_owned()),
-        last_build_date: (!posts.is_empty()).then(|| updated(posts).to_rfc2822()),
+        last_build_date: (!posts.is_empty()).then(|| rfc2822(updated(posts))),
         ttl: Some("60".to_owned()),
         atom_ext: Some(AtomExtension {
             links: vec![Link {
@@ -131,7 +132,7 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
 pub fn atom(info: &FeedInfo, posts: &[PublicPost]) -> String {
     use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
 
-    let fixed = |t: DateTime<Utc>| -> DateTime<FixedOffset> { t.fixed_offset() };
+    let fixed = |t: DateTime<Utc>| -> DateTime<FixedOffset> { clamp_date(t).fixed_offset() };
     let link = |href: &str, rel: &str, mime: &str| Link {
         href: href.to_owned(),
         rel: rel.to_owned(),

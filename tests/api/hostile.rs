@@ -79,3 +79,124 @@ async fn rss_descriptions_carry_excerpts_as_text_never_as_markup() {
         "the text is kept, escaped as HTML: {shows}"
     );
 }
+
+#[tokio::test]
+async fn the_api_refuses_dates_outside_the_years_1970_to_9999() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let editor = app.signed_in("editor").await;
+    for date in [
+        "-0001-06-01T00:00:00Z",
+        "+10000-01-01T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+    ] {
+        let (status, body) = app
+            .api(
+                Method::POST,
+                "/posts",
+                Some(&editor),
+                Some(json!({"title": "When?", "status": "published", "published_at": date})),
+            )
+            .await;
+        assert_eq!(status, 422, "{date}: {body}");
+        assert_eq!(body["error"]["field"], "published_at", "{date}: {body}");
+    }
+
+    let (status, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&editor),
+            Some(json!({"title": "Fine", "published_at": "1970-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{post}");
+    let (status, body) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{}", post["id"].as_str().unwrap()),
+            Some(&editor),
+            Some(json!({"version": post["version"], "published_at": "-0001-06-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "published_at");
+}
+
+#[tokio::test]
+async fn feeds_and_pages_render_dates_out_of_range_written_by_sql() {
+    let db = TestDb::new().await;
+    let post = insert_post(&db.pool, "ancient", "Ancient", "Old words.", "published").await;
+    // year -1 is 2 BC in PostgreSQL's reckoning; an update time in year 10000 too
+    sqlx::query(
+        r#"with u as (insert into users (email, name, slug, role) values ('x@example.com', 'X', 'x', 'author') returning id),
+                t as (insert into tags (slug, name) values ('x', 'X') returning id),
+                a as (insert into posts_authors (post_id, author_id) select $1, id from u),
+                pt as (insert into posts_tags (post_id, tag_id) select $1, id from t)
+           update posts set published_at = '0002-06-01 00:00:00+00 BC',
+                            updated_at = '10000-01-01 00:00:00+00' where id = $1"#,
+    )
+    .bind(post)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let app = TestApp::spawn(&db).await;
+    for path in [
+        "/rss/",
+        "/tag/x/rss/",
+        "/author/x/rss/",
+        "/atom.xml",
+        "/tag/x/atom.xml",
+        "/feed.json",
+        "/author/x/feed.json",
+        "/sitemap.xml",
+        "/sitemap-posts.xml",
+        "/",
+        "/ancient/",
+        "/tag/x/",
+        "/author/x/",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let body = response.bytes().await.unwrap();
+        if path.contains("rss") || path.contains("atom") || path.contains("feed") {
+            let feed = parse(&body);
+            assert!(
+                feed.entries
+                    .iter()
+                    .any(|e| e.links.iter().any(|l| l.href.ends_with("/ancient/"))),
+                "{path}: the post is listed"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_panic_answers_an_opaque_500_that_carries_the_security_headers() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    // the production layers around a route that panics
+    async fn boom() -> &'static str {
+        panic!("a bug")
+    }
+    let routes = axum::Router::new().route("/boom", axum::routing::get(boom));
+    let router = quire::http::with_layers(routes, app.state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let response = reqwest::get(format!("http://{addr}/boom")).await.unwrap();
+    server.abort();
+    assert_eq!(response.status(), 500);
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
+    assert_eq!(
+        headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+    assert_eq!(headers["content-type"], "application/json");
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("a bug"), "opaque: {body}");
+}
