@@ -200,3 +200,209 @@ async fn a_panic_answers_an_opaque_500_that_carries_the_security_headers() {
     let body = response.text().await.unwrap();
     assert!(!body.contains("a bug"), "opaque: {body}");
 }
+
+/// A request to the admin API as `session`, with any body bytes; answers the status, the
+/// content type and the JSON body.
+async fn raw_api(
+    app: &TestApp,
+    method: Method,
+    path_and_query: &str,
+    session: &crate::helpers::Session,
+    body: Option<String>,
+) -> (u16, String, serde_json::Value) {
+    let mut request = app
+        .client
+        .request(method, app.url(&format!("/admin/api{path_and_query}")))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        content_type,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn nul_characters_in_any_text_field_are_refused_naming_the_field() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner = app.signed_in("owner").await;
+    let (_, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&owner),
+            Some(json!({"title": "A post"})),
+        )
+        .await;
+    let (_, tag) = app
+        .api(
+            Method::POST,
+            "/tags",
+            Some(&owner),
+            Some(json!({"name": "A tag"})),
+        )
+        .await;
+    let post_id = post["id"].as_str().unwrap();
+    let tag_id = tag["id"].as_str().unwrap();
+    let nul = "a\u{0}b";
+    let cases = [
+        (
+            Method::POST,
+            "/posts".to_owned(),
+            json!({"title": nul}),
+            "title",
+        ),
+        (
+            Method::POST,
+            "/posts".to_owned(),
+            json!({"title": "x", "tags": ["ok", nul]}),
+            "tags",
+        ),
+        (
+            Method::PUT,
+            format!("/posts/{post_id}"),
+            json!({"version": post["version"], "markdown": nul}),
+            "markdown",
+        ),
+        (
+            Method::POST,
+            "/preview".to_owned(),
+            json!({"markdown": nul}),
+            "markdown",
+        ),
+        (
+            Method::POST,
+            "/tags".to_owned(),
+            json!({"name": nul}),
+            "name",
+        ),
+        (
+            Method::PUT,
+            format!("/tags/{tag_id}"),
+            json!({"name": "A tag", "description": nul}),
+            "description",
+        ),
+        (
+            Method::PUT,
+            "/settings".to_owned(),
+            json!({"title": nul}),
+            "title",
+        ),
+        (
+            Method::PUT,
+            "/settings".to_owned(),
+            json!({"navigation": [{"label": nul, "url": "/"}]}),
+            "navigation.label",
+        ),
+        (
+            Method::POST,
+            "/users".to_owned(),
+            json!({"email": "new@example.com", "role": "author", "name": nul, "password": crate::helpers::PASSWORD}),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/session".to_owned(),
+            json!({"email": format!("x{nul}@example.com"), "password": "whatever"}),
+            "email",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let (status, content_type, answer) =
+            raw_api(&app, method.clone(), &path, &owner, Some(body.to_string())).await;
+        assert_eq!(status, 422, "{method} {path}: {answer}");
+        assert_eq!(content_type, "application/json", "{method} {path}");
+        assert_eq!(answer["error"]["field"], field, "{method} {path}: {answer}");
+    }
+
+    // list filters in the query string
+    for query in ["q=a%00b", "tag=%00", "author=x%00"] {
+        let (status, content_type, answer) =
+            raw_api(&app, Method::GET, &format!("/posts?{query}"), &owner, None).await;
+        assert_eq!(status, 422, "{query}: {answer}");
+        assert_eq!(content_type, "application/json");
+        assert_eq!(
+            answer["error"]["field"],
+            query.split('=').next().unwrap(),
+            "{query}: {answer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn absurd_page_numbers_answer_404_or_422_not_500() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    for path in [
+        "/sitemap-posts-10000000000000000.xml",
+        "/sitemap-posts-9223372036854775807.xml",
+        "/sitemap-tags-99999999999999999999999.xml",
+        "/page/10000000000000000/",
+        "/page/99999999999999999999999/",
+        "/tag/x/page/10000000000000000/",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+    let owner = app.signed_in("owner").await;
+    for page in [
+        "0",
+        "-1",
+        "100001",
+        "10000000000000000",
+        "99999999999999999999",
+    ] {
+        let (status, content_type, answer) = raw_api(
+            &app,
+            Method::GET,
+            &format!("/posts?page={page}"),
+            &owner,
+            None,
+        )
+        .await;
+        assert_eq!(status, 422, "page={page}: {answer}");
+        assert_eq!(content_type, "application/json");
+        assert_eq!(answer["error"]["field"], "page", "page={page}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn bad_path_and_query_parameters_answer_in_json() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner = app.signed_in("owner").await;
+    for path in [
+        "/posts/not-a-uuid",
+        "/posts/not-a-uuid/revisions",
+        "/tags/not-a-uuid",
+        "/users/not-a-uuid",
+    ] {
+        let (status, content_type, answer) = raw_api(&app, Method::GET, path, &owner, None).await;
+        assert_eq!(status, 404, "{path}: {answer}");
+        assert_eq!(content_type, "application/json", "{path}");
+        assert!(answer["error"]["message"].is_string(), "{path}: {answer}");
+    }
+    let (status, content_type, answer) =
+        raw_api(&app, Method::GET, "/posts?page=abc", &owner, None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(content_type, "application/json");
+    assert_eq!(answer["error"]["field"], "page", "{answer}");
+    let (status, content_type, answer) =
+        raw_api(&app, Method::GET, "/posts?status=nonsense", &owner, None).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(content_type, "application/json");
+    assert_eq!(answer["error"]["field"], "status", "{answer}");
+}

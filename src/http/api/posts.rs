@@ -1,7 +1,7 @@
 //! `/admin/api/posts`: list, create, read, update, delete; revisions.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::user::Role;
 use crate::editing::{self, PostInput};
 use crate::error::{Error, Result};
-use crate::http::extract::{Json, Staff};
+use crate::http::extract::{Json, Path, Query, Staff};
 use crate::store;
 use crate::store::admin_posts::{AdminFilter, AdminPost, Revision};
 
@@ -83,7 +84,13 @@ async fn list_posts(
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<PostList>> {
-    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let page = q.page.unwrap_or(1);
+    if !(1..=limits::MAX_PAGE).contains(&page) {
+        return Err(Error::invalid(
+            "page",
+            format!("Pages are numbered from 1 to {}.", limits::MAX_PAGE),
+        ));
+    }
     let filter = AdminFilter {
         kind: q.kind,
         status: q.status,
@@ -92,6 +99,7 @@ async fn list_posts(
         query: q.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
         only_author: (!staff.user.role.edits_all_posts()).then_some(staff.user.id),
     };
+    // page ≤ MAX_PAGE: the offset cannot overflow
     let (posts, total) =
         store::admin_posts::list(&s.db, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     Ok(axum::Json(PostList {

@@ -1,7 +1,7 @@
 //! `/admin/api/tags`: everyone reads; Editors and above manage.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,7 +13,7 @@ use crate::domain::slug::Slug;
 use crate::domain::user::Role;
 use crate::editing;
 use crate::error::{Error, Result, ResultExt};
-use crate::http::extract::{Json, Staff};
+use crate::http::extract::{Json, Path, Staff};
 use crate::store;
 use crate::store::tags::AdminTag;
 
