@@ -24,10 +24,7 @@ use crate::store;
 use crate::store::admin_posts::{AdminPost, PostFields};
 use crate::store::users::StaffUser;
 
-/// Longest title accepted.
-pub const MAX_TITLE: usize = 255;
-/// Largest Markdown source accepted, in bytes.
-pub const MAX_MARKDOWN: usize = 2 * 1024 * 1024;
+pub use crate::domain::limits::{MAX_MARKDOWN, MAX_TITLE};
 
 /// A create or update request. On update, an absent field keeps its value; an empty string
 /// clears an optional one.
@@ -432,16 +429,26 @@ fn normalise_status(
 
 /// Finds tags by name, creating the missing ones (not for Contributors).
 async fn resolve_tags(conn: &mut PgConnection, role: Role, names: &[String]) -> Result<Vec<Uuid>> {
+    // counted as sent, before anything else is done with them
+    if names.len() > limits::MAX_TAGS_PER_POST {
+        return Err(Error::invalid(
+            "tags",
+            format!("A post has at most {} tags.", limits::MAX_TAGS_PER_POST),
+        ));
+    }
     let mut seen = std::collections::HashSet::new();
     let names: Vec<String> = names
         .iter()
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty() && seen.insert(n.to_lowercase()))
         .collect();
-    if names.iter().any(|n| n.chars().count() > 191) {
+    if names
+        .iter()
+        .any(|n| n.chars().count() > limits::MAX_TAG_NAME)
+    {
         return Err(Error::invalid(
             "tags",
-            "Tag names are at most 191 characters.",
+            format!("Tag names are at most {} characters.", limits::MAX_TAG_NAME),
         ));
     }
     let mut ids = Vec::with_capacity(names.len());
@@ -533,7 +540,7 @@ fn text(value: Option<String>, max: usize, field: &'static str) -> Result<Option
 
 /// An optional URL: absolute http(s), or a path on this site.
 fn url_field(value: Option<String>, field: &'static str) -> Result<Option<String>> {
-    let Some(value) = text(value, 2000, field)? else {
+    let Some(value) = text(value, limits::MAX_URL, field)? else {
         return Ok(None);
     };
     if is_url_or_path(&value) {
@@ -560,7 +567,10 @@ fn code(value: Option<String>, role: Role, field: &'static str) -> Result<Option
             "only administrators can inject code".into(),
         ));
     }
-    if value.as_ref().is_some_and(|v| v.len() > 64 * 1024) {
+    if value
+        .as_ref()
+        .is_some_and(|v| v.len() > limits::MAX_CODE_INJECTION)
+    {
         return Err(Error::invalid(field, "At most 64 KiB of code."));
     }
     Ok(value)

@@ -406,3 +406,178 @@ async fn bad_path_and_query_parameters_answer_in_json() {
     assert_eq!(content_type, "application/json");
     assert_eq!(answer["error"]["field"], "status", "{answer}");
 }
+
+#[tokio::test]
+async fn over_long_names_bios_tags_and_descriptions_are_refused_naming_the_field() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner = app.signed_in("owner").await;
+    let long = |n: usize| "x".repeat(n);
+    let cases = [
+        (
+            Method::POST,
+            "/users",
+            json!({"email": "long@example.com", "role": "author", "name": long(192), "password": crate::helpers::PASSWORD}),
+            "name",
+        ),
+        (Method::POST, "/tags", json!({"name": long(192)}), "name"),
+        (
+            Method::POST,
+            "/tags",
+            json!({"name": "Fine", "description": long(1001)}),
+            "description",
+        ),
+        (
+            Method::POST,
+            "/posts",
+            json!({"title": "Long tag", "tags": [long(192)]}),
+            "tags",
+        ),
+        (
+            Method::POST,
+            "/posts",
+            json!({"title": "Many tags", "tags": (0..101).map(|i| format!("tag {i}")).collect::<Vec<_>>()}),
+            "tags",
+        ),
+        (
+            Method::PUT,
+            "/settings",
+            json!({"description": long(1001)}),
+            "description",
+        ),
+        (
+            Method::PUT,
+            "/settings",
+            json!({"timezone": long(1001)}),
+            "timezone",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let (status, answer) = app
+            .api(method.clone(), path, Some(&owner), Some(body))
+            .await;
+        assert_eq!(status, 422, "{method} {path}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{method} {path}: {answer}");
+    }
+    let tags: i64 = sqlx::query_scalar("select count(*) from tags where name like 'tag %'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(tags, 0, "no tag of the refused post was created");
+
+    // an invitation accepted with an over-long name
+    let (status, invite) = app
+        .api(
+            Method::POST,
+            "/users",
+            Some(&owner),
+            Some(json!({"email": "invited@example.com", "role": "author"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{invite}");
+    let token = invite["invite_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let (status, answer) = app
+        .api(
+            Method::POST,
+            &format!("/invites/{token}"),
+            None,
+            Some(json!({"name": long(192), "password": crate::helpers::PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["field"], "name", "{answer}");
+
+    // at the limits, all is well
+    let (status, answer) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&owner),
+            Some(json!({"title": "100 tags", "tags": (0..100).map(|i| format!("tag {i}")).collect::<Vec<_>>()})),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let (status, answer) = app
+        .api(
+            Method::POST,
+            "/tags",
+            Some(&owner),
+            Some(json!({"name": long(191), "description": long(1000)})),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+}
+
+#[tokio::test]
+async fn posts_take_up_to_the_markdown_limit_and_other_calls_keep_1_mib() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner = app.signed_in("owner").await;
+    let mib = 1024 * 1024;
+    let markdown = |size: usize| "Words and more words.\n\n".repeat(size / 23 + 1);
+
+    let (status, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&owner),
+            Some(json!({"title": "Long read", "markdown": markdown(3 * mib / 2)})),
+        )
+        .await;
+    assert_eq!(status, 201, "a 1.5 MiB post is accepted");
+    let id = post["id"].as_str().unwrap();
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&owner),
+            Some(json!({"version": post["version"], "markdown": markdown(7 * mib / 4)})),
+        )
+        .await;
+    assert_eq!(status, 200, "and so is an update to 1.75 MiB");
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/preview",
+            Some(&owner),
+            Some(json!({"markdown": markdown(3 * mib / 2)})),
+        )
+        .await;
+    assert_eq!(status, 200, "and its preview");
+
+    let (status, answer) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&owner),
+            Some(json!({"title": "Too long", "markdown": markdown(5 * mib / 2)})),
+        )
+        .await;
+    assert_eq!(status, 422, "a 2.5 MiB post is refused: {answer}");
+    assert_eq!(answer["error"]["field"], "markdown");
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&owner),
+            Some(json!({"title": "Far too long", "markdown": markdown(4 * mib)})),
+        )
+        .await;
+    assert_eq!(status, 413, "a body beyond 3 MiB is not even read");
+
+    // other calls keep the default limit
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            "/settings",
+            Some(&owner),
+            Some(json!({"description": "x".repeat(3 * mib / 2)})),
+        )
+        .await;
+    assert_eq!(status, 413);
+}

@@ -1,10 +1,10 @@
 //! `/admin/api/posts`: list, create, read, update, delete; revisions.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -23,17 +23,27 @@ pub const PER_PAGE: i64 = 20;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/posts", get(list_posts).post(create_post))
+        // a post's body carries up to 2 MiB of Markdown: more than the 1 MiB of other calls
+        .route(
+            "/posts",
+            get(list_posts).merge(post(create_post).layer(post_body_limit())),
+        )
         .route(
             "/posts/{id}",
-            get(show_post).put(update_post).delete(delete_post),
+            get(show_post)
+                .merge(put(update_post).layer(post_body_limit()))
+                .delete(delete_post),
         )
         .route("/posts/{id}/revisions", get(list_revisions))
         .route(
             "/posts/{id}/revisions/{revision}/restore",
             post(restore_revision),
         )
-        .route("/preview", post(preview_markdown))
+        .route("/preview", post(preview_markdown).layer(post_body_limit()))
+}
+
+fn post_body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(limits::POST_BODY_LIMIT)
 }
 
 /// A post as the API answers it: every field, its public URL and its secret preview URL.

@@ -230,6 +230,8 @@ async fn accept_invite(
     if name.is_empty() {
         return Err(Error::invalid("name", "Tell us your name."));
     }
+    // checked before the link is used up
+    crate::staff::check_name(&name)?;
     auth::check_password_strength(&input.password)?;
     let hash = auth::token_hash(&token);
     let invite: Option<(String, Role)> = sqlx::query_as(
