@@ -77,7 +77,8 @@ impl CachedPage {
 
     /// Sets `Last-Modified`, at the one-second precision of HTTP dates.
     pub fn with_last_modified(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
-        let at = SystemTime::from(at);
+        // HTTP dates cannot be written before 1970 or after 9999 (httpdate panics)
+        let at = SystemTime::from(crate::domain::limits::clamp_date(at));
         let value =
             HeaderValue::from_str(&httpdate::fmt_http_date(at)).expect("HTTP dates are ASCII");
         self.last_modified = Some((at, value));

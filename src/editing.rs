@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
@@ -23,10 +24,7 @@ use crate::store;
 use crate::store::admin_posts::{AdminPost, PostFields};
 use crate::store::users::StaffUser;
 
-/// Longest title accepted.
-pub const MAX_TITLE: usize = 255;
-/// Largest Markdown source accepted, in bytes.
-pub const MAX_MARKDOWN: usize = 2 * 1024 * 1024;
+pub use crate::domain::limits::{MAX_MARKDOWN, MAX_TITLE};
 
 /// A create or update request. On update, an absent field keeps its value; an empty string
 /// clears an optional one.
@@ -77,7 +75,7 @@ pub async fn create(
     let kind = input.kind.unwrap_or(PostType::Post);
     let (status, published_at) = normalise_status(
         input.status.unwrap_or(PostStatus::Draft),
-        input.published_at.flatten(),
+        check_date("published_at", input.published_at.flatten())?,
         now,
     )?;
     check_may_set_status(user.role, status)?;
@@ -205,7 +203,7 @@ pub async fn update(
     check_markdown(&markdown)?;
     let requested = input.status.unwrap_or(current.status);
     let published_at = match input.published_at {
-        Some(at) => at,
+        Some(at) => check_date("published_at", at)?,
         None => current.published_at,
     };
     let (status, published_at) = normalise_status(requested, published_at, now)?;
@@ -430,16 +428,26 @@ fn normalise_status(
 
 /// Finds tags by name, creating the missing ones (not for Contributors).
 async fn resolve_tags(conn: &mut PgConnection, role: Role, names: &[String]) -> Result<Vec<Uuid>> {
+    // counted as sent, before anything else is done with them
+    if names.len() > limits::MAX_TAGS_PER_POST {
+        return Err(Error::invalid(
+            "tags",
+            format!("A post has at most {} tags.", limits::MAX_TAGS_PER_POST),
+        ));
+    }
     let mut seen = std::collections::HashSet::new();
     let names: Vec<String> = names
         .iter()
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty() && seen.insert(n.to_lowercase()))
         .collect();
-    if names.iter().any(|n| n.chars().count() > 191) {
+    if names
+        .iter()
+        .any(|n| n.chars().count() > limits::MAX_TAG_NAME)
+    {
         return Err(Error::invalid(
             "tags",
-            "Tag names are at most 191 characters.",
+            format!("Tag names are at most {} characters.", limits::MAX_TAG_NAME),
         ));
     }
     let mut ids = Vec::with_capacity(names.len());
@@ -500,6 +508,16 @@ fn clean_title(title: Option<&str>) -> Result<String> {
     })
 }
 
+/// A date sent for a post: within the years every feed and HTTP header can write.
+fn check_date(field: &'static str, at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>> {
+    match at {
+        Some(at) if !limits::date_in_range(at) => {
+            Err(Error::invalid(field, limits::DATE_RANGE_MESSAGE))
+        }
+        at => Ok(at),
+    }
+}
+
 fn check_markdown(markdown: &str) -> Result<()> {
     if markdown.len() > MAX_MARKDOWN {
         return Err(Error::invalid(
@@ -521,7 +539,7 @@ fn text(value: Option<String>, max: usize, field: &'static str) -> Result<Option
 
 /// An optional URL: absolute http(s), or a path on this site.
 fn url_field(value: Option<String>, field: &'static str) -> Result<Option<String>> {
-    let Some(value) = text(value, 2000, field)? else {
+    let Some(value) = text(value, limits::MAX_URL, field)? else {
         return Ok(None);
     };
     if is_url_or_path(&value) {
@@ -548,7 +566,10 @@ fn code(value: Option<String>, role: Role, field: &'static str) -> Result<Option
             "only administrators can inject code".into(),
         ));
     }
-    if value.as_ref().is_some_and(|v| v.len() > 64 * 1024) {
+    if value
+        .as_ref()
+        .is_some_and(|v| v.len() > limits::MAX_CODE_INJECTION)
+    {
         return Err(Error::invalid(field, "At most 64 KiB of code."));
     }
     Ok(value)

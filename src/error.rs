@@ -3,6 +3,7 @@
 //! 5xx answers are opaque: the cause is logged (by [`IntoResponse`] through the response's
 //! extensions and the trace layer), never sent to the client.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::Json;
@@ -31,7 +32,8 @@ pub enum Error {
     TooLarge(String),
     #[error("{message}")]
     Invalid {
-        field: Option<&'static str>,
+        /// The input field at fault (a JSON key path such as `tags` or `navigation.label`).
+        field: Option<Cow<'static, str>>,
         message: String,
     },
     #[error("{0}")]
@@ -57,9 +59,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// A 422 about one input field.
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Error::Invalid {
-            field: Some(field),
+            field: Some(field.into()),
             message: message.into(),
         }
     }
@@ -138,6 +140,18 @@ impl From<axum::extract::rejection::JsonRejection> for Error {
     }
 }
 
+impl From<axum::extract::rejection::PathRejection> for Error {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        use axum::extract::rejection::PathRejection;
+        match e {
+            // a route without the parameters its handler reads: a bug, not the client's fault
+            PathRejection::MissingPathParams(e) => Error::Other(anyhow::anyhow!(e.body_text())),
+            // an id that is no id names nothing
+            _ => Error::NotFound,
+        }
+    }
+}
+
 impl From<Arc<Error>> for Error {
     fn from(e: Arc<Error>) -> Self {
         Error::Shared(e)
@@ -166,7 +180,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         let (message, field) = match self.root() {
-            Error::Invalid { field, message } => (message.clone(), *field),
+            Error::Invalid { field, message } => (message.clone(), field.clone()),
             Error::UnavailableBecause(message) => (message.clone(), None),
             _ if status.is_server_error() => (server_message(status).to_owned(), None),
             e => (e.to_string(), None),

@@ -5,6 +5,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth;
+use crate::domain::limits;
 use crate::domain::slug::Slug;
 use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
@@ -19,6 +20,7 @@ pub async fn create_account(
     role: Role,
     password: String,
 ) -> Result<StaffUser> {
+    check_name(name)?;
     auth::check_password_strength(&password)?;
     let hash = auth::hash_password(password).await?;
     let mut tx = db.begin().await?;
@@ -55,6 +57,17 @@ pub async fn create_account(
     }
     tx.commit().await?;
     Ok(user)
+}
+
+/// A staff member's name: at most [`limits::MAX_STAFF_NAME`] characters.
+pub fn check_name(name: &str) -> Result<()> {
+    if name.chars().count() > limits::MAX_STAFF_NAME {
+        return Err(Error::invalid(
+            "name",
+            format!("Names are at most {} characters.", limits::MAX_STAFF_NAME),
+        ));
+    }
+    Ok(())
 }
 
 /// How long a password reset link stays valid.

@@ -1,11 +1,16 @@
 //! Extractors: who is asking (a staff session, with CSRF and Origin checks for writes), the
-//! client's address, and JSON bodies whose errors answer in the API's format.
+//! client's address, and JSON bodies, query strings and path parameters whose errors answer in
+//! the API's JSON format. Text with a NUL character is refused here, once for every handler:
+//! PostgreSQL cannot store it, and no one types it.
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::form_urlencoded;
 
 use crate::app::AppState;
 use crate::auth;
@@ -19,10 +24,103 @@ pub const SESSION_COOKIE: &str = "quire_session";
 /// The header that carries the CSRF token of the session.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// A JSON body; a malformed one answers 422 (400 for syntax) in the API's error format.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
+/// A JSON body; a malformed one answers 422 in the API's error format, naming the field where
+/// it can, and so does a body with a NUL character in any key or string. A body over the
+/// route's limit answers 413.
+#[derive(Debug)]
 pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self> {
+        let axum::Json(value) = axum::Json::<Value>::from_request(request, state).await?;
+        if let Some(field) = nul_in(&value) {
+            return Err(nul_error(field));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(Json)
+            .map_err(|e| deserialize_error("JSON body", e))
+    }
+}
+
+/// A query string; one that does not fit answers 422 naming the parameter, as does a
+/// parameter with a NUL character.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let query = parts.uri.query().unwrap_or_default().as_bytes();
+        if let Some((key, _)) = form_urlencoded::parse(query)
+            .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+        {
+            let key = (!key.contains('\0')).then(|| key.into_owned());
+            return Err(nul_error(key));
+        }
+        let params = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query));
+        serde_path_to_error::deserialize(params)
+            .map(Query)
+            .map_err(|e| deserialize_error("query string", e))
+    }
+}
+
+/// Path parameters; one that does not fit (an id that is not a UUID) answers 404 in the API's
+/// JSON format.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct Path<T>(pub T);
+
+/// The key path (`tags`, `navigation.label`) of the first string or key in `value` holding a
+/// NUL character: `Some(None)` when it is at the top level, `None` when there is none.
+fn nul_in(value: &Value) -> Option<Option<String>> {
+    fn walk<'v>(value: &'v Value, path: &mut Vec<&'v str>) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(|item| walk(item, path)),
+            Value::Object(map) => map.iter().any(|(key, item)| {
+                if key.contains('\0') {
+                    return true;
+                }
+                path.push(key);
+                let found = walk(item, path);
+                if !found {
+                    path.pop();
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    let mut path = Vec::new();
+    walk(value, &mut path).then(|| (!path.is_empty()).then(|| path.join(".")))
+}
+
+fn nul_error(field: Option<String>) -> Error {
+    Error::Invalid {
+        field: field.map(Into::into),
+        message: "Text cannot contain NUL characters (\\u0000).".into(),
+    }
+}
+
+/// A 422 naming the field serde stopped at, if any.
+fn deserialize_error<E: std::fmt::Display>(what: &str, e: serde_path_to_error::Error<E>) -> Error {
+    let path = e.path().to_string();
+    Error::Invalid {
+        field: (path != ".").then(|| path.into()),
+        message: format!("Failed to deserialize the {what}: {e}"),
+    }
+}
 
 /// A signed-in staff member. Extracting it answers 401 without a valid session, and, for
 /// requests that change state, 403 unless the session's CSRF token is sent and any `Origin`
@@ -143,6 +241,29 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn nul_characters_are_found_with_their_key_path() {
+        let found = |v: Value| nul_in(&v);
+        assert_eq!(
+            found(serde_json::json!({"title": "fine", "tags": ["a"]})),
+            None
+        );
+        assert_eq!(
+            found(serde_json::json!({"title": "fine", "tags": ["a", "b\u{0}"]})),
+            Some(Some("tags".into()))
+        );
+        assert_eq!(
+            found(serde_json::json!({"navigation": [{"label": "x\u{0}", "url": "/"}]})),
+            Some(Some("navigation.label".into()))
+        );
+        assert_eq!(
+            found(serde_json::json!({"a": {"b\u{0}": 1}})),
+            Some(Some("a".into()))
+        );
+        assert_eq!(found(serde_json::json!("\u{0}")), Some(None));
+        assert_eq!(found(serde_json::json!({"k\u{0}": 1})), Some(None));
+    }
 
     #[test]
     fn cookies_are_found_among_others() {

@@ -13,6 +13,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::app::AppState;
 use crate::cache::CachedPage;
+use crate::domain::limits;
 use crate::error::{Error, Result};
 use crate::http::site::{cached, segment};
 use crate::render::feeds::{self, FeedInfo};
@@ -220,10 +221,7 @@ impl Sitemap {
         }
         let rest = file.strip_prefix("sitemap-")?.strip_suffix(".xml")?;
         let (name, page) = match rest.split_once('-') {
-            Some((name, page)) if !page.starts_with('0') => {
-                (name, page.parse().ok().filter(|p| *p >= 2)?)
-            }
-            Some(_) => return None,
+            Some((name, page)) => (name, limits::parse_page(page).filter(|p| *p >= 2)?),
             None => (rest, 1),
         };
         let kind = Kind::ALL.into_iter().find(|k| k.name() == name)?;
@@ -258,9 +256,8 @@ async fn render_sitemap(s: &AppState, sitemap: Sitemap) -> Result<CachedPage> {
             xml.close("sitemapindex")?;
         }
         Sitemap::Part(kind, page) => {
-            let entries =
-                store::sitemap::entries(&s.db, kind, SITEMAP_PAGE, (page - 1) * SITEMAP_PAGE)
-                    .await?;
+            let offset = limits::page_offset(page, SITEMAP_PAGE).ok_or(Error::NotFound)?;
+            let entries = store::sitemap::entries(&s.db, kind, SITEMAP_PAGE, offset).await?;
             if entries.is_empty() && page > 1 {
                 return Err(Error::NotFound);
             }
@@ -358,6 +355,12 @@ mod tests {
             "page 1 has one name only"
         );
         assert_eq!(Sitemap::parse("sitemap-tags-01.xml"), None);
+        assert_eq!(
+            Sitemap::parse("sitemap-posts-10000000000000000.xml"),
+            None,
+            "beyond any page"
+        );
+        assert_eq!(Sitemap::parse("sitemap-posts-+2.xml"), None);
         assert_eq!(Sitemap::parse("sitemap-things.xml"), None);
         assert_eq!(Sitemap::parse("welcome"), None);
     }

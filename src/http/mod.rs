@@ -25,11 +25,11 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
-use crate::error::LoggedError;
+use crate::error::{Error, LoggedError};
 use crate::telemetry;
 
-/// Largest request body accepted by default (uploads set their own limit).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest request body accepted by default (posts and uploads set their own limits).
+pub const BODY_LIMIT: usize = crate::domain::limits::BODY_LIMIT;
 
 /// Room for the multipart framing around an uploaded file.
 pub const UPLOAD_FRAMING: usize = 64 * 1024;
@@ -38,7 +38,7 @@ pub const UPLOAD_FRAMING: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     let upload_max_bytes =
         usize::try_from(state.config.media.upload_max_mb * 1024 * 1024).unwrap_or(usize::MAX);
-    Router::new()
+    let routes = Router::new()
         .merge(media::router())
         .merge(site::router())
         .merge(feeds::router())
@@ -52,7 +52,17 @@ pub fn router(state: AppState) -> Router {
                 HeaderValue::from_static("no-store"),
             )),
         )
-        .fallback(site::fallback)
+        .fallback(site::fallback);
+    with_layers(routes, state)
+}
+
+/// Wraps `routes` in the layers every request passes through: panic catching, error logging,
+/// metrics, security headers, the default body limit, the request timeout and tracing.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        // innermost, so that even a panic's answer is logged, counted and carries the
+        // security headers below
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(log_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -75,7 +85,6 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(CatchPanicLayer::new())
         .layer(
             // failures are logged by `log_errors` with their cause; a 503 of /readyz while the
             // database is away is an answer, not an error worth a line per probe
@@ -140,6 +149,16 @@ pub fn metrics_router(state: AppState) -> Router {
             Duration::from_secs(10),
         ))
         .with_state(state)
+}
+
+/// A panic answers like any other failure: an opaque 500 whose cause `log_errors` logs.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    Error::Other(anyhow::anyhow!("handler panicked: {message}")).into_response()
 }
 
 /// Logs the cause chain of every 5xx answer; the client only sees an opaque message.

@@ -175,10 +175,7 @@ async fn paged(
 }
 
 fn parse_page(raw: &str) -> Result<i64> {
-    match raw.parse::<i64>() {
-        Ok(n) if (1..=100_000).contains(&n) && !raw.starts_with('0') => Ok(n),
-        _ => Err(Error::NotFound),
-    }
+    crate::domain::limits::parse_page(raw).ok_or(Error::NotFound)
 }
 
 /// Which list a page shows.
@@ -247,8 +244,13 @@ async fn render_list(s: &AppState, list: List<'_>, page: i64) -> Result<CachedPa
             )
         }
     };
-    let (posts, total) =
-        store::posts::list_published(&mut *conn, filter, per_page, (page - 1) * per_page).await?;
+    let (posts, total) = store::posts::list_published(
+        &mut *conn,
+        filter,
+        per_page,
+        crate::domain::limits::page_offset(page, per_page).ok_or(Error::NotFound)?,
+    )
+    .await?;
     let images = responsive_images(
         s,
         &mut conn,

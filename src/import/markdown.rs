@@ -13,6 +13,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::model::{Bundle, LocalImage, PostDoc, Problem};
+use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
 use crate::render::markdown as md;
@@ -730,13 +731,23 @@ impl<'a> Fields<'a> {
             Value::String(s) => parse_date(s),
             _ => None,
         };
-        if parsed.is_none() {
-            self.problem(
-                key,
-                format!("`{key}` is not a date (use 2024-05-17 or 2024-05-17T09:30:00+02:00)"),
-            );
+        match parsed {
+            None => {
+                self.problem(
+                    key,
+                    format!("`{key}` is not a date (use 2024-05-17 or 2024-05-17T09:30:00+02:00)"),
+                );
+                None
+            }
+            Some(at) if !limits::date_in_range(at) => {
+                self.problem(
+                    key,
+                    format!("`{key}` is out of range: {}", limits::DATE_RANGE_MESSAGE),
+                );
+                None
+            }
+            at => at,
         }
-        parsed
     }
 
     fn list(&mut self, keys: &[&str]) -> Vec<String> {
@@ -865,6 +876,7 @@ fn split_dated_name(name: &str) -> (Option<DateTime<Utc>>, &str) {
     if name.len() > 11
         && name.as_bytes()[10] == b'-'
         && let Some(date) = name.get(..10).and_then(parse_date)
+        && limits::date_in_range(date)
     {
         return (Some(date), &name[11..]);
     }
@@ -1176,6 +1188,42 @@ mod tests {
             Some("Two  spaces\nand a line")
         );
         assert_eq!(doc.codeinjection_head.as_deref(), Some("<style></style>\n"));
+    }
+
+    #[test]
+    fn dates_out_of_range_are_problems_naming_the_file_and_line() {
+        let root = std::env::temp_dir().join(format!("quire-md-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("old.md"),
+            "---\ntitle: Old\ndate: 0001-01-01\n---\nText\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("0001-01-01-named.md"),
+            "---\ntitle: Named\n---\nText\n",
+        )
+        .unwrap();
+        let out = read(std::slice::from_ref(&root), &|| {});
+        let _ = std::fs::remove_dir_all(&root);
+        let shown: Vec<String> = out.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].ends_with(
+                "old.md:3: `date` is out of range: Use a date between the years 1970 and 9999."
+            ),
+            "{shown:?}"
+        );
+        let named = out
+            .bundle
+            .posts
+            .iter()
+            .find(|p| p.title == "Named")
+            .unwrap();
+        assert_eq!(
+            named.published_at, None,
+            "a file name's date out of range is no date"
+        );
     }
 
     #[test]

@@ -28,10 +28,11 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Bundle, PostDoc, Problem, TagDoc, UserDoc};
+use crate::domain::limits::{self, MAX_MARKDOWN, MAX_TITLE};
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
-use crate::editing::{MAX_MARKDOWN, MAX_TITLE, is_url_or_path, tag_slug, tag_visibility};
+use crate::editing::{is_url_or_path, tag_slug, tag_visibility};
 use crate::media::{self, Storage, StoredObjects};
 use crate::render::markdown::{self as md, Rendered};
 use crate::store;
@@ -166,6 +167,7 @@ async fn run(
 ) -> anyhow::Result<()> {
     progress("checking posts");
     report.problems.extend(validate(&bundle.posts));
+    report.problems.extend(validate_people_and_tags(&bundle));
     progress("checking images");
     let mut images = check_images(db, &bundle.posts, &mut report.problems).await?;
     if !report.problems.is_empty() {
@@ -830,6 +832,36 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
         if doc.status == PostStatus::Scheduled && doc.published_at.is_none() {
             problem("a scheduled post needs a publication date".into());
         }
+        for (field, value) in [
+            ("published_at", doc.published_at),
+            ("created_at", doc.created_at),
+            ("updated_at", doc.updated_at),
+        ] {
+            if value.is_some_and(|at| !limits::date_in_range(at)) {
+                problem(format!(
+                    "`{field}` is out of range: {}",
+                    limits::DATE_RANGE_MESSAGE
+                ));
+            }
+        }
+        if doc.tags.len() > limits::MAX_TAGS_PER_POST {
+            problem(format!(
+                "`tags`: {} tags; a post has at most {}",
+                doc.tags.len(),
+                limits::MAX_TAGS_PER_POST
+            ));
+        }
+        if let Some(tag) = doc
+            .tags
+            .iter()
+            .find(|t| t.trim().chars().count() > limits::MAX_TAG_NAME)
+        {
+            problem(format!(
+                "`tags`: the tag name `{}…` is longer than {} characters",
+                tag.chars().take(40).collect::<String>(),
+                limits::MAX_TAG_NAME
+            ));
+        }
         for (field, value, max) in [
             ("excerpt", &doc.custom_excerpt, 500),
             ("feature_image_alt", &doc.feature_image_alt, 300),
@@ -869,6 +901,61 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
                     "alias `{alias}` is not a path such as /2019/05/old/"
                 ));
             }
+        }
+    }
+    problems
+}
+
+/// Checks the staff and tags a bundle describes against the same limits as the admin API.
+pub fn validate_people_and_tags(bundle: &Bundle) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let too_long = |value: &Option<String>, max: usize| {
+        value.as_ref().is_some_and(|v| v.chars().count() > max)
+    };
+    for (i, user) in bundle.users.iter().enumerate() {
+        let source = format!(
+            "users[{i}] ({})",
+            user.name.chars().take(40).collect::<String>()
+        );
+        if user.name.chars().count() > limits::MAX_STAFF_NAME {
+            problems.push(Problem::new(
+                &source,
+                None,
+                format!(
+                    "`name` is longer than {} characters",
+                    limits::MAX_STAFF_NAME
+                ),
+            ));
+        }
+        if too_long(&user.bio, limits::MAX_BIO) {
+            problems.push(Problem::new(
+                &source,
+                None,
+                format!("`bio` is longer than {} characters", limits::MAX_BIO),
+            ));
+        }
+    }
+    for (i, tag) in bundle.tags.iter().enumerate() {
+        let source = format!(
+            "tags[{i}] ({})",
+            tag.name.chars().take(40).collect::<String>()
+        );
+        if tag.name.chars().count() > limits::MAX_TAG_NAME {
+            problems.push(Problem::new(
+                &source,
+                None,
+                format!("`name` is longer than {} characters", limits::MAX_TAG_NAME),
+            ));
+        }
+        if too_long(&tag.description, limits::MAX_TAG_DESCRIPTION) {
+            problems.push(Problem::new(
+                &source,
+                None,
+                format!(
+                    "`description` is longer than {} characters",
+                    limits::MAX_TAG_DESCRIPTION
+                ),
+            ));
         }
     }
     problems
@@ -1440,6 +1527,52 @@ mod tests {
             "{text:?}"
         );
         assert!(text.iter().all(|p| p.starts_with("b.md")), "{text:?}");
+    }
+
+    #[test]
+    fn validation_applies_the_limits_of_the_admin_api() {
+        let mut doc = PostDoc::new("many", "Many");
+        doc.origin = "many.md".into();
+        doc.tags = (0..=limits::MAX_TAGS_PER_POST)
+            .map(|i| format!("t{i}"))
+            .collect();
+        doc.published_at = chrono::DateTime::parse_from_rfc3339("0001-01-01T00:00:00Z")
+            .ok()
+            .map(|d| d.with_timezone(&Utc));
+        let text: Vec<String> = validate(&[doc]).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "many.md: `published_at` is out of range: Use a date between the years 1970 and 9999.",
+                "many.md: `tags`: 101 tags; a post has at most 100",
+            ]
+        );
+
+        let bundle = Bundle {
+            users: vec![UserDoc {
+                name: "Ann".into(),
+                bio: Some("b".repeat(limits::MAX_BIO + 1)),
+                ..UserDoc::default()
+            }],
+            tags: vec![TagDoc {
+                name: "n".repeat(limits::MAX_TAG_NAME + 1),
+                ..TagDoc::default()
+            }],
+            ..Bundle::default()
+        };
+        let text: Vec<String> = validate_people_and_tags(&bundle)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert_eq!(
+            text[0],
+            "users[0] (Ann): `bio` is longer than 1000 characters"
+        );
+        assert!(
+            text[1].ends_with("`name` is longer than 191 characters"),
+            "{text:?}"
+        );
     }
 
     #[test]

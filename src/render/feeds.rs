@@ -8,8 +8,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use url::Url;
 
+use crate::domain::limits::clamp_date;
 use crate::render::markdown::absolutize;
-use crate::render::views::{absolute, rfc3339};
+use crate::render::views::{absolute, rfc2822, rfc3339};
 use crate::store::posts::PublicPost;
 
 /// What a feed says about itself.
@@ -83,12 +84,14 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
         .map(|post| Item {
             title: Some(post.title.clone()),
             link: Some(post_url(info, post)),
-            description: Some(post.summary.clone()),
+            // RSS readers take `description` as HTML: the plain-text excerpt is escaped, so
+            // `<script>` in it (or HTML shown in inline code) stays text
+            description: Some(escape(&post.summary)),
             guid: Some(Guid {
                 value: post.id.to_string(),
                 permalink: false,
             }),
-            pub_date: Some(post.published_at.to_rfc2822()),
+            pub_date: Some(rfc2822(post.published_at)),
             categories: public_tags(post)
                 .map(|name| Category {
                     name: name.to_owned(),
@@ -106,10 +109,10 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
     let channel = Channel {
         title: info.title.clone(),
         link: info.home_url.clone(),
-        description: info.description.clone(),
+        description: escape(&info.description),
         language: Some(info.lang.clone()),
         generator: Some("Quire".to_owned()),
-        last_build_date: (!posts.is_empty()).then(|| updated(posts).to_rfc2822()),
+        last_build_date: (!posts.is_empty()).then(|| rfc2822(updated(posts))),
         ttl: Some("60".to_owned()),
         atom_ext: Some(AtomExtension {
             links: vec![Link {
@@ -129,7 +132,7 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
 pub fn atom(info: &FeedInfo, posts: &[PublicPost]) -> String {
     use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
 
-    let fixed = |t: DateTime<Utc>| -> DateTime<FixedOffset> { t.fixed_offset() };
+    let fixed = |t: DateTime<Utc>| -> DateTime<FixedOffset> { clamp_date(t).fixed_offset() };
     let link = |href: &str, rel: &str, mime: &str| Link {
         href: href.to_owned(),
         rel: rel.to_owned(),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::domain::limits::clamp_date;
 use crate::domain::settings::SiteSettings;
 use crate::store::posts::{AuthorRef, PostLink, PostSummary, PublicPost, TagRef};
 use crate::store::tags::Tag;
@@ -366,12 +367,19 @@ pub fn absolute(site_url: &str, url: &str) -> String {
 
 /// RFC 3339 with seconds and `Z`: the same string on every replica.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    clamp_date(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `Tue, 1 Dec 2026 10:00:00 +0000`, as RSS writes dates. chrono refuses (panics on) years
+/// outside 0..=9999, which only a date written around the checks can have: such a date is
+/// shown as the nearest one in range.
+pub fn rfc2822(t: DateTime<Utc>) -> String {
+    clamp_date(t).to_rfc2822()
 }
 
 /// `22 Nov 2026`.
 pub fn display_date(t: DateTime<Utc>) -> String {
-    t.format("%-d %b %Y").to_string()
+    clamp_date(t).format("%-d %b %Y").to_string()
 }
 
 /// Serialises JSON-LD so it cannot close the `<script>` element it sits in.

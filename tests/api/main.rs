@@ -8,6 +8,7 @@ mod export;
 mod feeds;
 mod hardening;
 mod helpers;
+mod hostile;
 mod import;
 mod media;
 mod replicas;

@@ -40,7 +40,12 @@ fn cpu_ticks(pid: u32) -> u64 {
     // the command name may hold spaces: count fields after its closing parenthesis
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name
     field(11) + field(12)
 }
@@ -112,7 +117,10 @@ async fn abuse() {
             dir.path().join("data").display().to_string(),
         ),
         // the sign-in flood comes from many addresses, through a trusted proxy (this test)
-        ("QUIRE_TRUSTED_PROXIES".to_owned(), "127.0.0.1/32".to_owned()),
+        (
+            "QUIRE_TRUSTED_PROXIES".to_owned(),
+            "127.0.0.1/32".to_owned(),
+        ),
         ("QUIRE_UPLOAD_MAX_MB".to_owned(), "20".to_owned()),
         ("QUIRE_LOG".to_owned(), "warn".to_owned()),
         ("NO_COLOR".to_owned(), "1".to_owned()),
@@ -147,7 +155,14 @@ async fn abuse() {
         .to_owned();
 
     // the cached page a reader keeps asking for, and the memory watch
-    assert_eq!(http.get(format!("{base}/welcome/")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{base}/welcome/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let peak_kib = Arc::new(AtomicU64::new(0));
     let watch = {
@@ -192,8 +207,15 @@ async fn abuse() {
     }))
     .await;
     let verified = guesses.iter().filter(|s| **s == 401 || **s == 200).count();
-    report(TEST, format!("30 parallel guesses at one account: {}", tally(&guesses)));
-    assert!(verified <= 6, "{verified} guesses were checked: {}", tally(&guesses));
+    report(
+        TEST,
+        format!("30 parallel guesses at one account: {}", tally(&guesses)),
+    );
+    assert!(
+        verified <= 6,
+        "{verified} guesses were checked: {}",
+        tally(&guesses)
+    );
 
     // 2. a flood of 200 sign-ins with unknown e-mails from 200 addresses, with previews and
     // two 49-megapixel uploads at the same time
@@ -202,14 +224,21 @@ async fn abuse() {
         let url = format!("{base}/admin/api/session");
         async move {
             http.post(url)
-                .header("x-forwarded-for", format!("198.18.{}.{}", i / 250, i % 250 + 1))
+                .header(
+                    "x-forwarded-for",
+                    format!("198.18.{}.{}", i / 250, i % 250 + 1),
+                )
                 .json(&json!({"email": format!("nobody{i}@example.com"), "password": "guess"}))
                 .send()
                 .await
                 .map_or(0, |r| r.status().as_u16())
         }
     }));
-    let bombs = ["> ".repeat(100_000), "<div>".repeat(50_000), "- ".repeat(50_000)];
+    let bombs = [
+        "> ".repeat(100_000),
+        "<div>".repeat(50_000),
+        "- ".repeat(50_000),
+    ];
     let previews = futures_util::future::join_all(bombs.iter().map(|markdown| {
         let http = http.clone();
         let (cookie, csrf) = (cookie.clone(), csrf.clone());
@@ -251,7 +280,10 @@ async fn abuse() {
     }));
     let (flood, previews, uploads) = tokio::join!(flood, previews, uploads);
     let last_answer = Instant::now();
-    report(TEST, format!("200 sign-ins from 200 addresses: {}", tally(&flood)));
+    report(
+        TEST,
+        format!("200 sign-ins from 200 addresses: {}", tally(&flood)),
+    );
     report(
         TEST,
         format!(
@@ -286,7 +318,10 @@ async fn abuse() {
         );
     }
     for (status, _) in &uploads {
-        assert!(matches!(status, 201 | 422 | 503), "an upload answered {status}");
+        assert!(
+            matches!(status, 201 | 422 | 503),
+            "an upload answered {status}"
+        );
     }
 
     // 3. the CPU goes back to idle: a whole second with under a tenth of a core busy
@@ -320,7 +355,10 @@ async fn abuse() {
         format!(
             "memory: {idle_rss:.0} MiB idle, {peak:.0} MiB at the peak, {:.0} MiB after; CPU idle {} after the last answer",
             rss_mib(pid),
-            idle_after.map_or("not within 10 s".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()))
+            idle_after.map_or("not within 10 s".to_owned(), |d| format!(
+                "{:.1} s",
+                d.as_secs_f64()
+            ))
         ),
     );
     assert!(failures.is_empty(), "the reader saw {failures:?}");
@@ -332,6 +370,9 @@ async fn abuse() {
     let (took, status) = replica.terminate(Duration::from_secs(15)).await;
     report(
         TEST,
-        format!("SIGTERM after the abuse: exited {status} in {:.2} s", took.as_secs_f64()),
+        format!(
+            "SIGTERM after the abuse: exited {status} in {:.2} s",
+            took.as_secs_f64()
+        ),
     );
 }

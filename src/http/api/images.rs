@@ -4,7 +4,7 @@
 //! anything after fails; the database row comes last.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
-use crate::http::extract::Staff;
+use crate::http::extract::{Path, Staff};
 use crate::http::{AnnouncedLimit, UPLOAD_FRAMING, refuse_announced_oversize};
 use crate::media::image::{self, ImageError, Processed};
 use crate::media::{Storage, StorageError};

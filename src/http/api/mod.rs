@@ -11,12 +11,12 @@ pub mod users;
 use axum::Router;
 
 use crate::app::AppState;
+use crate::domain::limits::POST_BODY_LIMIT;
 use crate::http::{AnnouncedLimit, BODY_LIMIT, refuse_announced_oversize};
 
 pub fn router(upload_max_bytes: usize) -> Router<AppState> {
     let json = Router::new()
         .merge(session::router())
-        .merge(posts::router())
         .merge(users::router())
         .merge(tags::router())
         .merge(settings::router())
@@ -30,8 +30,20 @@ pub fn router(upload_max_bytes: usize) -> Router<AppState> {
             ),
             refuse_announced_oversize,
         ));
+    // posts take Markdown up to its own limit; their routes announce at most that
+    let posts = posts::router().layer(axum::middleware::from_fn_with_state(
+        AnnouncedLimit::new(
+            POST_BODY_LIMIT,
+            format!(
+                "The request body is larger than the {} MiB limit.",
+                POST_BODY_LIMIT / (1024 * 1024)
+            ),
+        ),
+        refuse_announced_oversize,
+    ));
     Router::new()
         .merge(images::router(upload_max_bytes))
+        .merge(posts)
         .merge(json)
         .fallback(|| async { crate::error::Error::NotFound })
 }

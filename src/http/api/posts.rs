@@ -1,19 +1,20 @@
 //! `/admin/api/posts`: list, create, read, update, delete; revisions.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::user::Role;
 use crate::editing::{self, PostInput};
 use crate::error::{Error, Result};
-use crate::http::extract::{Json, Staff};
+use crate::http::extract::{Json, Path, Query, Staff};
 use crate::store;
 use crate::store::admin_posts::{AdminFilter, AdminPost, Revision};
 
@@ -22,17 +23,27 @@ pub const PER_PAGE: i64 = 20;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/posts", get(list_posts).post(create_post))
+        // a post's body carries up to 2 MiB of Markdown: more than the 1 MiB of other calls
+        .route(
+            "/posts",
+            get(list_posts).merge(post(create_post).layer(post_body_limit())),
+        )
         .route(
             "/posts/{id}",
-            get(show_post).put(update_post).delete(delete_post),
+            get(show_post)
+                .merge(put(update_post).layer(post_body_limit()))
+                .delete(delete_post),
         )
         .route("/posts/{id}/revisions", get(list_revisions))
         .route(
             "/posts/{id}/revisions/{revision}/restore",
             post(restore_revision),
         )
-        .route("/preview", post(preview_markdown))
+        .route("/preview", post(preview_markdown).layer(post_body_limit()))
+}
+
+fn post_body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(limits::POST_BODY_LIMIT)
 }
 
 /// A post as the API answers it: every field, its public URL and its secret preview URL.
@@ -83,7 +94,13 @@ async fn list_posts(
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<PostList>> {
-    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let page = q.page.unwrap_or(1);
+    if !(1..=limits::MAX_PAGE).contains(&page) {
+        return Err(Error::invalid(
+            "page",
+            format!("Pages are numbered from 1 to {}.", limits::MAX_PAGE),
+        ));
+    }
     let filter = AdminFilter {
         kind: q.kind,
         status: q.status,
@@ -92,6 +109,7 @@ async fn list_posts(
         query: q.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
         only_author: (!staff.user.role.edits_all_posts()).then_some(staff.user.id),
     };
+    // page ≤ MAX_PAGE: the offset cannot overflow
     let (posts, total) =
         store::admin_posts::list(&s.db, &filter, PER_PAGE, (page - 1) * PER_PAGE).await?;
     Ok(axum::Json(PostList {

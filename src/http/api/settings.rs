@@ -6,6 +6,7 @@ use axum::routing::get;
 use serde_json::{Map, Value};
 
 use crate::app::AppState;
+use crate::domain::limits;
 use crate::domain::settings::{SiteSettings, is_hex_color};
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
@@ -68,26 +69,28 @@ fn validate(key: &str, value: &Value) -> Result<()> {
         "posts_per_page" | "feed_items" => value.as_u64().is_some_and(|n| (1..=100).contains(&n)),
         "accent_color" => value.as_str().is_some_and(is_hex_color),
         "logo" | "cover_image" => {
-            value.is_null() || value.as_str().is_some_and(|v| v.len() <= 2000)
+            value.is_null() || value.as_str().is_some_and(|v| v.len() <= limits::MAX_URL)
         }
         "navigation" => value.as_array().is_some_and(|items| {
-            items.len() <= 50
+            items.len() <= limits::MAX_NAV_ITEMS
                 && items.iter().all(|i| {
                     i.get("label")
                         .and_then(Value::as_str)
-                        .is_some_and(|l| !l.trim().is_empty() && l.len() <= 100)
+                        .is_some_and(|l| !l.trim().is_empty() && l.len() <= limits::MAX_NAV_LABEL)
                         && i.get("url")
                             .and_then(Value::as_str)
-                            .is_some_and(|u| !u.is_empty() && u.len() <= 2000)
+                            .is_some_and(|u| !u.is_empty() && u.len() <= limits::MAX_URL)
                 })
         }),
         "title" => value
             .as_str()
-            .is_some_and(|t| !t.trim().is_empty() && t.len() <= 200),
-        "codeinjection_head" | "codeinjection_foot" => {
-            value.as_str().is_some_and(|c| c.len() <= 64 * 1024)
-        }
-        _ => value.as_str().is_some_and(|t| t.len() <= 1000),
+            .is_some_and(|t| !t.trim().is_empty() && t.len() <= limits::MAX_SETTING_TITLE),
+        "codeinjection_head" | "codeinjection_foot" => value
+            .as_str()
+            .is_some_and(|c| c.len() <= limits::MAX_CODE_INJECTION),
+        _ => value
+            .as_str()
+            .is_some_and(|t| t.len() <= limits::MAX_SETTING_TEXT),
     };
     if ok {
         Ok(())

@@ -1,7 +1,7 @@
 //! `/admin/api/tags`: everyone reads; Editors and above manage.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -9,11 +9,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::domain::limits;
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
 use crate::editing;
 use crate::error::{Error, Result, ResultExt};
-use crate::http::extract::{Json, Staff};
+use crate::http::extract::{Json, Path, Staff};
 use crate::store;
 use crate::store::tags::AdminTag;
 
@@ -53,13 +54,30 @@ struct TagInput {
 
 fn clean_name(name: &str) -> Result<&str> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 191 {
+    if name.is_empty() || name.chars().count() > limits::MAX_TAG_NAME {
         return Err(Error::invalid(
             "name",
-            "A tag needs a name of at most 191 characters.",
+            format!(
+                "A tag needs a name of at most {} characters.",
+                limits::MAX_TAG_NAME
+            ),
         ));
     }
     Ok(name)
+}
+
+fn clean_description(description: &str) -> Result<&str> {
+    let description = description.trim();
+    if description.chars().count() > limits::MAX_TAG_DESCRIPTION {
+        return Err(Error::invalid(
+            "description",
+            format!(
+                "A tag's description is at most {} characters.",
+                limits::MAX_TAG_DESCRIPTION
+            ),
+        ));
+    }
+    Ok(description)
 }
 
 async fn create_tag(
@@ -69,6 +87,7 @@ async fn create_tag(
 ) -> Result<Response> {
     staff.require(Role::Editor)?;
     let name = clean_name(&input.name)?;
+    let description = clean_description(&input.description)?;
     let mut conn = s.db.acquire().await?;
     let id = match input
         .slug
@@ -83,19 +102,13 @@ async fn create_tag(
             } else {
                 "public"
             };
-            store::tags::insert(
-                &mut *conn,
-                slug.as_str(),
-                name,
-                input.description.trim(),
-                visibility,
-            )
-            .await
-            .on_constraint("tags_slug_key", || {
-                Error::invalid("slug", "Another tag already uses this slug.")
-            })?
+            store::tags::insert(&mut *conn, slug.as_str(), name, description, visibility)
+                .await
+                .on_constraint("tags_slug_key", || {
+                    Error::invalid("slug", "Another tag already uses this slug.")
+                })?
         }
-        None => editing::create_tag(&mut conn, name, input.description.trim()).await?,
+        None => editing::create_tag(&mut conn, name, description).await?,
     };
     let tag = store::tags::by_id(&mut *conn, id)
         .await?
@@ -111,6 +124,7 @@ async fn update_tag(
 ) -> Result<axum::Json<AdminTag>> {
     staff.require(Role::Editor)?;
     let name = clean_name(&input.name)?;
+    let description = clean_description(&input.description)?;
     let current = store::tags::by_id(&s.db, id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -125,7 +139,7 @@ async fn update_tag(
             .to_string(),
         None => current.slug,
     };
-    store::tags::update(&s.db, id, &slug, name, input.description.trim())
+    store::tags::update(&s.db, id, &slug, name, description)
         .await
         .on_constraint("tags_slug_key", || {
             Error::invalid("slug", "Another tag already uses this slug.")

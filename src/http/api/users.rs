@@ -2,7 +2,7 @@
 //! and password reset links.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -14,7 +14,7 @@ use crate::auth;
 use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::api::session::{start_session, validate_email};
-use crate::http::extract::{ClientIp, Json, Staff, check_origin};
+use crate::http::extract::{ClientIp, Json, Path, Staff, check_origin};
 use crate::store;
 use crate::store::users::StaffUser;
 
@@ -230,6 +230,8 @@ async fn accept_invite(
     if name.is_empty() {
         return Err(Error::invalid("name", "Tell us your name."));
     }
+    // checked before the link is used up
+    crate::staff::check_name(&name)?;
     auth::check_password_strength(&input.password)?;
     let hash = auth::token_hash(&token);
     let invite: Option<(String, Role)> = sqlx::query_as(

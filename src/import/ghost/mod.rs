@@ -29,6 +29,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::model::{Bundle, PostDoc, Problem, TagDoc, UserDoc};
+use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::settings::is_hex_color;
 use crate::domain::user::Role;
@@ -480,6 +481,16 @@ impl<'a> Reader<'a> {
 
     fn date(&mut self, at: &str, obj: &Map<String, Value>, key: &str) -> Option<DateTime<Utc>> {
         match parse_date(obj.get(key)?) {
+            Ok(Some(date)) if !limits::date_in_range(date) => {
+                self.problem(
+                    at,
+                    format!(
+                        "{key}: {date} is out of range: {}",
+                        limits::DATE_RANGE_MESSAGE
+                    ),
+                );
+                None
+            }
             Ok(date) => date,
             Err(shown) => {
                 self.problem(at, format!("{key}: cannot read {shown} as a date"));
@@ -1347,7 +1358,9 @@ mod tests {
                     "not a post",
                     {"id": "8", "slug": "kind", "status": "draft", "type": "newsletter"},
                     {"id": "9", "slug": "broken", "status": "draft", "lexical": "{not json"},
-                    {"id": "10", "slug": "fine", "status": "draft"}
+                    {"id": "10", "slug": "fine", "status": "draft"},
+                    {"id": "11", "slug": "ancient", "status": "draft", "updated_at": "0001-01-01 00:00:00"},
+                    {"id": "12", "slug": "far", "status": "draft", "published_at": 253402300800000}
                 ],
                 "tags": [{"id": "t", "slug": "nameless"}],
                 "users": [{"id": "u", "email": "x@example.com"}],
@@ -1370,6 +1383,8 @@ mod tests {
                 "export.json: posts[6]: is not an object",
                 "export.json: posts[7]: has an unknown type \"newsletter\"",
                 "export.json: posts[8]: has unreadable content (lexical: key must be a string at line 1 column 2)",
+                "export.json: posts[10]: updated_at: 0001-01-01 00:00:00 UTC is out of range: Use a date between the years 1970 and 9999.",
+                "export.json: posts[11]: published_at: +10000-01-01 00:00:00 UTC is out of range: Use a date between the years 1970 and 9999.",
             ]
         );
     }
