@@ -56,13 +56,18 @@ pub fn router(state: AppState) -> Router {
     with_layers(routes, state)
 }
 
-/// Wraps `routes` in the layers every request passes through: panic catching, error logging,
-/// metrics, security headers, the default body limit, the request timeout and tracing.
+/// Wraps `routes` in the layers every request passes through: panic catching, the request
+/// timeout, error logging, metrics, security headers, the default body limit and tracing.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     routes
         // innermost, so that even a panic's answer is logged, counted and carries the
         // security headers below
         .layer(CatchPanicLayer::custom(panic_response))
+        // inside the headers and the metrics too: a 408 is counted and carries them
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(middleware::from_fn(log_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -81,10 +86,6 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             HeaderValue::from_static("SAMEORIGIN"),
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .layer(
             // failures are logged by `log_errors` with their cause; a 503 of /readyz while the
             // database is away is an answer, not an error worth a line per probe
