@@ -758,14 +758,16 @@ async fn render_all(
         tasks.push(tokio::task::spawn_blocking(move || {
             let mut part = part;
             for row in &mut part {
+                // validation refused what cannot render, so this is only a safeguard
                 row.rendered =
-                    md::render_with_images(&row.markdown, &|url| known.get(url).cloned());
+                    md::render_with_images(&row.markdown, &|url| known.get(url).cloned())
+                        .map_err(|e| anyhow::anyhow!("post `{}`: {e}", row.slug))?;
             }
-            part
+            anyhow::Ok(part)
         }));
     }
     for task in tasks {
-        rows.extend(task.await?);
+        rows.extend(task.await??);
     }
     Ok(())
 }
@@ -826,6 +828,8 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
                 doc.markdown.len() / 1024,
                 MAX_MARKDOWN / 1024
             ));
+        } else if let Err(e) = md::check(&doc.markdown) {
+            problem(e.to_string());
         }
         if doc.status == PostStatus::Scheduled && doc.published_at.is_none() {
             problem("a scheduled post needs a publication date".into());
