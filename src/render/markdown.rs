@@ -638,6 +638,110 @@ mod tests {
     }
 
     #[test]
+    fn nesting_beyond_the_limit_is_refused_whatever_makes_it() {
+        for bomb in [
+            ">".repeat(100_000),
+            format!("{}x", "- ".repeat(50_000)),
+            format!("{}x", "> 1. ".repeat(20_000)),
+            "<div>".repeat(50_000),
+            "<details><ul><li>".repeat(10_000),
+            (0..5_000)
+                .map(|i| format!("<p><b class=c{i}></p>"))
+                .collect(),
+        ] {
+            assert_eq!(render(&bomb), Err(RenderError::TooDeep), "{}", &bomb[..40]);
+            assert_eq!(check(&bomb), Err(RenderError::TooDeep));
+        }
+        // the paragraph inside counts as a level
+        let deepest = format!("{}x", "> ".repeat(MAX_NESTING - 1));
+        assert!(render(&deepest).is_ok());
+        assert!(check(&deepest).is_ok());
+        assert!(render(&format!("{}x", "> ".repeat(MAX_NESTING))).is_err());
+    }
+
+    #[test]
+    fn many_equal_headings_get_numbered_anchors() {
+        let r = render(&"# Same\n\n".repeat(20_000)).unwrap();
+        assert!(r.html.contains(r#"<h1 id="same">"#));
+        assert!(r.html.contains(r#"<h1 id="same-19999">"#));
+        let r = render("# a\n\n## a-1\n\n# a\n").unwrap();
+        assert!(r.html.contains(r#"<h2 id="a-1">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h1 id="a-2">"#), "{}", r.html);
+    }
+
+    /// What absolutizing was before: the whole sanitiser again, rewriting relative URLs.
+    fn absolutize_by_sanitising(html: &str, base: &url::Url) -> String {
+        let mut b = sanitizer();
+        b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+        b.clean(html).to_string()
+    }
+
+    #[test]
+    fn absolutize_rewrites_exactly_what_the_sanitiser_would() {
+        let base = url::Url::parse("https://blog.example/post/").unwrap();
+        let md = concat!(
+            "[rel](../up/?a=1&b=2 \"t\") [abs](https://other.example/x?q=\"y\") [mail](mailto:a@b.example)\n\n",
+            "[frag](#x) [proto](//cdn.example/p.js) [space](/a%20b) [q](?page=2)\n\n",
+            "![pic](pic.png \"A > B\") ![remote](http://img.example/i.gif)\n\n",
+            "A note[^1].\n\n[^1]: The note.\n\n",
+            "<a title=\"href=/x\" href=\"/about/\">about</a> <video src=\"v.mp4\" poster=\"p.jpg\"></video>\n\n",
+            "> <audio src=\"s.ogg\"><source src=\"s.mp3\" type=\"audio/mpeg\"></audio>\n\n",
+            "`<a href=\"/not-a-link\">` and &lt;a href=\"/text\"&gt;\n",
+        );
+        let html = render(md).unwrap().html;
+        assert_eq!(
+            absolutize(&html, &base),
+            absolutize_by_sanitising(&html, &base)
+        );
+        let out = absolutize(&html, &base);
+        for expected in [
+            r#"href="https://blog.example/up/?a=1&amp;b=2""#,
+            r#"href="https://other.example/x?q=%22y%22""#,
+            r#"href="mailto:a@b.example""#,
+            r#"href="https://blog.example/post/#x""#,
+            r#"href="https://cdn.example/p.js""#,
+            r#"src="https://blog.example/post/pic.png""#,
+            r#"href="https://blog.example/about/""#,
+            r#"poster="https://blog.example/post/p.jpg""#,
+            r#"src="https://blog.example/post/s.mp3""#,
+        ] {
+            assert!(out.contains(expected), "{expected} in {out}");
+        }
+        assert!(
+            out.contains("/not-a-link"),
+            "code is text, not a link: {out}"
+        );
+    }
+
+    #[test]
+    fn absolutize_makes_srcset_absolute_too() {
+        let base = url::Url::parse("https://blog.example/post/").unwrap();
+        let html = r#"<img src="/i/a.jpg" srcset="/i/a-600w.webp 600w, /i/a-1000w.webp 1000w, https://cdn.example/a.webp 2x" alt="">"#;
+        assert_eq!(
+            absolutize(html, &base),
+            r#"<img src="https://blog.example/i/a.jpg" srcset="https://blog.example/i/a-600w.webp 600w, https://blog.example/i/a-1000w.webp 1000w, https://cdn.example/a.webp 2x" alt="">"#
+        );
+    }
+
+    #[test]
+    fn absolutize_is_linear_in_nested_html() {
+        // the deepest nesting accepted, many times over: the sanitiser took seconds on this
+        let unit = format!(
+            "{}<a href=\"/x/\">x</a>{}",
+            "<blockquote>".repeat(MAX_NESTING - 1),
+            "</blockquote>".repeat(MAX_NESTING - 1)
+        );
+        let html = unit.repeat(2_000);
+        let base = url::Url::parse("https://blog.example/post/").unwrap();
+        let out = absolutize(&html, &base);
+        assert_eq!(
+            out.matches(r#"href="https://blog.example/x/""#).count(),
+            2_000
+        );
+        assert_eq!(out.len(), html.len() + 2_000 * "https://blog.example".len());
+    }
+
+    #[test]
     fn excerpt_keeps_short_text_whole() {
         assert_eq!(excerpt("  a   short\ntext ", 100), "a short text");
         assert_eq!(excerpt("abc def", 5), "abc…");

@@ -49,7 +49,12 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// Uploads `bytes` as the multipart field `file`, as the editor does.
-async fn upload(app: &TestApp, session: &Session, name: &str, bytes: &[u8]) -> (u16, Value) {
+pub(crate) async fn upload(
+    app: &TestApp,
+    session: &Session,
+    name: &str,
+    bytes: &[u8],
+) -> (u16, Value) {
     let boundary = "quire-test-boundary-7d1f";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
