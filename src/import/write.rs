@@ -942,7 +942,7 @@ async fn check_images(
         async move {
             let state = match key {
                 Some(key) => Ok(ImageState::Known(key)),
-                None => tokio::task::spawn_blocking(move || media::image::process(&bytes))
+                None => media::image::process_queued(bytes.into())
                     .await
                     .map_err(|e| e.to_string())
                     .and_then(|r| r.map_err(|e| e.to_string()))

@@ -196,3 +196,176 @@ async fn sigterm_stops_the_server_promptly_with_a_bomb_in_flight() {
     eprintln!("exited {:?} after SIGTERM", signalled.elapsed());
     in_flight.abort();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Images
+
+/// A real PNG of `width`×`height` black 16-bit RGBA pixels, compressed row by row so the test
+/// never holds the decoded image: 7000×7000 is ~1.8 MB on disk and 374 MiB decoded.
+fn png_rgba16(width: u32, height: u32) -> Vec<u8> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend(kind);
+        out.extend(data);
+        out.extend(crc.sum().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend(width.to_be_bytes());
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([16, 6, 0, 0, 0]); // 16 bits, RGBA, deflate, no filter, no interlace
+    chunk(&mut out, b"IHDR", &ihdr);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let row = vec![0u8; 1 + width as usize * 8];
+    for _ in 0..height {
+        z.write_all(&row).unwrap();
+    }
+    chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[tokio::test]
+async fn an_image_too_big_for_its_colour_depth_is_refused_before_decoding() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let contributor = app.signed_in("contributor").await;
+    let bomb = png_rgba16(7000, 7000);
+    assert!(bomb.len() < 2 * 1024 * 1024, "{} bytes", bomb.len());
+    let (status, body) = within(
+        Duration::from_secs(30),
+        "upload",
+        crate::media::upload(&app, &contributor, "bomb.png", &bomb),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "file", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Too many pixels for its colour depth: 7000×7000"),
+        "{message}"
+    );
+    assert!(message.contains("256 MiB"), "{message}");
+    let stored: i64 = sqlx::query_scalar("select count(*) from media")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    // the same pixels at 8 bits fit the budget
+    let (status, body) =
+        crate::media::upload(&app, &contributor, "ok.png", &png_rgba16(300, 200)).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// A two-frame animated GIF with a comment and an XMP application extension.
+fn gif_with_comment() -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let palette = [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255];
+        let mut encoder = gif::Encoder::new(&mut out, 4, 4, &palette).unwrap();
+        encoder.set_repeat(gif::Repeat::Infinite).unwrap();
+        encoder
+            .write_raw_extension(
+                gif::Extension::Comment.into(),
+                &[b"secret-gif-comment by someone@example.com"],
+            )
+            .unwrap();
+        encoder
+            .write_raw_extension(
+                gif::Extension::Application.into(),
+                &[b"XMP DataXMP", b"<x:xmpmeta>secret-xmp-marker</x:xmpmeta>"],
+            )
+            .unwrap();
+        for colour in [1u8, 2] {
+            let mut frame = gif::Frame::from_indexed_pixels(4, 4, vec![colour; 16], None);
+            frame.delay = 10;
+            encoder.write_frame(&frame).unwrap();
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn gif_comments_and_metadata_are_not_stored() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let author = app.signed_in("author").await;
+    let uploaded = gif_with_comment();
+    for marker in [&b"secret-gif-comment"[..], b"secret-xmp-marker"] {
+        assert!(uploaded.windows(marker.len()).any(|w| w == marker));
+    }
+    let (status, image) = crate::media::upload(&app, &author, "anim.gif", &uploaded).await;
+    assert_eq!(status, 201, "{image}");
+    let served = app.get(image["url"].as_str().unwrap()).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/gif");
+    let stored = served.bytes().await.unwrap();
+    for marker in [
+        &b"secret-gif-comment"[..],
+        b"secret-xmp-marker",
+        b"XMP Data",
+    ] {
+        assert!(
+            !stored.windows(marker.len()).any(|w| w == marker),
+            "{} is stripped",
+            String::from_utf8_lossy(marker)
+        );
+    }
+    // still an animation that loops, frame for frame
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    let mut decoder = options.read_info(&stored[..]).unwrap();
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        frames.push((frame.delay, frame.buffer.to_vec()));
+    }
+    assert_eq!(decoder.repeat(), gif::Repeat::Infinite);
+    assert_eq!(frames, [(10, vec![1u8; 16]), (10, vec![2u8; 16])]);
+}
+
+/// A noisy photo-like image, so that half of the file is half of the picture.
+fn photo(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([
+            (x * 7 % 256) as u8,
+            (y * 13 % 256) as u8,
+            ((x ^ y) % 256) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), format)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn truncated_jpegs_and_pngs_are_refused() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let author = app.signed_in("author").await;
+    for (name, format) in [
+        ("cut.jpg", image::ImageFormat::Jpeg),
+        ("cut.png", image::ImageFormat::Png),
+    ] {
+        let whole = photo(format);
+        let (status, body) =
+            crate::media::upload(&app, &author, name, &whole[..whole.len() / 2]).await;
+        assert_eq!(status, 422, "{name}: {body}");
+        assert_eq!(body["error"]["field"], "file", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("truncated"), "{name}: {message}");
+        let (status, body) = crate::media::upload(&app, &author, name, &whole).await;
+        assert_eq!(status, 201, "{name}: {body}");
+    }
+    let stored: i64 = sqlx::query_scalar("select count(*) from media")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2, "only the whole images");
+}
