@@ -43,7 +43,7 @@ pub enum ImageError {
         bytes_per_pixel: u8,
         needed: u64,
     },
-    #[error("the image is truncated: its end is missing")]
+    #[error("the image could not be read: the file is truncated (its end is missing)")]
     Truncated,
     #[error("the image could not be read: {0}")]
     Corrupt(String),
