@@ -149,9 +149,14 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         ImageFormat::Jpeg => {
             let mut out = Vec::with_capacity(bytes.len());
             let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
-            img.to_rgb8()
-                .write_with_encoder(encoder)
-                .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+            // a JPEG decodes to 8-bit RGB or grey, which the encoder takes without a copy
+            match &img {
+                DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => {
+                    img.write_with_encoder(encoder)
+                }
+                other => other.to_rgb8().write_with_encoder(encoder),
+            }
+            .map_err(|e| ImageError::Corrupt(e.to_string()))?;
             out
         }
         ImageFormat::Png => {
@@ -170,7 +175,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
             .copied()
             .filter(|w| *w < width)
             .map(|w| {
-                let resized = img.resize(w, u32::MAX, image::imageops::FilterType::CatmullRom);
+                let resized = shrink(&img, w);
                 Ok(Variant {
                     width: resized.width(),
                     height: resized.height(),
@@ -299,6 +304,24 @@ fn png_has_end(bytes: &[u8]) -> bool {
     false
 }
 
+/// Largest scratch buffer a resize may take beside the source and the result.
+const MAX_RESIZE_SCRATCH: u64 = 64 * 1024 * 1024;
+
+/// `img` scaled down to `width`. A filtered resize (Catmull-Rom) first scales vertically into
+/// a buffer of 16 bytes per pixel, source width × new height (hundreds of MiB for a large or
+/// tall image); when that would be big, or the image shrinks by half or more, area averaging
+/// (each source pixel adds to one target pixel) needs no buffer but the result's.
+fn shrink(img: &DynamicImage, width: u32) -> DynamicImage {
+    let height =
+        (u64::from(img.height()) * u64::from(width) / u64::from(img.width().max(1))).max(1);
+    let scratch = u64::from(img.width()) * height * 16;
+    if img.width() >= 2 * width || scratch > MAX_RESIZE_SCRATCH {
+        img.thumbnail(width, u32::MAX)
+    } else {
+        img.resize(width, u32::MAX, image::imageops::FilterType::CatmullRom)
+    }
+}
+
 fn webp(img: &DynamicImage, quality: f32) -> Result<Vec<u8>, ImageError> {
     let rgba;
     let img = match img {
@@ -418,5 +441,37 @@ mod tests {
             process(&bomb),
             Err(ImageError::TooManyPixels { .. })
         ));
+    }
+}
+
+/// Peak memory of processing a large photo:
+/// `/usr/bin/time -v target/debug/deps/quire-… --ignored media::image::memory --nocapture`.
+#[cfg(test)]
+mod memory {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn process_a_49_megapixel_jpeg() {
+        let side = 7000;
+        let img = image::RgbImage::from_fn(side, side, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 13 % 256) as u8,
+                ((x ^ y) % 256) as u8,
+            ])
+        });
+        let mut jpeg = Vec::new();
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        let start = std::time::Instant::now();
+        let p = process(&jpeg).unwrap();
+        eprintln!(
+            "{} bytes in, {} variants, {:?}",
+            jpeg.len(),
+            p.variants.len(),
+            start.elapsed()
+        );
     }
 }
