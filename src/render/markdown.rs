@@ -158,7 +158,19 @@ fn render_stages(
             Ok(())
         }
     };
-    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
+    // Markdown's own nesting (each start tag is an element), checked as the events come so
+    // that a deep document stops here; raw HTML is measured below with the rest
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut depth = 0usize;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(_) if depth == MAX_NESTING => return Err(RenderError::TooDeep),
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        events.push(event);
+    }
     go_on()?;
     add_heading_anchors(&mut events);
     responsive_images(&mut events, images);
