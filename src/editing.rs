@@ -319,12 +319,7 @@ async fn render(
     markdown: &str,
 ) -> Result<markdown::Rendered> {
     let known = known_images(conn, media, markdown::image_urls(markdown)).await?;
-    let markdown = markdown.to_owned();
-    tokio::task::spawn_blocking(move || {
-        markdown::render_with_images(&markdown, &|url| known.get(url).cloned())
-    })
-    .await
-    .map_err(|e| Error::Other(e.into()))
+    Ok(markdown::render_off_thread(markdown.to_owned(), known).await?)
 }
 
 /// What is known of the images among `urls` that were uploaded here (srcset, dimensions), by

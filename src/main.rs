@@ -1,9 +1,13 @@
 //! The `quire` binary: parse the command line, set up logging, dispatch.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use quire::cli::Cli;
+
+/// How long blocking work still running may delay the exit once the command has finished.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,7 +22,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli.command.run()) {
+    let result = runtime.block_on(cli.command.run());
+    // Dropping a runtime waits for every task on its blocking pool; a render or image still
+    // running there must not keep a stopped server alive.
+    runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // one line on stderr, as the contract says; the cause chain joined with ": "

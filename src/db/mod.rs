@@ -109,7 +109,7 @@ async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
         ),
     ];
     for (kind, slug, title, md) in content {
-        let rendered = markdown::render(md);
+        let rendered = markdown::render(md).expect("the welcome content renders");
         let post = store::posts::NewPost {
             kind,
             status: PostStatus::Published,

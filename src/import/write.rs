@@ -760,14 +760,16 @@ async fn render_all(
         tasks.push(tokio::task::spawn_blocking(move || {
             let mut part = part;
             for row in &mut part {
+                // validation refused what cannot render, so this is only a safeguard
                 row.rendered =
-                    md::render_with_images(&row.markdown, &|url| known.get(url).cloned());
+                    md::render_with_images(&row.markdown, &|url| known.get(url).cloned())
+                        .map_err(|e| anyhow::anyhow!("post `{}`: {e}", row.slug))?;
             }
-            part
+            anyhow::Ok(part)
         }));
     }
     for task in tasks {
-        rows.extend(task.await?);
+        rows.extend(task.await??);
     }
     Ok(())
 }
@@ -828,6 +830,8 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
                 doc.markdown.len() / 1024,
                 MAX_MARKDOWN / 1024
             ));
+        } else if let Err(e) = md::check(&doc.markdown) {
+            problem(e.to_string());
         }
         if doc.status == PostStatus::Scheduled && doc.published_at.is_none() {
             problem("a scheduled post needs a publication date".into());
@@ -1025,7 +1029,7 @@ async fn check_images(
         async move {
             let state = match key {
                 Some(key) => Ok(ImageState::Known(key)),
-                None => tokio::task::spawn_blocking(move || media::image::process(&bytes))
+                None => media::image::process_queued(bytes.into())
                     .await
                     .map_err(|e| e.to_string())
                     .and_then(|r| r.map_err(|e| e.to_string()))

@@ -1,8 +1,10 @@
-//! Checking and preparing an uploaded image: the type decided by content, a pixel limit
-//! against decompression bombs, metadata (EXIF, GPS) removed by re-encoding with the
-//! orientation applied, and resized WebP variants for `srcset`.
+//! Checking and preparing an uploaded image: the type decided by content, a pixel limit and
+//! a memory budget against decompression bombs, truncated files refused, metadata (EXIF, GPS,
+//! GIF comments) removed by re-encoding with the orientation applied, and resized WebP
+//! variants for `srcset`. At most [`max_concurrent`] images are processed at once.
 
 use std::io::Cursor;
+use std::sync::LazyLock;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
@@ -11,6 +13,11 @@ use sha2::{Digest, Sha256};
 pub const VARIANT_WIDTHS: [u32; 4] = [600, 1000, 1600, 2400];
 /// Largest image accepted, in pixels (50 megapixels).
 pub const MAX_PIXELS: u64 = 50_000_000;
+/// Largest decoded image accepted, in bytes: width × height × bytes per pixel of its colour
+/// type (16-bit channels count twice). Processing needs a few times this at its peak.
+pub const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+/// Largest sum of the pixels of every frame of an animated GIF.
+pub const MAX_GIF_FRAME_PIXELS: u64 = 4 * MAX_PIXELS;
 
 /// Why an upload is not an image we accept.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +32,19 @@ pub enum ImageError {
         "the image is {width}×{height} pixels; the largest accepted is {MAX_PIXELS} pixels in all"
     )]
     TooManyPixels { width: u32, height: u32 },
+    #[error(
+        "too many pixels for its colour depth: {width}×{height} pixels of {bytes_per_pixel} bytes need {} MiB to decode; the largest accepted is {} MiB",
+        needed.div_ceil(1024 * 1024),
+        MAX_DECODED_BYTES / (1024 * 1024)
+    )]
+    TooManyBytes {
+        width: u32,
+        height: u32,
+        bytes_per_pixel: u8,
+        needed: u64,
+    },
+    #[error("the image could not be read: the file is truncated (its end is missing)")]
+    Truncated,
     #[error("the image could not be read: {0}")]
     Corrupt(String),
 }
@@ -35,7 +55,8 @@ pub struct Processed {
     pub sha256: String,
     pub ext: &'static str,
     pub content_type: &'static str,
-    /// The image to serve as the original: re-encoded without metadata (GIFs as uploaded).
+    /// The image to serve as the original: re-encoded without metadata (GIFs frame by frame,
+    /// their compressed pixels as uploaded).
     pub original: Vec<u8>,
     pub width: u32,
     pub height: u32,
@@ -50,7 +71,24 @@ pub struct Variant {
     pub bytes: Vec<u8>,
 }
 
-/// Checks and prepares an upload. CPU-heavy: call it on the blocking pool.
+/// How many images a process works on at once: decoding holds up to
+/// [`MAX_DECODED_BYTES`] (and a few times that while resizing) per image.
+pub fn max_concurrent() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 2))
+}
+
+static PROCESSING: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(max_concurrent()));
+
+/// [`process`] on the blocking pool, waiting while [`max_concurrent`] images are in work, so
+/// that parallel uploads queue instead of multiplying the memory they take.
+pub async fn process_queued(bytes: bytes::Bytes) -> anyhow::Result<Result<Processed, ImageError>> {
+    let _permit = PROCESSING.acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || process(&bytes)).await?)
+}
+
+/// Checks and prepares an upload. CPU-heavy: call it on the blocking pool (or through
+/// [`process_queued`]).
 pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
     if head
@@ -69,10 +107,13 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         ImageFormat::WebP => ("webp", "image/webp"),
         _ => return Err(ImageError::Unsupported),
     };
+    if truncated(format, bytes) {
+        return Err(ImageError::Truncated);
+    }
     let reader = || {
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         let mut limits = Limits::default();
-        limits.max_alloc = Some(1024 * 1024 * 1024);
+        limits.max_alloc = Some(MAX_DECODED_BYTES);
         reader.limits(limits);
         reader
     };
@@ -85,6 +126,16 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     let mut decoder = reader()
         .into_decoder()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    // refused before any pixel is decoded: what the decoded buffer alone would take
+    let needed = decoder.total_bytes();
+    if needed > MAX_DECODED_BYTES {
+        return Err(ImageError::TooManyBytes {
+            width,
+            height,
+            bytes_per_pixel: decoder.color_type().bytes_per_pixel(),
+            needed,
+        });
+    }
     let orientation = decoder
         .orientation()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
@@ -94,14 +145,18 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     let (width, height) = (img.width(), img.height());
 
     let original = match format {
-        // no EXIF or GPS in GIF, and re-encoding would lose the animation
-        ImageFormat::Gif => bytes.to_vec(),
+        ImageFormat::Gif => gif_without_metadata(bytes)?,
         ImageFormat::Jpeg => {
             let mut out = Vec::with_capacity(bytes.len());
             let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
-            img.to_rgb8()
-                .write_with_encoder(encoder)
-                .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+            // a JPEG decodes to 8-bit RGB or grey, which the encoder takes without a copy
+            match &img {
+                DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => {
+                    img.write_with_encoder(encoder)
+                }
+                other => other.to_rgb8().write_with_encoder(encoder),
+            }
+            .map_err(|e| ImageError::Corrupt(e.to_string()))?;
             out
         }
         ImageFormat::Png => {
@@ -120,7 +175,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
             .copied()
             .filter(|w| *w < width)
             .map(|w| {
-                let resized = img.resize(w, u32::MAX, image::imageops::FilterType::CatmullRom);
+                let resized = shrink(&img, w);
                 Ok(Variant {
                     width: resized.width(),
                     height: resized.height(),
@@ -138,6 +193,133 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         height,
         variants,
     })
+}
+
+/// The GIF again, every frame and the loop count kept, its compressed pixel data copied as
+/// is; comments, XMP, ICC profiles and other application extensions are left out.
+fn gif_without_metadata(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
+    let corrupt = |e: &dyn std::fmt::Display| ImageError::Corrupt(e.to_string());
+    let mut options = gif::DecodeOptions::new();
+    options.skip_frame_decoding(true);
+    options.set_memory_limit(gif::MemoryLimit::Bytes(
+        std::num::NonZeroU64::new(MAX_DECODED_BYTES).expect("not zero"),
+    ));
+    let mut decoder = options.read_info(bytes).map_err(|e| corrupt(&e))?;
+    let palette = decoder.global_palette().unwrap_or_default().to_vec();
+    let (width, height) = (decoder.width(), decoder.height());
+    let mut out = Vec::with_capacity(bytes.len());
+    {
+        let mut encoder =
+            gif::Encoder::new(&mut out, width, height, &palette).map_err(|e| corrupt(&e))?;
+        let mut first = true;
+        let mut pixels = 0u64;
+        while let Some(frame) = decoder.read_next_frame().map_err(|e| corrupt(&e))? {
+            let frame = frame.clone();
+            pixels += u64::from(frame.width) * u64::from(frame.height);
+            if pixels > MAX_GIF_FRAME_PIXELS {
+                return Err(ImageError::Corrupt(format!(
+                    "its frames hold more than {MAX_GIF_FRAME_PIXELS} pixels in all"
+                )));
+            }
+            // the loop count comes with the extensions before the first frame
+            if first && decoder.repeat() != gif::Repeat::Finite(0) {
+                encoder
+                    .set_repeat(decoder.repeat())
+                    .map_err(|e| corrupt(&e))?;
+            }
+            first = false;
+            encoder
+                .write_lzw_pre_encoded_frame(&frame)
+                .map_err(|e| corrupt(&e))?;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a JPEG or PNG ends before its image data does (decoders fill the rest with grey).
+fn truncated(format: ImageFormat, bytes: &[u8]) -> bool {
+    match format {
+        ImageFormat::Jpeg => !jpeg_has_end(bytes),
+        ImageFormat::Png => !png_has_end(bytes),
+        _ => false,
+    }
+}
+
+/// Walks a JPEG's segments and entropy-coded scans to its end-of-image marker. Markers inside
+/// segments (an EXIF thumbnail's) are skipped by the segment lengths; in scan data a `0xFF` is
+/// followed by `0x00` or a restart marker, so any other marker there is real.
+fn jpeg_has_end(bytes: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        // fill bytes may precede a marker
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&0xFF) {
+            return false;
+        }
+        let Some(&marker) = bytes.get(i + 1) else {
+            return false;
+        };
+        match marker {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => i += 2,
+            _ => {
+                let Some(len) = bytes.get(i + 2..i + 4) else {
+                    return false;
+                };
+                i += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+                if marker == 0xDA {
+                    // entropy-coded data up to the next marker that is not a restart
+                    loop {
+                        let Some(n) = bytes
+                            .get(i..)
+                            .and_then(|b| b.iter().position(|&c| c == 0xFF))
+                        else {
+                            return false;
+                        };
+                        i += n;
+                        match bytes.get(i + 1) {
+                            Some(0x00 | 0xD0..=0xD7 | 0xFF) => i += 1,
+                            Some(_) => break,
+                            None => return false,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a PNG's chunks run, length by length, to its `IEND` chunk.
+fn png_has_end(bytes: &[u8]) -> bool {
+    let mut i = 8; // after the signature
+    while let Some(head) = bytes.get(i..i + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        if &head[4..8] == b"IEND" {
+            return true;
+        }
+        i = i.saturating_add(12).saturating_add(len);
+    }
+    false
+}
+
+/// Largest scratch buffer a resize may take beside the source and the result.
+const MAX_RESIZE_SCRATCH: u64 = 64 * 1024 * 1024;
+
+/// `img` scaled down to `width`. A filtered resize (Catmull-Rom) first scales vertically into
+/// a buffer of 16 bytes per pixel, source width × new height (hundreds of MiB for a large or
+/// tall image); when that would be big, or the image shrinks by half or more, area averaging
+/// (each source pixel adds to one target pixel) needs no buffer but the result's.
+fn shrink(img: &DynamicImage, width: u32) -> DynamicImage {
+    let height =
+        (u64::from(img.height()) * u64::from(width) / u64::from(img.width().max(1))).max(1);
+    let scratch = u64::from(img.width()) * height * 16;
+    if img.width() >= 2 * width || scratch > MAX_RESIZE_SCRATCH {
+        img.thumbnail(width, u32::MAX)
+    } else {
+        img.resize(width, u32::MAX, image::imageops::FilterType::CatmullRom)
+    }
 }
 
 fn webp(img: &DynamicImage, quality: f32) -> Result<Vec<u8>, ImageError> {
@@ -194,6 +376,58 @@ mod tests {
         ));
     }
 
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 7 % 256) as u8, (y * 13 % 256) as u8, 128])
+        });
+        let mut out = Vec::new();
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn truncated_files_are_told_from_whole_ones() {
+        let whole = jpeg(300, 200);
+        assert!(jpeg_has_end(&whole));
+        // data after the end (a phone's motion photo) is not truncation
+        assert!(jpeg_has_end(&[&whole[..], b"ftypmp42 and more"].concat()));
+        for cut in [whole.len() - 2, whole.len() / 2, 200] {
+            assert!(!jpeg_has_end(&whole[..cut]), "cut at {cut}");
+            assert!(matches!(process(&whole[..cut]), Err(ImageError::Truncated)));
+        }
+        let whole = png(300, 200);
+        assert!(png_has_end(&whole));
+        assert!(!png_has_end(&whole[..whole.len() - 12]));
+        assert!(matches!(
+            process(&whole[..whole.len() / 2]),
+            Err(ImageError::Truncated)
+        ));
+    }
+
+    #[test]
+    fn the_decoded_size_counts_the_colour_depth() {
+        // a 16-bit RGBA header announcing 7000×7000: under the pixel limit, over the budget
+        let mut out = Vec::new();
+        DynamicImage::ImageRgba16(image::ImageBuffer::new(1, 1))
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out[16..20].copy_from_slice(&7000u32.to_be_bytes());
+        out[20..24].copy_from_slice(&7000u32.to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(&out[12..29]);
+        out[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+        match process(&out) {
+            Err(e @ ImageError::TooManyBytes { .. }) => assert_eq!(
+                e.to_string(),
+                "too many pixels for its colour depth: 7000×7000 pixels of 8 bytes need 374 MiB to decode; the largest accepted is 256 MiB"
+            ),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
     #[test]
     fn a_decompression_bomb_is_refused_before_decoding() {
         // a valid PNG header announcing 20000×20000 pixels
@@ -207,5 +441,37 @@ mod tests {
             process(&bomb),
             Err(ImageError::TooManyPixels { .. })
         ));
+    }
+}
+
+/// Peak memory of processing a large photo:
+/// `/usr/bin/time -v target/debug/deps/quire-… --ignored media::image::memory --nocapture`.
+#[cfg(test)]
+mod memory {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn process_a_49_megapixel_jpeg() {
+        let side = 7000;
+        let img = image::RgbImage::from_fn(side, side, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 13 % 256) as u8,
+                ((x ^ y) % 256) as u8,
+            ])
+        });
+        let mut jpeg = Vec::new();
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        let start = std::time::Instant::now();
+        let p = process(&jpeg).unwrap();
+        eprintln!(
+            "{} bytes in, {} variants, {:?}",
+            jpeg.len(),
+            p.variants.len(),
+            start.elapsed()
+        );
     }
 }

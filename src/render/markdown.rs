@@ -3,9 +3,17 @@
 //! CommonMark plus tables, footnotes, strikethrough, task lists and heading anchors, through
 //! pulldown-cmark; the HTML then passes ammonia's allow-list, so raw HTML in a post cannot run
 //! script or break the page. The admin preview, the API and the importer all call [`render`].
+//!
+//! Every stage is linear in the input once nesting is bounded: the HTML5 tree builder inside
+//! ammonia walks the stack of open elements for many tags, so a post nesting block quotes,
+//! lists or HTML elements thousands deep would cost seconds to minutes. Such a post is refused
+//! ([`RenderError::TooDeep`]) before it reaches the sanitiser.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+
+use crate::render::html_scan;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
@@ -13,6 +21,31 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 const WORDS_PER_MINUTE: usize = 275;
 /// Longest generated excerpt, in characters.
 const EXCERPT_CHARS: usize = 300;
+
+/// Deepest nesting accepted: block quotes, lists and HTML elements inside one another. Real
+/// writing rarely goes past ten; the bound keeps the sanitiser's cost linear in the input.
+pub const MAX_NESTING: usize = 32;
+
+/// Why Markdown was not rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error(
+        "The post is nested more than {MAX_NESTING} levels deep (block quotes, lists or HTML elements inside one another); flatten it."
+    )]
+    TooDeep,
+    /// Whoever asked for the render no longer waits for it.
+    #[error("the render was cancelled")]
+    Cancelled,
+}
+
+impl From<RenderError> for crate::error::Error {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::TooDeep => crate::error::Error::invalid("markdown", e.to_string()),
+            RenderError::Cancelled => crate::error::Error::Other(e.into()),
+        }
+    }
+}
 
 /// The result of rendering one post's Markdown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +60,41 @@ pub struct Rendered {
 }
 
 /// Renders Markdown to sanitised HTML with excerpt, word count and reading time.
-pub fn render(markdown: &str) -> Rendered {
+pub fn render(markdown: &str) -> Result<Rendered, RenderError> {
     render_with_images(markdown, &|_| None)
+}
+
+/// At most this many renders run at once in a process, each on a thread of the blocking
+/// pool, so that concurrent large posts queue instead of taking every core.
+static RENDERS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::sync::Semaphore::new((cores / 2).max(1))
+});
+
+/// [`render_with_images`] on the blocking pool, one of a bounded number at a time. Dropping
+/// the future (a request timed out or its client left) stops the render at its next stage.
+pub async fn render_off_thread(
+    markdown: String,
+    images: HashMap<String, ImageInfo>,
+) -> Result<Rendered, RenderError> {
+    let _permit = RENDERS
+        .acquire()
+        .await
+        .map_err(|_| RenderError::Cancelled)?;
+    let cancelled = Arc::new(AtomicBool::new(false));
+    // set when this future is dropped, whether the render has finished or not
+    struct CancelOnDrop(Arc<AtomicBool>);
+    impl Drop for CancelOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let _cancel = CancelOnDrop(cancelled.clone());
+    tokio::task::spawn_blocking(move || {
+        render_stages(&markdown, &|url| images.get(url).cloned(), &cancelled)
+    })
+    .await
+    .unwrap_or(Err(RenderError::Cancelled))
 }
 
 /// What is known about an image that was uploaded here.
@@ -55,23 +121,75 @@ pub fn image_urls(markdown: &str) -> Vec<String> {
 
 /// Like [`render`], with images looked up in `images`: known ones get `srcset`, `sizes` and
 /// their dimensions; every image loads lazily.
-pub fn render_with_images(markdown: &str, images: &dyn Fn(&str) -> Option<ImageInfo>) -> Rendered {
-    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
+/// Refuses Markdown nested more than [`MAX_NESTING`] deep.
+pub fn render_with_images(
+    markdown: &str,
+    images: &dyn Fn(&str) -> Option<ImageInfo>,
+) -> Result<Rendered, RenderError> {
+    render_stages(markdown, images, &AtomicBool::new(false))
+}
+
+/// Checks Markdown as [`render`] would, without sanitising or keeping anything: for
+/// validating many posts before writing any (the importer).
+pub fn check(markdown: &str) -> Result<(), RenderError> {
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(markdown, options()));
+    check_nesting(&raw)
+}
+
+fn check_nesting(raw_html: &str) -> Result<(), RenderError> {
+    if html_scan::nests_deeper_than(raw_html, MAX_NESTING) {
+        Err(RenderError::TooDeep)
+    } else {
+        Ok(())
+    }
+}
+
+/// The render, giving up between stages once `cancelled` is set.
+fn render_stages(
+    markdown: &str,
+    images: &dyn Fn(&str) -> Option<ImageInfo>,
+    cancelled: &AtomicBool,
+) -> Result<Rendered, RenderError> {
+    let go_on = || {
+        if cancelled.load(Ordering::Relaxed) {
+            Err(RenderError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
+    // Markdown's own nesting (each start tag is an element), checked as the events come so
+    // that a deep document stops here; raw HTML is measured below with the rest
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut depth = 0usize;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(_) if depth == MAX_NESTING => return Err(RenderError::TooDeep),
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        events.push(event);
+    }
+    go_on()?;
     add_heading_anchors(&mut events);
     responsive_images(&mut events, images);
 
     let text = plain_text(&events);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
+    go_on()?;
+    // the whole document as the sanitiser will see it: Markdown's blocks and raw HTML alike
+    check_nesting(&raw)?;
     let html = SANITIZER.clean(&raw).to_string();
 
     let word_count = text.split_whitespace().count();
-    Rendered {
+    Ok(Rendered {
         html,
         excerpt: excerpt(&text, EXCERPT_CHARS),
         word_count: i32::try_from(word_count).unwrap_or(i32::MAX),
         reading_time: i32::try_from(word_count.div_ceil(WORDS_PER_MINUTE)).unwrap_or(i32::MAX),
-    }
+    })
 }
 
 fn options() -> Options {
@@ -91,6 +209,7 @@ fn add_heading_anchors(events: &mut [Event<'_>]) {
             _ => None,
         })
         .collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
@@ -106,11 +225,12 @@ fn add_heading_anchors(events: &mut [Event<'_>]) {
                 s if s.is_empty() => "section".to_owned(),
                 s => s,
             };
+            // the next suffix to try for each base, so that many equal headings cost linear time
+            let n = next_suffix.entry(base.clone()).or_insert(1);
             let mut id = base.clone();
-            let mut n = 1;
             while !used.insert(id.clone()) {
                 id = format!("{base}-{n}");
-                n += 1;
+                *n += 1;
             }
             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
                 *slot = Some(CowStr::from(id));
@@ -227,11 +347,127 @@ pub fn excerpt(text: &str, max: usize) -> String {
 
 /// Rewrites the relative URLs of stored (already sanitised) HTML against `base`, for feeds
 /// whose readers show content away from the site. `#fn1` becomes `base#fn1`, `/about/`
-/// becomes `https://site/about/`.
+/// becomes `https://site/about/`; `href`, `src`, `poster` and each URL of `srcset` are
+/// rewritten. One pass over the tags, linear in the HTML: the HTML was sanitised when it was
+/// rendered, so it is not parsed into a tree again.
 pub fn absolutize(html: &str, base: &url::Url) -> String {
-    let mut b = sanitizer();
-    b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
-    b.clean(html).to_string()
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let mut copied = 0;
+    for tag in html_scan::tags(html) {
+        if tag.closing {
+            continue;
+        }
+        for attr in &tag.attrs {
+            let Some(range) = attr.value.clone() else {
+                continue;
+            };
+            let value = &html[range.clone()];
+            let name = attr.name;
+            let rewritten = if ["href", "src", "poster"]
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n))
+            {
+                absolute_url(value, base)
+            } else if name.eq_ignore_ascii_case("srcset") {
+                absolute_srcset(value, base)
+            } else {
+                None
+            };
+            if let Some(new) = rewritten {
+                out.push_str(&html[copied..range.start]);
+                out.push_str(&new);
+                copied = range.end;
+            }
+        }
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
+/// An attribute value (escaped as in HTML) made absolute, if it was relative.
+fn absolute_url(escaped: &str, base: &url::Url) -> Option<String> {
+    let value = unescape_attr(escaped);
+    let value = value.trim();
+    match url::Url::parse(value) {
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            base.join(value).ok().map(|url| attr(url.as_str()))
+        }
+        _ => None,
+    }
+}
+
+/// `a.png 600w, b.png 2x` with each URL made absolute; `None` if none was relative.
+fn absolute_srcset(escaped: &str, base: &url::Url) -> Option<String> {
+    let mut changed = false;
+    let candidates: Vec<String> = escaped
+        .split(',')
+        .map(|candidate| {
+            let trimmed = candidate.trim_start();
+            let (url, rest) = trimmed.split_at(
+                trimmed
+                    .find(|c: char| c.is_ascii_whitespace())
+                    .unwrap_or(trimmed.len()),
+            );
+            match absolute_url(url, base) {
+                Some(url) => {
+                    changed = true;
+                    format!(
+                        "{}{url}{rest}",
+                        &candidate[..candidate.len() - trimmed.len()]
+                    )
+                }
+                None => candidate.to_owned(),
+            }
+        })
+        .collect();
+    changed.then(|| candidates.join(","))
+}
+
+/// Undoes the character references a serialiser writes in attribute values.
+fn unescape_attr(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('&') {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let reference = rest[1..]
+            .find(';')
+            .filter(|&n| n <= 10)
+            .map(|n| &rest[1..=n]);
+        let decoded = reference.and_then(|r| match r {
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "nbsp" => Some('\u{a0}'),
+            _ => {
+                let code = match r.strip_prefix('#') {
+                    Some(hex) if hex.starts_with(['x', 'X']) => {
+                        u32::from_str_radix(&hex[1..], 16).ok()
+                    }
+                    Some(dec) => dec.parse().ok(),
+                    None => None,
+                };
+                code.and_then(char::from_u32)
+            }
+        });
+        match (reference, decoded) {
+            (Some(r), Some(c)) => {
+                out.push(c);
+                rest = &rest[r.len() + 2..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
@@ -311,7 +547,7 @@ mod tests {
     fn gfm_extensions_are_rendered() {
         let r = render(
             "| a | b |\n|---|:-:|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n- [ ] todo\n\nA note[^1].\n\n[^1]: The note.\n",
-        );
+        ).unwrap();
         assert!(r.html.contains("<table>"), "{}", r.html);
         assert!(
             r.html.contains(r#"style="text-align: center""#),
@@ -325,7 +561,7 @@ mod tests {
 
     #[test]
     fn headings_get_unique_anchors() {
-        let r = render("# Hello, World!\n\n## Hello, World!\n\n## Custom {#mine}\n");
+        let r = render("# Hello, World!\n\n## Hello, World!\n\n## Custom {#mine}\n").unwrap();
         assert!(r.html.contains(r#"<h1 id="hello-world">"#), "{}", r.html);
         assert!(r.html.contains(r#"<h2 id="hello-world-1">"#), "{}", r.html);
         assert!(r.html.contains(r#"<h2 id="mine">"#), "{}", r.html);
@@ -335,7 +571,7 @@ mod tests {
     fn script_and_event_handlers_are_removed() {
         let r = render(
             "Hi <script>alert(1)</script><img src=x onerror=alert(1)> <a href=\"javascript:alert(1)\">x</a>",
-        );
+        ).unwrap();
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("javascript:"), "{}", r.html);
@@ -343,7 +579,7 @@ mod tests {
 
     #[test]
     fn code_language_classes_survive_but_other_classes_do_not() {
-        let r = render("```rust\nfn main() {}\n```\n\n<span class=\"evil\">x</span>");
+        let r = render("```rust\nfn main() {}\n```\n\n<span class=\"evil\">x</span>").unwrap();
         assert!(r.html.contains(r#"class="language-rust""#), "{}", r.html);
         assert!(!r.html.contains("evil"), "{}", r.html);
     }
@@ -353,7 +589,8 @@ mod tests {
         let words = "word ".repeat(600);
         let r = render(&format!(
             "# Title\n\n{words}\n\n```\nnot counted in code\n```\n"
-        ));
+        ))
+        .unwrap();
         assert_eq!(r.word_count, 601);
         assert_eq!(r.reading_time, 3);
         assert!(r.excerpt.starts_with("Title word word"));
@@ -391,7 +628,8 @@ mod tests {
                 width: Some(1200),
                 height: Some(800),
             })
-        });
+        })
+        .unwrap();
         assert!(
             r.html
                 .contains(r#"srcset="/content/images/cat-600w.webp 600w""#),
@@ -412,8 +650,177 @@ mod tests {
     }
 
     #[test]
+    fn nesting_beyond_the_limit_is_refused_whatever_makes_it() {
+        for bomb in [
+            ">".repeat(100_000),
+            format!("{}x", "- ".repeat(50_000)),
+            format!("{}x", "> 1. ".repeat(20_000)),
+            "<div>".repeat(50_000),
+            "<details><ul><li>".repeat(10_000),
+            (0..5_000)
+                .map(|i| format!("<p><b class=c{i}></p>"))
+                .collect(),
+        ] {
+            assert_eq!(render(&bomb), Err(RenderError::TooDeep), "{}", &bomb[..40]);
+            assert_eq!(check(&bomb), Err(RenderError::TooDeep));
+        }
+        // the paragraph inside counts as a level
+        let deepest = format!("{}x", "> ".repeat(MAX_NESTING - 1));
+        assert!(render(&deepest).is_ok());
+        assert!(check(&deepest).is_ok());
+        assert!(render(&format!("{}x", "> ".repeat(MAX_NESTING))).is_err());
+    }
+
+    #[test]
+    fn many_equal_headings_get_numbered_anchors() {
+        let r = render(&"# Same\n\n".repeat(20_000)).unwrap();
+        assert!(r.html.contains(r#"<h1 id="same">"#));
+        assert!(r.html.contains(r#"<h1 id="same-19999">"#));
+        let r = render("# a\n\n## a-1\n\n# a\n").unwrap();
+        assert!(r.html.contains(r#"<h2 id="a-1">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h1 id="a-2">"#), "{}", r.html);
+    }
+
+    /// What absolutizing was before: the whole sanitiser again, rewriting relative URLs.
+    fn absolutize_by_sanitising(html: &str, base: &url::Url) -> String {
+        let mut b = sanitizer();
+        b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+        b.clean(html).to_string()
+    }
+
+    #[test]
+    fn absolutize_rewrites_exactly_what_the_sanitiser_would() {
+        let base = url::Url::parse("https://blog.example/post/").unwrap();
+        let md = concat!(
+            "[rel](../up/?a=1&b=2 \"t\") [abs](https://other.example/x?q=\"y\") [mail](mailto:a@b.example)\n\n",
+            "[frag](#x) [proto](//cdn.example/p.js) [space](/a%20b) [q](?page=2)\n\n",
+            "![pic](pic.png \"A > B\") ![remote](http://img.example/i.gif)\n\n",
+            "A note[^1].\n\n[^1]: The note.\n\n",
+            "<a title=\"href=/x\" href=\"/about/\">about</a> <video src=\"v.mp4\" poster=\"p.jpg\"></video>\n\n",
+            "> <audio src=\"s.ogg\"><source src=\"s.mp3\" type=\"audio/mpeg\"></audio>\n\n",
+            "`<a href=\"/not-a-link\">` and &lt;a href=\"/text\"&gt;\n",
+        );
+        let html = render(md).unwrap().html;
+        assert_eq!(
+            absolutize(&html, &base),
+            absolutize_by_sanitising(&html, &base)
+        );
+        let out = absolutize(&html, &base);
+        for expected in [
+            r#"href="https://blog.example/up/?a=1&amp;b=2""#,
+            r#"href="https://other.example/x?q=%22y%22""#,
+            r#"href="mailto:a@b.example""#,
+            r#"href="https://blog.example/post/#x""#,
+            r#"href="https://cdn.example/p.js""#,
+            r#"src="https://blog.example/post/pic.png""#,
+            r#"href="https://blog.example/about/""#,
+            r#"poster="https://blog.example/post/p.jpg""#,
+            r#"src="https://blog.example/post/s.mp3""#,
+        ] {
+            assert!(out.contains(expected), "{expected} in {out}");
+        }
+        assert!(
+            out.contains("/not-a-link"),
+            "code is text, not a link: {out}"
+        );
+    }
+
+    #[test]
+    fn absolutize_makes_srcset_absolute_too() {
+        let base = url::Url::parse("https://blog.example/post/").unwrap();
+        let html = r#"<img src="/i/a.jpg" srcset="/i/a-600w.webp 600w, /i/a-1000w.webp 1000w, https://cdn.example/a.webp 2x" alt="">"#;
+        assert_eq!(
+            absolutize(html, &base),
+            r#"<img src="https://blog.example/i/a.jpg" srcset="https://blog.example/i/a-600w.webp 600w, https://blog.example/i/a-1000w.webp 1000w, https://cdn.example/a.webp 2x" alt="">"#
+        );
+    }
+
+    #[test]
+    fn absolutize_is_linear_in_nested_html() {
+        // the deepest nesting accepted, many times over: the sanitiser took seconds on this
+        let unit = format!(
+            "{}<a href=\"/x/\">x</a>{}",
+            "<blockquote>".repeat(MAX_NESTING - 1),
+            "</blockquote>".repeat(MAX_NESTING - 1)
+        );
+        let html = unit.repeat(2_000);
+        let base = url::Url::parse("https://blog.example/post/").unwrap();
+        let out = absolutize(&html, &base);
+        assert_eq!(
+            out.matches(r#"href="https://blog.example/x/""#).count(),
+            2_000
+        );
+        assert_eq!(out.len(), html.len() + 2_000 * "https://blog.example".len());
+    }
+
+    #[test]
     fn excerpt_keeps_short_text_whole() {
         assert_eq!(excerpt("  a   short\ntext ", 100), "a short text");
         assert_eq!(excerpt("abc def", 5), "abc…");
+    }
+}
+
+/// Timing of the worst inputs known, at the largest accepted size:
+/// `cargo test --release --lib render::markdown::worst_case -- --ignored --nocapture`.
+#[cfg(test)]
+mod worst_case {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn timing() {
+        let size = crate::editing::MAX_MARKDOWN;
+        let fill = |unit: &str| unit.repeat(size / unit.len());
+        let cases: Vec<(&str, String)> = vec![
+            ("> nested", fill(">")),
+            ("> spaced", fill("> ")),
+            ("- lists", format!("{}x", fill("- "))),
+            ("1. lists", format!("{}x", fill("1. "))),
+            ("> - mixed", format!("{}x", fill("> - "))),
+            ("<div>", fill("<div>")),
+            ("<div></div>", fill("<div></div>")),
+            ("<details>", fill("<details>")),
+            ("<ul><li>", fill("<ul><li>")),
+            ("<li><ul>", fill("<li><ul>")),
+            ("<span><div></span>", fill("<span><div></span>")),
+            ("<p><b>", fill("<p><b>")),
+            (
+                "<p><b class></p>",
+                (0..size / 24)
+                    .map(|i| format!("<p><b class=c{i}></p>"))
+                    .collect(),
+            ),
+            ("<a>", fill("<a>")),
+            ("<b>", fill("<b>")),
+            ("<span>", fill("<span>")),
+            ("<table><tr><td>", fill("<table><tr><td>")),
+            ("*", fill("*")),
+            ("*a", fill("*a")),
+            ("_a *b", fill("_a *b ")),
+            ("[", fill("[")),
+            ("[](", fill("[](")),
+            ("`", fill("`")),
+            ("[^a]", fill("[^a]")),
+            ("# h", fill("# h\n")),
+            ("| table", format!("|a|b|\n|-|-|\n{}", fill("|x|y|\n"))),
+            ("words", fill("word ")),
+            ("![](x)", fill("![](x) ")),
+            ("<!--", fill("<!--")),
+            ("<a href=", fill("<a href='")),
+        ];
+        for (name, md) in cases {
+            let start = Instant::now();
+            let result = render(&md);
+            eprintln!(
+                "{name:20} {:>9} bytes {:>10.1?} {}",
+                md.len(),
+                start.elapsed(),
+                match &result {
+                    Ok(r) => format!("ok, {} bytes of HTML", r.html.len()),
+                    Err(e) => format!("{e:?}"),
+                }
+            );
+        }
     }
 }

@@ -265,7 +265,7 @@ pub async fn insert_post(
     markdown: &str,
     status: &str,
 ) -> uuid::Uuid {
-    let rendered = quire::render::markdown::render(markdown);
+    let rendered = quire::render::markdown::render(markdown).expect("render");
     sqlx::query_scalar(
         r#"insert into posts (slug, title, markdown, html, excerpt, word_count, reading_time, status, published_at)
            values ($1, $2, $3, $4, $5, $6, $7, $8::post_status,

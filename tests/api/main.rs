@@ -2,6 +2,7 @@
 
 mod admin;
 mod assets;
+mod bombs;
 mod cache;
 mod cli;
 mod export;

@@ -124,13 +124,10 @@ async fn upload_image(
         )
             .into_response());
     }
-    let processed = tokio::task::spawn_blocking(move || image::process(&bytes))
-        .await
-        .map_err(|e| Error::Other(e.into()))?
-        .map_err(|e| match e {
-            ImageError::Svg | ImageError::Unsupported => Error::UnsupportedMedia(e.to_string()),
-            e => Error::invalid("file", capitalise(&e.to_string())),
-        })?;
+    let processed = image::process_queued(bytes).await?.map_err(|e| match e {
+        ImageError::Svg | ImageError::Unsupported => Error::UnsupportedMedia(e.to_string()),
+        e => Error::invalid("file", capitalise(&e.to_string())),
+    })?;
     let media = store_image(&s, &staff, processed).await?;
     Ok((
         StatusCode::CREATED,

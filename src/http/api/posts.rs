@@ -234,9 +234,7 @@ async fn preview_markdown(
         ));
     }
     let rendered =
-        tokio::task::spawn_blocking(move || crate::render::markdown::render(&input.markdown))
-            .await
-            .map_err(|e| Error::Other(e.into()))?;
+        crate::render::markdown::render_off_thread(input.markdown, Default::default()).await?;
     Ok(axum::Json(PreviewBody {
         html: rendered.html,
         word_count: rendered.word_count,

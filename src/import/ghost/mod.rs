@@ -1037,7 +1037,9 @@ mod tests {
 
     #[test]
     fn converted_markdown_renders_as_ghost_showed_it() {
-        let html = render(&post(&load("ghost-5.json"), "welcome").markdown).html;
+        let html = render(&post(&load("ghost-5.json"), "welcome").markdown)
+            .unwrap()
+            .html;
         for part in [
             "<strong>Ghost</strong>",
             "<em>really</em>",
