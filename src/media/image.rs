@@ -80,9 +80,35 @@ pub fn max_concurrent() -> usize {
 static PROCESSING: LazyLock<tokio::sync::Semaphore> =
     LazyLock::new(|| tokio::sync::Semaphore::new(max_concurrent()));
 
-/// [`process`] on the blocking pool, waiting while [`max_concurrent`] images are in work, so
-/// that parallel uploads queue instead of multiplying the memory they take.
+/// The memory, in MiB, that images in work may take together. Processing one takes about
+/// 1.75 times its decoded size at the peak (the decoded pixels, a resize's scratch buffer and
+/// the encoded outputs), so two 49-megapixel photos (147 MiB decoded each) run one after the
+/// other while small images run side by side.
+const MEMORY_BUDGET_MIB: u32 = 320;
+
+static MEMORY: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(MEMORY_BUDGET_MIB as usize));
+
+/// What processing `bytes` will take at its peak, in MiB, from the header alone (at least 1,
+/// at most the whole budget); a file whose header cannot be read weighs 1, as [`process`]
+/// refuses it before decoding anything.
+fn weight_mib(bytes: &[u8]) -> u32 {
+    let decoded = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_decoder().ok())
+        .map_or(0, |d| d.total_bytes().min(MAX_DECODED_BYTES));
+    let peak_mib = decoded.saturating_mul(7) / 4 / (1024 * 1024);
+    u32::try_from(peak_mib)
+        .unwrap_or(u32::MAX)
+        .clamp(1, MEMORY_BUDGET_MIB)
+}
+
+/// [`process`] on the blocking pool, waiting while [`max_concurrent`] images are in work or
+/// while the images in work would take more than [`MEMORY_BUDGET_MIB`] together with this one,
+/// so that parallel uploads queue instead of multiplying the memory they take.
 pub async fn process_queued(bytes: bytes::Bytes) -> anyhow::Result<Result<Processed, ImageError>> {
+    let _memory = MEMORY.acquire_many(weight_mib(&bytes)).await?;
     let _permit = PROCESSING.acquire().await?;
     Ok(tokio::task::spawn_blocking(move || process(&bytes)).await?)
 }
@@ -385,6 +411,15 @@ mod tests {
             .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn big_images_weigh_their_decoded_size_and_small_ones_little() {
+        // 4000 × 3000 RGB: 34 MiB decoded, about 60 MiB at the peak
+        let big = png(4000, 3000);
+        assert!((55..=65).contains(&weight_mib(&big)), "{}", weight_mib(&big));
+        assert_eq!(weight_mib(&png(64, 64)), 1);
+        assert_eq!(weight_mib(b"not an image"), 1);
     }
 
     #[test]
