@@ -4,11 +4,12 @@
 //! Secrets (the database password) never reach the logs: [`DbConfig`]'s `Debug` redacts them.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use ipnet::IpNet;
 use url::Url;
 
 /// Logging, shared by every command.
@@ -155,6 +156,10 @@ pub struct Config {
     /// Size of the rendered-page cache of this replica, in MiB.
     #[arg(long, env = "QUIRE_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub cache_mb: u64,
+    /// Proxies and load balancers whose `X-Forwarded-For` is believed: comma-separated CIDRs
+    /// (`10.0.0.0/16`) or single addresses. Empty: the TCP peer is the client, whatever it says.
+    #[arg(long, env = "QUIRE_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
     #[command(flatten)]
     pub db: DbConfig,
     #[command(flatten)]
@@ -204,6 +209,45 @@ impl Default for ConnectionConfig {
     }
 }
 
+/// The networks of the proxies in front of Quire, from `QUIRE_TRUSTED_PROXIES`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses a comma-separated list of CIDRs or single addresses (a `/32` or `/128`);
+    /// whitespace and empty entries are ignored.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .map(|net| net.trunc())
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        format!(
+                            "{entry:?} is not a CIDR (such as 10.0.0.0/16 or fd00::/8) or an IP address"
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+
+    /// Whether `ip` is one of the proxies. An IPv4 peer seen through an IPv6 socket
+    /// (`::ffff:10.0.0.1`) counts as its IPv4 address.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// Whether no proxy is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl Config {
     /// A configuration with every default, for tests and embedding.
     pub fn for_base_url(base_url: Url) -> Self {
@@ -211,6 +255,7 @@ impl Config {
             bind: ([127, 0, 0, 1], 0).into(),
             site: SiteConfig { base_url },
             cache_mb: 64,
+            trusted_proxies: TrustedProxies::default(),
             db: DbConfig {
                 database_url: None,
                 data_dir: PathBuf::from("./quire-data"),
@@ -274,6 +319,21 @@ mod tests {
         assert!(config.validate().is_err());
         config.site.base_url = Url::parse("https://example.com").unwrap();
         assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_single_addresses() {
+        let proxies = TrustedProxies::parse(" 10.0.0.0/16, 192.0.2.7 ,fd00::/8,,").unwrap();
+        assert!(proxies.contains("10.0.200.1".parse().unwrap()));
+        assert!(proxies.contains("::ffff:10.0.0.1".parse().unwrap()));
+        assert!(proxies.contains("192.0.2.7".parse().unwrap()));
+        assert!(!proxies.contains("192.0.2.8".parse().unwrap()));
+        assert!(proxies.contains("fd00::1".parse().unwrap()));
+        assert!(!proxies.contains("10.1.0.1".parse().unwrap()));
+        assert!(TrustedProxies::parse("").unwrap().is_empty());
+        let error = TrustedProxies::parse("10.0.0.0/16,10.0.0/8").unwrap_err();
+        assert!(error.contains("\"10.0.0/8\""), "{error}");
+        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
     }
 
     #[test]

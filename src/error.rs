@@ -42,6 +42,10 @@ pub enum Error {
     Unavailable,
     #[error("{0}")]
     UnavailableBecause(String),
+    /// Too much work queued (password hashing): 503 with `Retry-After` seconds, not an error
+    /// worth a log line.
+    #[error("busy; try again in {0} seconds")]
+    Busy(i64),
     #[error("{0}")]
     UnsupportedMedia(String),
     #[error("database error")]
@@ -84,7 +88,9 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::Unavailable | Error::UnavailableBecause(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable | Error::UnavailableBecause(_) | Error::Busy(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Db(e) if is_connection_error(e) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(_) | Error::Template(_) | Error::Other(_) => {
@@ -190,14 +196,15 @@ impl IntoResponse for Error {
             Json(json!({ "error": { "message": message, "field": field } })),
         )
             .into_response();
-        if let Error::TooManyRequests(secs) = self.root()
+        if let Error::TooManyRequests(secs) | Error::Busy(secs) = self.root()
             && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
         {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, value);
         }
-        if status.is_server_error() {
+        // refusing work under load is the plan working, not a failure to log
+        if status.is_server_error() && !matches!(self.root(), Error::Busy(_)) {
             response
                 .extensions_mut()
                 .insert(LoggedError(Arc::new(self)));

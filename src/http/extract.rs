@@ -1,7 +1,8 @@
 //! Extractors: who is asking (a staff session, with CSRF and Origin checks for writes), the
-//! client's address, and JSON bodies, query strings and path parameters whose errors answer in
-//! the API's JSON format. Text with a NUL character is refused here, once for every handler:
-//! PostgreSQL cannot store it, and no one types it.
+//! client's address (believing `X-Forwarded-For` from trusted proxies only), and JSON bodies,
+//! query strings and path parameters whose errors answer in the API's JSON format. Text with a
+//! NUL character is refused here, once for every handler: PostgreSQL cannot store it, and no
+//! one types it.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -14,6 +15,7 @@ use url::form_urlencoded;
 
 use crate::app::AppState;
 use crate::auth;
+use crate::config::TrustedProxies;
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
 use crate::store;
@@ -214,27 +216,71 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The client's address: the last `X-Forwarded-For` hop (the one our load balancer added),
-/// else the peer.
+/// The client's address: the TCP peer, unless the peer is one of the trusted proxies
+/// (`QUIRE_TRUSTED_PROXIES`); then the right-most `X-Forwarded-For` entry that is not a
+/// trusted proxy. Anyone else's `X-Forwarded-For` is ignored: a client could write anything
+/// there, to dodge the per-address limits or to get someone else throttled.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse().ok());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(ClientIp(forwarded.or(peer)))
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
+}
+
+/// The client behind `peer`: see [`ClientIp`].
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &TrustedProxies,
+) -> Option<IpAddr> {
+    let peer = peer?.to_canonical();
+    if !trusted.contains(peer) {
+        return Some(peer);
+    }
+    // every proxy appends the address it was reached from; walk back from the right over
+    // the trusted hops, and the first address no proxy of ours vouches for is the client
+    let mut client = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    for hop in hops.rsplit(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let Some(ip) = parse_hop(hop) else {
+            // garbage written by someone before our proxies: the closest known hop it is
+            break;
+        };
+        client = ip;
+        if !trusted.contains(ip) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`192.0.2.1:5000`,
+/// `[2001:db8::1]:5000`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()
+        .map(|ip| ip.to_canonical())
 }
 
 #[cfg(test)]
@@ -274,5 +320,54 @@ mod tests {
         );
         assert_eq!(cookie(&h, "quire_session"), Some("abc"));
         assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn forwarded_for_from_an_untrusted_peer_is_ignored() {
+        let none = TrustedProxies::default();
+        let h = forwarded("198.51.100.1");
+        assert_eq!(client_ip(ip("203.0.113.9"), &h, &none), ip("203.0.113.9"));
+        let other = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        assert_eq!(client_ip(ip("203.0.113.9"), &h, &other), ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_hop() {
+        let trusted = TrustedProxies::parse("10.0.0.0/8, 192.0.2.1").unwrap();
+        let peer = ip("10.0.0.5");
+        // a client's forged entry on the left is not believed
+        let h = forwarded("1.1.1.1, 198.51.100.7, 192.0.2.1");
+        assert_eq!(client_ip(peer, &h, &trusted), ip("198.51.100.7"));
+        // entries of several headers are read in order
+        let mut h = forwarded("1.1.1.1");
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("198.51.100.8:4711"),
+        );
+        assert_eq!(client_ip(peer, &h, &trusted), ip("198.51.100.8"));
+        // no header: the proxy itself
+        assert_eq!(client_ip(peer, &HeaderMap::new(), &trusted), peer);
+        // every hop trusted: the left-most
+        let h = forwarded("10.1.1.1, 10.2.2.2");
+        assert_eq!(client_ip(peer, &h, &trusted), ip("10.1.1.1"));
+        // garbage left of the trusted hops: the last hop known
+        let h = forwarded("not-an-address, 10.2.2.2");
+        assert_eq!(client_ip(peer, &h, &trusted), ip("10.2.2.2"));
+        // an IPv4 peer through an IPv6 socket
+        let h = forwarded("198.51.100.9");
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.5"), &h, &trusted),
+            ip("198.51.100.9")
+        );
     }
 }

@@ -417,7 +417,11 @@ mod tests {
     fn big_images_weigh_their_decoded_size_and_small_ones_little() {
         // 4000 × 3000 RGB: 34 MiB decoded, about 60 MiB at the peak
         let big = png(4000, 3000);
-        assert!((55..=65).contains(&weight_mib(&big)), "{}", weight_mib(&big));
+        assert!(
+            (55..=65).contains(&weight_mib(&big)),
+            "{}",
+            weight_mib(&big)
+        );
         assert_eq!(weight_mib(&png(64, 64)), 1);
         assert_eq!(weight_mib(b"not an image"), 1);
     }

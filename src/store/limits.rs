@@ -1,53 +1,62 @@
 //! Fixed-window counters in PostgreSQL, so a client cannot spread attempts over replicas.
+//!
+//! An attempt is counted before it is made, and allowed or refused from the count that the same
+//! statement returns: concurrent attempts each see their own number, on any number of replicas,
+//! so no more than the limit ever get through in one window.
 
 use sqlx::PgExecutor;
 
-/// Seconds until the busiest of `keys` is below `limit` again, if any of them has reached it.
-pub async fn blocked_for(
+/// Counts one attempt against each key (starting a new window where the old one is over) and
+/// answers the seconds until the busiest key that went over its limit is allowed again, if any.
+/// `limits[i]` is the number of attempts allowed for `keys[i]` in one window.
+pub async fn attempt(
     db: impl PgExecutor<'_>,
     keys: &[String],
-    limit: i32,
+    limits: &[i32],
     window_secs: i32,
 ) -> sqlx::Result<Option<i64>> {
+    debug_assert_eq!(keys.len(), limits.len());
+    // the rows are locked in key order, so two attempts sharing keys cannot deadlock
     sqlx::query_scalar(
         r#"
-        select max(ceil(extract(epoch from window_start + make_interval(secs => $3) - now())))::bigint
-        from rate_limits
-        where key = any($1) and hits >= $2 and window_start > now() - make_interval(secs => $3)
+        with counted as (
+            insert into rate_limits (key, hits, window_start)
+            select k, 1, now() from unnest($1::text[]) k order by k
+            on conflict (key) do update set
+                hits = case when rate_limits.window_start <= now() - make_interval(secs => $3)
+                            then 1 else rate_limits.hits + 1 end,
+                window_start = case when rate_limits.window_start <= now() - make_interval(secs => $3)
+                                    then now() else rate_limits.window_start end
+            returning key, hits, window_start
+        )
+        select max(ceil(extract(epoch from c.window_start + make_interval(secs => $3) - now())))::bigint
+        from counted c join unnest($1::text[], $2::int[]) as l(key, max_hits) on l.key = c.key
+        where c.hits > l.max_hits
         "#,
     )
     .bind(keys)
-    .bind(limit)
+    .bind(limits)
     .bind(f64::from(window_secs))
     .fetch_one(db)
     .await
 }
 
-/// Counts one hit against each key, starting a new window where the old one is over.
-pub async fn hit(db: impl PgExecutor<'_>, keys: &[String], window_secs: i32) -> sqlx::Result<()> {
+/// After an attempt that succeeded: forgets the counts of `reset` and takes the attempt back
+/// from `release`, so only failures use up a window.
+pub async fn succeeded(
+    db: impl PgExecutor<'_>,
+    reset: &[String],
+    release: &[String],
+) -> sqlx::Result<()> {
     sqlx::query(
         r#"
-        insert into rate_limits (key, hits, window_start)
-        select k, 1, now() from unnest($1::text[]) k
-        on conflict (key) do update set
-            hits = case when rate_limits.window_start <= now() - make_interval(secs => $2)
-                        then 1 else rate_limits.hits + 1 end,
-            window_start = case when rate_limits.window_start <= now() - make_interval(secs => $2)
-                                then now() else rate_limits.window_start end
+        with forgotten as (delete from rate_limits where key = any($1))
+        update rate_limits set hits = greatest(hits - 1, 0) where key = any($2)
         "#,
     )
-    .bind(keys)
-    .bind(f64::from(window_secs))
+    .bind(reset)
+    .bind(release)
     .execute(db)
     .await?;
-    Ok(())
-}
-
-/// Forgets the counts of `keys` (after a successful sign-in).
-pub async fn reset(db: impl PgExecutor<'_>, keys: &[String]) -> sqlx::Result<()> {
-    sqlx::query("delete from rate_limits where key = any($1)")
-        .bind(keys)
-        .execute(db)
-        .await?;
     Ok(())
 }

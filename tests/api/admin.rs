@@ -711,7 +711,15 @@ async fn renaming_a_published_post_redirects_its_old_address() {
 #[tokio::test]
 async fn one_address_spraying_many_accounts_is_throttled() {
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    // the test client stands for a load balancer that names the client's address
+    let app = TestApp::spawn_with(
+        &db,
+        |config| {
+            config.trusted_proxies = quire::config::TrustedProxies::parse("127.0.0.1/32").unwrap()
+        },
+        None,
+    )
+    .await;
     let victim = create_staff(&db.pool, "editor").await;
     let attempt = |email: String, password: &'static str, address: &'static str| {
         app.client

@@ -14,4 +14,5 @@ mod import;
 mod media;
 mod replicas;
 mod reset;
+mod signin;
 mod site;

@@ -1,5 +1,7 @@
 //! Signing in and out, and creating the first account.
 
+use std::net::IpAddr;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -9,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::auth;
-use crate::domain::user::Role;
+use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::extract::{ClientIp, Json, SESSION_COOKIE, Staff, check_origin};
 use crate::store;
@@ -61,40 +63,122 @@ async fn create_session(
     Json(credentials): Json<Credentials>,
 ) -> Result<Response> {
     check_origin(&headers, &s)?;
-    let email = credentials.email.trim().to_lowercase();
-    let mut keys = vec![format!("login:account:{email}")];
-    if let Some(ip) = ip {
-        keys.push(format!("login:address:{ip}"));
-    }
-    // the per-account limit is the lower one; the address limit stops spraying across accounts
-    if let Some(wait) =
-        store::limits::blocked_for(&s.db, &keys[..1], MAX_FAILURES_PER_ACCOUNT, WINDOW_SECS).await?
-    {
-        return Err(Error::TooManyRequests(wait.max(1)));
-    }
-    if let Some(wait) =
-        store::limits::blocked_for(&s.db, &keys[1..], MAX_FAILURES_PER_ADDRESS, WINDOW_SECS).await?
-    {
-        return Err(Error::TooManyRequests(wait.max(1)));
-    }
-    let user = store::users::by_email(&s.db, &email).await?;
-    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let valid = auth::verify_password(credentials.password, hash).await?;
-    let user = match user {
-        Some(user) if valid && user.status == crate::domain::user::UserStatus::Active => user,
-        Some(_) if valid => {
-            return Err(Error::ForbiddenBecause("this account is suspended".into()));
-        }
-        _ => {
-            store::limits::hit(&s.db, &keys, WINDOW_SECS).await?;
-            return Err(Error::UnauthorizedBecause(
-                "Wrong email or password.".into(),
-            ));
+    let email = match check_credentials(&credentials) {
+        Ok(email) => email,
+        Err(invalid) => {
+            // malformed input is no way around the address's limit: it counts like a failure
+            if let Some(ip) = ip
+                && let Some(wait) = store::limits::attempt(
+                    &s.db,
+                    &[address_key(ip)],
+                    &[MAX_FAILURES_PER_ADDRESS],
+                    WINDOW_SECS,
+                )
+                .await?
+            {
+                return Err(Error::TooManyRequests(wait.max(1)));
+            }
+            return Err(invalid);
         }
     };
-    store::limits::reset(&s.db, &keys[..1]).await?;
+    let attempt = PasswordAttempt::start(&s, &email, ip).await?;
+    let user = store::users::by_email(&s.db, &email).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let valid = attempt
+        .verify(&s, auth::verify_password(credentials.password, hash))
+        .await?;
+    // a suspended account answers like a wrong password, so the answer does not tell whether
+    // a guessed password was right
+    let Some(user) = user.filter(|u| valid && u.status == UserStatus::Active) else {
+        return Err(Error::UnauthorizedBecause(
+            "Wrong email or password.".into(),
+        ));
+    };
+    attempt.succeeded(&s).await?;
     store::users::touch_login(&s.db, user.id).await?;
     start_session(&s, user, &headers, ip, StatusCode::OK).await
+}
+
+/// The e-mail address to look up, once the credentials are known to be worth a look-up and a
+/// hash: an address of at most 254 bytes with no control characters, a password of at most
+/// [`auth::MAX_PASSWORD_LEN`] bytes with no NUL.
+fn check_credentials(credentials: &Credentials) -> Result<String> {
+    let email = credentials.email.trim();
+    if email.len() > 254 || email.contains(char::is_control) {
+        return Err(Error::invalid("email", "Enter a valid email address."));
+    }
+    if credentials.password.len() > auth::MAX_PASSWORD_LEN || credentials.password.contains('\0') {
+        return Err(Error::invalid(
+            "password",
+            "That password is too long or has a NUL character.",
+        ));
+    }
+    Ok(email.to_lowercase())
+}
+
+fn account_key(email: &str) -> String {
+    format!("login:account:{email}")
+}
+
+fn address_key(ip: IpAddr) -> String {
+    format!("login:address:{ip}")
+}
+
+/// One password guess for an account, counted before the password is checked (against the
+/// account, [`MAX_FAILURES_PER_ACCOUNT`], and the client's address, [`MAX_FAILURES_PER_ADDRESS`],
+/// per [`WINDOW_SECS`]), so that concurrent guesses on any number of replicas cannot verify
+/// more passwords than the limits allow. Sign-in and the password change share the account's
+/// count.
+pub struct PasswordAttempt {
+    account: String,
+    address: Option<String>,
+}
+
+impl PasswordAttempt {
+    /// Counts the attempt; 429 with the seconds to wait once a limit is reached.
+    pub async fn start(s: &AppState, email: &str, ip: Option<IpAddr>) -> Result<Self> {
+        let attempt = PasswordAttempt {
+            account: account_key(email),
+            address: ip.map(address_key),
+        };
+        let mut keys = vec![attempt.account.clone()];
+        let mut limits = vec![MAX_FAILURES_PER_ACCOUNT];
+        if let Some(address) = &attempt.address {
+            keys.push(address.clone());
+            limits.push(MAX_FAILURES_PER_ADDRESS);
+        }
+        match store::limits::attempt(&s.db, &keys, &limits, WINDOW_SECS).await? {
+            Some(wait) => Err(Error::TooManyRequests(wait.max(1))),
+            None => Ok(attempt),
+        }
+    }
+
+    /// Awaits the password check; when it was refused for load before any hashing, the attempt
+    /// is given back, so that a legitimate user turned away by a flood is not locked out too.
+    pub async fn verify(
+        &self,
+        s: &AppState,
+        check: impl Future<Output = Result<bool>>,
+    ) -> Result<bool> {
+        match check.await {
+            Err(busy @ Error::Busy(_)) => {
+                let keys: Vec<String> = std::iter::once(self.account.clone())
+                    .chain(self.address.clone())
+                    .collect();
+                store::limits::succeeded(&s.db, &[], &keys).await?;
+                Err(busy)
+            }
+            result => result,
+        }
+    }
+
+    /// The password was right: the account's count starts again, and the address gets its
+    /// attempt back (only failures use up an address's allowance).
+    pub async fn succeeded(self, s: &AppState) -> Result<()> {
+        let release: Vec<String> = self.address.into_iter().collect();
+        store::limits::succeeded(&s.db, &[self.account], &release).await?;
+        Ok(())
+    }
 }
 
 /// Creates a session for `user` and answers with its cookie and CSRF token.
@@ -213,6 +297,7 @@ async fn create_owner(
 pub fn validate_email(raw: &str) -> Result<String> {
     let email = raw.trim().to_lowercase();
     let valid = email.len() <= 254
+        && !email.contains(char::is_control)
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')

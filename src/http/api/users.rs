@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::auth;
 use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
-use crate::http::api::session::{start_session, validate_email};
+use crate::http::api::session::{PasswordAttempt, start_session, validate_email};
 use crate::http::extract::{ClientIp, Json, Path, Staff, check_origin};
 use crate::store;
 use crate::store::users::StaffUser;
@@ -190,19 +190,31 @@ struct PasswordChange {
     new_password: String,
 }
 
-/// Changes one's own password; signs out every other session.
+/// Changes one's own password; signs out every other session. The current password is
+/// checked under the sign-in throttle (the same count as the account's sign-ins), so a stolen
+/// session cannot be used to guess it.
 async fn change_password(
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     staff: Staff,
     Json(change): Json<PasswordChange>,
 ) -> Result<StatusCode> {
     auth::check_password_strength(&change.new_password)?;
-    if !auth::verify_password(change.old_password, staff.user.password_hash.clone()).await? {
+    if change.old_password.len() > auth::MAX_PASSWORD_LEN {
         return Err(Error::invalid(
             "old_password",
             "That is not your current password.",
         ));
     }
+    let attempt = PasswordAttempt::start(&s, &staff.user.email.to_lowercase(), ip).await?;
+    let check = auth::verify_password(change.old_password, staff.user.password_hash.clone());
+    if !attempt.verify(&s, check).await? {
+        return Err(Error::invalid(
+            "old_password",
+            "That is not your current password.",
+        ));
+    }
+    attempt.succeeded(&s).await?;
     let hash = auth::hash_password(change.new_password).await?;
     let mut tx = s.db.begin().await?;
     store::users::set_password(&mut *tx, staff.user.id, &hash).await?;
