@@ -40,9 +40,9 @@ pub struct Read {
 
 /// File extensions read as Markdown.
 const EXTENSIONS: &[&str] = &["md", "markdown", "mdown", "mkd", "mkdn"];
-/// Folders at the root of a site's source that belong to the generator, not the content. Only
-/// ignored at the root: below it (in Hugo's or Zola's `content/`, or a Jekyll site's sections)
-/// a folder of these names is a section like any other.
+/// Folders at the root of a plain folder of Markdown that belong to a generator or a build,
+/// not to the content. Only ignored at the root: below it a folder of these names is a
+/// section like any other. (Hugo's and Zola's are outside `content/`; Jekyll has its own.)
 const IGNORED_DIRS: &[&str] = &[
     "_site",
     "_includes",
@@ -58,6 +58,18 @@ const IGNORED_DIRS: &[&str] = &[
     "resources",
     "static",
     "target",
+    "vendor",
+];
+/// Folders at the root of a Jekyll site that Jekyll reads as its own or excludes by default.
+/// Jekyll publishes any other folder (`static/`, `themes/`), so those are content.
+const JEKYLL_IGNORED_DIRS: &[&str] = &[
+    "_site",
+    "_includes",
+    "_layouts",
+    "_data",
+    "_sass",
+    "_plugins",
+    "node_modules",
     "vendor",
 ];
 /// Files of a repository, not of the blog, when they have no front matter.
@@ -237,11 +249,16 @@ impl Site {
 
 /// The Markdown files under the site's content folder, sorted. Hidden files and folders are
 /// left out (no generator publishes them), and so are the generator's own folders at the site
-/// root (`_layouts`, `node_modules`, `themes`, ...; Hugo's and Zola's are outside `content/`).
+/// root (Jekyll's `_layouts`, `node_modules`, ...; Hugo's and Zola's are outside `content/`).
 /// Everything else is listed, so that each file is accounted for: imported, skipped with its
 /// reason, or failed.
 fn files_of(site: &Site) -> Vec<PathBuf> {
-    let root_is_content = site.content == site.root;
+    let ignored = match site.generator {
+        Generator::Jekyll => JEKYLL_IGNORED_DIRS,
+        Generator::Plain => IGNORED_DIRS,
+        // the walk is of `content/`, where every folder is a section
+        Generator::Hugo | Generator::Zola => &[],
+    };
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&site.content)
         .follow_links(true)
         .into_iter()
@@ -249,10 +266,7 @@ fn files_of(site: &Site) -> Vec<PathBuf> {
             let name = e.file_name().to_string_lossy();
             e.depth() == 0
                 || !(name.starts_with('.')
-                    || root_is_content
-                        && e.depth() == 1
-                        && e.file_type().is_dir()
-                        && IGNORED_DIRS.contains(&name.as_ref()))
+                    || e.depth() == 1 && e.file_type().is_dir() && ignored.contains(&name.as_ref()))
         })
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())

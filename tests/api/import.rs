@@ -1369,7 +1369,18 @@ async fn jekyll_dates_are_read_as_leniently_as_jekyll_reads_them() {
     let site = Site::new().await;
     let run = site.import(&[JEKYLL_DATES]).await;
     run.assert_success();
-    assert_eq!(run.table(), [6, 0, 0, 1, 0], "{run}");
+    assert_eq!(
+        run.table(),
+        [7, 0, 0, 1, 0],
+        "_includes/ is Jekyll's own; blog/_notes/ is skipped and listed: {run}"
+    );
+    assert!(!run.stdout.contains("footer"), "{run}");
+    let notes = site.post("notes").await;
+    assert_eq!(
+        (notes.kind.as_str(), notes.title.as_str()),
+        ("page", "Notes on static files"),
+        "a Jekyll folder named static/ is published like any other"
+    );
     assert!(
         run.skip_reason("blog/_notes/idea.md").contains("`_notes`"),
         "{run}"
