@@ -1360,7 +1360,7 @@ fn glob(pattern: &str) -> Option<Regex> {
 
 /// Why a page the generator renders no page for is not imported: Hugo's headless bundles and
 /// `build: {render: never}` (or `_build`, `render: false`, `render: link`), set on the page or
-/// inherited through a section's `cascade`.
+/// inherited through a section's `cascade`, and Zola's `render = false`.
 fn not_rendered(
     fields: &Map<String, Value>,
     inherited: &HashMap<String, String>,
@@ -1382,6 +1382,13 @@ fn not_rendered(
         return Some(format!(
             "a headless bundle (`headless: true`{}): the generator publishes no page for it",
             via("headless")
+        ));
+    }
+    // Zola (0.19 and later): a page with `render = false` gets no page of its own
+    if get("render").is_some_and(|v| matches!(v, Value::Bool(false))) {
+        return Some(format!(
+            "`render = false`{}: the generator renders no page for it",
+            via("render")
         ));
     }
     let render = get("build").and_then(|b| {
