@@ -362,7 +362,6 @@ fn parse_file(
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut source = split_front_matter(text).map_err(|(line, msg)| problem(Some(line), msg))?;
     let inherited = inherit(site, path, &mut source.fields);
-    let source = source;
 
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let stem = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
