@@ -75,6 +75,7 @@ struct Input {
     bundle: Bundle,
     skipped: Vec<(String, String)>,
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
@@ -150,6 +151,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let printed = print_summary(
         &report,
         &input.skipped,
+        &input.warnings,
         failed,
         args.dry_run,
         posts,
@@ -232,6 +234,7 @@ async fn read_inputs(args: &ImportArgs, bar: &ProgressBar) -> anyhow::Result<Inp
         merge(&mut input.bundle, read.bundle);
         input.skipped = read.skipped;
         input.problems.extend(read.problems);
+        input.warnings = read.warnings;
     }
     Ok(input)
 }
@@ -311,9 +314,12 @@ fn merge(into: &mut Bundle, from: Bundle) {
     into.settings.extend(from.settings);
 }
 
+/// Prints what the run did. Every Markdown file read is on exactly one row: created, updated,
+/// unchanged, skipped (each listed with its reason) or failed (each reported on stderr).
 fn print_summary(
     report: &Report,
     skipped: &[(String, String)],
+    warnings: &[Problem],
     failed: usize,
     dry_run: bool,
     read: usize,
@@ -338,9 +344,15 @@ fn print_summary(
         }
     }
     if !skipped.is_empty() {
-        writeln!(out, "Not imported (not posts):")?;
+        writeln!(out, "Skipped:")?;
         for (path, reason) in skipped {
             writeln!(out, "  {path}: {reason}")?;
+        }
+    }
+    if !warnings.is_empty() {
+        writeln!(out, "Warnings (imported, but check these):")?;
+        for warning in warnings {
+            writeln!(out, "  {warning}")?;
         }
     }
     let rows = [

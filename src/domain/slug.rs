@@ -58,18 +58,7 @@ impl Slug {
 
     /// Makes a slug from a title: `Ça va? Déjà 10%!` → `ca-va-deja-10`.
     pub fn from_title(title: &str) -> Self {
-        let mut slug = String::with_capacity(title.len());
-        for c in title.chars() {
-            let folded = fold_accent(c);
-            for c in folded.chars().flat_map(char::to_lowercase) {
-                if c.is_ascii_alphanumeric() {
-                    slug.push(c);
-                } else if !slug.is_empty() && !slug.ends_with('-') {
-                    slug.push('-');
-                }
-            }
-        }
-        let mut slug = slug.trim_end_matches('-').to_owned();
+        let mut slug = slugify(title);
         if slug.len() > MAX_LEN {
             slug.truncate(MAX_LEN);
             slug = slug.trim_end_matches('-').to_owned();
@@ -93,6 +82,24 @@ impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The slug form of any text (`Title_Case 2` → `title-case-2`): lowercase ASCII letters and
+/// digits with single hyphens between words. May be empty, reserved or too long; used for
+/// parts of slugs (a section's name) and by [`Slug::from_title`], which makes it a slug.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars() {
+        let folded = fold_accent(c);
+        for c in folded.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
 }
 
 /// Latin letters with diacritics to their base letters; anything else unchanged.

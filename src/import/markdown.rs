@@ -4,18 +4,18 @@
 //! generators are understood under their own names. Every problem names the file and line, and
 //! reading never stops at the first broken file: the import reports them all before writing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::model::{Bundle, LocalImage, PostDoc, Problem};
+use super::model::{Bundle, LocalImage, PostDoc, Problem, SourceFile};
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
-use crate::domain::slug::Slug;
+use crate::domain::slug::{Slug, slugify};
 use crate::render::markdown as md;
 
 /// Name of the file, at the root of a Markdown export, holding staff, tags, settings and
@@ -30,14 +30,19 @@ pub const SITE_FILE: &str = "quire-site.json";
 #[derive(Debug, Default)]
 pub struct Read {
     pub bundle: Bundle,
-    /// Files that are not posts (section indexes, repository files), with the reason.
+    /// Files not imported (section indexes, repository files, pages the generator does not
+    /// publish), with the reason.
     pub skipped: Vec<(String, String)>,
     pub problems: Vec<Problem>,
+    /// What was imported but not quite as written (a date taken from the file name, say).
+    pub warnings: Vec<Problem>,
 }
 
 /// File extensions read as Markdown.
 const EXTENSIONS: &[&str] = &["md", "markdown", "mdown", "mkd", "mkdn"];
-/// Folders of a site's source that never hold content.
+/// Folders at the root of a plain folder of Markdown that belong to a generator or a build,
+/// not to the content. Only ignored at the root: below it a folder of these names is a
+/// section like any other. (Hugo's and Zola's are outside `content/`; Jekyll has its own.)
 const IGNORED_DIRS: &[&str] = &[
     "_site",
     "_includes",
@@ -53,6 +58,18 @@ const IGNORED_DIRS: &[&str] = &[
     "resources",
     "static",
     "target",
+    "vendor",
+];
+/// Folders at the root of a Jekyll site that Jekyll reads as its own or excludes by default.
+/// Jekyll publishes any other folder (`static/`, `themes/`), so those are content.
+const JEKYLL_IGNORED_DIRS: &[&str] = &[
+    "_site",
+    "_includes",
+    "_layouts",
+    "_data",
+    "_sass",
+    "_plugins",
+    "node_modules",
     "vendor",
 ];
 /// Files of a repository, not of the blog, when they have no front matter.
@@ -89,6 +106,7 @@ pub fn read(paths: &[PathBuf], on_file: &(dyn Fn() + Sync)) -> Read {
             ));
         }
     }
+    settle_slugs(&mut out.bundle.posts);
     out
 }
 
@@ -108,7 +126,7 @@ pub fn count(paths: &[PathBuf]) -> usize {
 }
 
 fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) {
-    let site = Site::detect(root);
+    let mut site = Site::detect(root);
     let site_file = root.join(SITE_FILE);
     if site_file.is_file() {
         match read_site_file(&site_file) {
@@ -122,6 +140,9 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) {
         }
     }
     let files = files_of(&site);
+    if site.generator == Generator::Hugo {
+        site.cascades = cascades(&files);
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = files.len().div_ceil(threads).max(1);
     let parts: Vec<Read> = std::thread::scope(|scope| {
@@ -148,6 +169,7 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) {
         out.bundle.posts.extend(part.bundle.posts);
         out.skipped.extend(part.skipped);
         out.problems.extend(part.problems);
+        out.warnings.extend(part.warnings);
     }
 }
 
@@ -163,9 +185,23 @@ fn read_site_file(path: &Path) -> Result<Bundle, Problem> {
     })
 }
 
+/// The generator a tree was written for, by its configuration files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Generator {
+    Jekyll,
+    Hugo,
+    Zola,
+    /// A folder of Markdown files (or a Quire export).
+    Plain,
+}
+
 /// The layout of the tree being read.
 #[derive(Debug)]
 struct Site {
+    generator: Generator,
+    /// Hugo: the `cascade` front matter of section indexes (`_index.md`), which pages below
+    /// inherit.
+    cascades: Vec<Cascade>,
     root: PathBuf,
     /// Where content lives: `content/` for Hugo and Zola, the root otherwise.
     content: PathBuf,
@@ -183,7 +219,21 @@ impl Site {
             || root.join("_config.yaml").is_file()
             || root.join("_posts").is_dir();
         let content_dir = !jekyll && root.join("content").is_dir();
+        // Zola's configuration has `base_url`; Hugo's has `baseURL`, or another file name
+        let zola = content_dir
+            && std::fs::read_to_string(root.join("config.toml")).is_ok_and(|c| {
+                c.lines()
+                    .any(|l| l.trim_start().starts_with("base_url") && l.contains('='))
+            });
+        let generator = match () {
+            _ if jekyll => Generator::Jekyll,
+            _ if zola => Generator::Zola,
+            _ if content_dir => Generator::Hugo,
+            _ => Generator::Plain,
+        };
         Site {
+            generator,
+            cascades: Vec::new(),
             root: root.to_owned(),
             content: if content_dir {
                 root.join("content")
@@ -197,7 +247,18 @@ impl Site {
     }
 }
 
+/// The Markdown files under the site's content folder, sorted. Hidden files and folders are
+/// left out (no generator publishes them), and so are the generator's own folders at the site
+/// root (Jekyll's `_layouts`, `node_modules`, ...; Hugo's and Zola's are outside `content/`).
+/// Everything else is listed, so that each file is accounted for: imported, skipped with its
+/// reason, or failed.
 fn files_of(site: &Site) -> Vec<PathBuf> {
+    let ignored = match site.generator {
+        Generator::Jekyll => JEKYLL_IGNORED_DIRS,
+        Generator::Plain => IGNORED_DIRS,
+        // the walk is of `content/`, where every folder is a section
+        Generator::Hugo | Generator::Zola => &[],
+    };
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&site.content)
         .follow_links(true)
         .into_iter()
@@ -205,7 +266,7 @@ fn files_of(site: &Site) -> Vec<PathBuf> {
             let name = e.file_name().to_string_lossy();
             e.depth() == 0
                 || !(name.starts_with('.')
-                    || e.file_type().is_dir() && IGNORED_DIRS.contains(&name.as_ref()))
+                    || e.depth() == 1 && e.file_type().is_dir() && ignored.contains(&name.as_ref()))
         })
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
@@ -223,8 +284,12 @@ fn files_of(site: &Site) -> Vec<PathBuf> {
 /// Reads one file into `out`: a post, a skip, or problems.
 fn read_one(site: &Site, path: &Path, out: &mut Read) {
     let shown = shown_path(path);
-    match parse_file(site, path, &shown) {
-        Ok(Parsed::Post(doc)) => out.bundle.posts.push(*doc),
+    let mut warnings = Vec::new();
+    match parse_file(site, path, &shown, &mut warnings) {
+        Ok(Parsed::Post(doc)) => {
+            out.bundle.posts.push(*doc);
+            out.warnings.append(&mut warnings);
+        }
         Ok(Parsed::Skip(reason)) => out.skipped.push((shown, reason)),
         Err(mut problems) => out.problems.append(&mut problems),
     }
@@ -250,6 +315,8 @@ struct Source<'a> {
     fields: Map<String, Value>,
     /// The front matter's text, to find the line of a field.
     matter: &'a str,
+    /// 1-based line of the opening fence (blank lines may come before it).
+    fence_line: usize,
     /// Whether the file had front matter.
     has_matter: bool,
     body: &'a str,
@@ -262,18 +329,29 @@ impl Source<'_> {
     fn line_of(&self, key: &str) -> usize {
         let found = self.matter.lines().position(|l| {
             let l = l.trim_start().trim_start_matches('"');
-            l.strip_prefix(key).is_some_and(|rest| {
-                rest.trim_start_matches('"')
-                    .trim_start()
-                    .starts_with([':', '='])
-            })
+            l.get(..key.len())
+                .filter(|k| k.eq_ignore_ascii_case(key))
+                .and_then(|k| l.get(k.len()..))
+                .is_some_and(|rest| {
+                    rest.trim_start_matches('"')
+                        .trim_start()
+                        .starts_with([':', '='])
+                })
         });
-        found.map_or(1, |i| i + 2)
+        found.map_or(self.fence_line, |i| i + self.fence_line + 1)
     }
 }
 
-fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Problem>> {
+fn parse_file(
+    site: &Site,
+    path: &Path,
+    shown: &str,
+    warnings: &mut Vec<Problem>,
+) -> Result<Parsed, Vec<Problem>> {
     let problem = |line: Option<usize>, msg: String| vec![Problem::new(shown, line, msg)];
+    if let Some(reason) = unpublished_place(site, path) {
+        return Ok(Parsed::Skip(reason));
+    }
     let bytes = std::fs::read(path).map_err(|e| problem(None, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         problem(
@@ -282,7 +360,8 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
         )
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let source = split_front_matter(text).map_err(|(line, msg)| problem(Some(line), msg))?;
+    let mut source = split_front_matter(text).map_err(|(line, msg)| problem(Some(line), msg))?;
+    let inherited = inherit(site, path, &mut source.fields);
 
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let stem = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
@@ -296,10 +375,14 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
             "{file_name} without front matter is a repository file, not a post"
         )));
     }
+    if let Some(reason) = not_rendered(&source.fields, &inherited) {
+        return Ok(Parsed::Skip(reason));
+    }
     let mut fm = Fields {
         source: &source,
         shown,
         problems: Vec::new(),
+        warnings: Vec::new(),
     };
 
     let in_dir = |name: &str| {
@@ -321,9 +404,17 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
         };
         split_dated_name(raw)
     };
-    let slug = match fm.string(&["slug"]) {
-        Some(s) => match Slug::parse_top_level(&s) {
+    let explicit_slug = fm.string(&["slug"]);
+    let slug = match &explicit_slug {
+        Some(s) if site.quire_export => match Slug::parse_top_level(s) {
             Ok(slug) => slug.to_string(),
+            Err(e) => {
+                fm.problem("slug", format!("slug `{s}`: {e}"));
+                String::new()
+            }
+        },
+        Some(s) => match slug_of(s) {
+            Ok(slug) => slug,
             Err(e) => {
                 fm.problem("slug", format!("slug `{s}`: {e}"));
                 String::new()
@@ -331,6 +422,16 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
         },
         None => Slug::from_title(name_slug).to_string(),
     };
+    let sections = sections_of(site, path, bundle_dir);
+    let generator_url = (!site.quire_export)
+        .then(|| {
+            let raw = match bundle_dir {
+                Some(dir) => dir.file_name().and_then(|n| n.to_str()).unwrap_or(stem),
+                None => stem,
+            };
+            generator_url(site, &sections, explicit_slug.as_deref(), raw, name_slug)
+        })
+        .flatten();
 
     // Title: front matter, else the first heading (taken out of the body), else the name.
     let mut body = source.body.to_owned();
@@ -345,15 +446,17 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
         },
     };
 
-    let published_at = fm
-        .date(&[
+    let name_date = name_date.filter(|_| !site.quire_export);
+    let published_at = fm.date_or(
+        &[
             "date",
             "publishDate",
             "pubDate",
             "published_at",
             "published_date",
-        ])
-        .or(name_date.filter(|_| !site.quire_export));
+        ],
+        name_date,
+    );
     let updated_at = fm.date(&[
         "updated",
         "lastmod",
@@ -362,8 +465,9 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
         "updated_at",
     ]);
     let created_at = fm.date(&["created", "created_at"]);
+    let expires_at = fm.date(&["expiryDate", "unpublishDate", "expiry_date"]);
 
-    let status = match fm.string(&["status"]).map(|s| s.to_ascii_lowercase()) {
+    let mut status = match fm.string(&["status"]).map(|s| s.to_ascii_lowercase()) {
         Some(s) if s == "draft" => PostStatus::Draft,
         Some(s) if s == "published" || s == "public" => PostStatus::Published,
         Some(s) if s == "scheduled" => PostStatus::Scheduled,
@@ -382,6 +486,25 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
         }
         None => PostStatus::Published,
     };
+    // Hugo stops publishing a page at its expiry date. An expired page is kept as a draft,
+    // out of sight but not lost; one yet to expire is published, and the writer told.
+    if let Some(at) = expires_at {
+        let when = at.format("%Y-%m-%d %H:%M UTC");
+        if at <= Utc::now() {
+            if status != PostStatus::Draft {
+                status = PostStatus::Draft;
+                fm.warn(
+                    "expiryDate",
+                    format!("expired on {when}: imported as a draft, as the generator no longer publishes it"),
+                );
+            }
+        } else if status != PostStatus::Draft {
+            fm.warn(
+                "expiryDate",
+                format!("expires on {when}: Quire keeps it published; unpublish it then by hand"),
+            );
+        }
+    }
 
     let declared = fm
         .string(&["type", "layout"])
@@ -464,10 +587,17 @@ fn parse_file(site: &Site, path: &Path, shown: &str) -> Result<Parsed, Vec<Probl
     doc.codeinjection_foot = fm.code(&["codeinjection_foot"]);
     doc.aliases = aliases;
     doc.origin = shown.to_owned();
+    doc.source = (!site.quire_export).then(|| SourceFile {
+        sections,
+        explicit_slug: explicit_slug.is_some(),
+        name_date,
+        generator_url,
+    });
 
     // Images on disk: the feature image and every image of the body.
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let mut problems = fm.problems;
+    warnings.append(&mut fm.warnings);
     let mut refs: Vec<(String, usize)> = Vec::new();
     if let Some(img) = &feature_image {
         refs.push((img.clone(), source.line_of_any(&FEATURE_IMAGE_KEYS)));
@@ -524,9 +654,34 @@ impl Source<'_> {
     }
 }
 
-/// Splits `---` YAML, `+++` TOML or `{...}` JSON front matter from the body.
+/// Splits `---` YAML, `+++` TOML or `{...}` JSON front matter from the body. Blank lines may
+/// come before the opening fence, as Zola and Hugo allow.
 fn split_front_matter(text: &str) -> Result<Source<'_>, (usize, String)> {
-    let first = text.lines().next().unwrap_or("").trim_end();
+    let blank: usize = text
+        .split_inclusive('\n')
+        .take_while(|l| l.ends_with('\n') && l.trim().is_empty())
+        .map(str::len)
+        .sum();
+    let rest = &text[blank..];
+    let fenced = matches!(rest.lines().next().map(str::trim), Some("---" | "+++"))
+        || rest.trim_start().starts_with('{');
+    if blank == 0 || !fenced {
+        return split_fenced(text);
+    }
+    let shift = text[..blank].matches('\n').count();
+    match split_fenced(rest) {
+        Ok(mut source) => {
+            source.body_line += shift;
+            source.fence_line += shift;
+            Ok(source)
+        }
+        Err((line, message)) => Err((line + shift, message)),
+    }
+}
+
+/// [`split_front_matter`] of a text whose first line is the opening fence, if any.
+fn split_fenced(text: &str) -> Result<Source<'_>, (usize, String)> {
+    let first = text.lines().next().unwrap_or("").trim();
     let delimited = |fence: &str| -> Result<(&str, &str, usize), (usize, String)> {
         let after = &text[text.find('\n').map_or(text.len(), |i| i + 1)..];
         let mut offset = 0;
@@ -572,7 +727,7 @@ fn split_front_matter(text: &str) -> Result<Source<'_>, (usize, String)> {
                 body_line,
             )
         }
-        _ if text.starts_with('{') => {
+        _ if text.trim_start().starts_with('{') => {
             let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
             let value = match stream.next() {
                 Some(Ok(v)) => v,
@@ -591,6 +746,7 @@ fn split_front_matter(text: &str) -> Result<Source<'_>, (usize, String)> {
             return Ok(Source {
                 fields: Map::new(),
                 matter: "",
+                fence_line: 1,
                 has_matter: false,
                 body: text,
                 body_line: 1,
@@ -600,6 +756,7 @@ fn split_front_matter(text: &str) -> Result<Source<'_>, (usize, String)> {
     Ok(Source {
         fields,
         matter,
+        fence_line: 1,
         has_matter: true,
         body,
         body_line,
@@ -656,6 +813,7 @@ struct Fields<'a> {
     source: &'a Source<'a>,
     shown: &'a str,
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
 }
 
 impl<'a> Fields<'a> {
@@ -665,14 +823,28 @@ impl<'a> Fields<'a> {
             .push(Problem::new(self.shown, Some(line), message));
     }
 
-    fn first<'k>(&self, keys: &[&'k str]) -> Option<(&'k str, &'a Value)> {
+    fn warn(&mut self, key: &str, message: String) {
+        let line = self.source.line_of(key);
+        self.warnings
+            .push(Problem::new(self.shown, Some(line), message));
+    }
+
+    /// The first of `keys` that is set, as written in the file: Hugo reads keys in any case
+    /// (`expiryDate`, `expirydate`).
+    fn first(&self, keys: &[&str]) -> Option<(&'a str, &'a Value)> {
         let source: &'a Source<'a> = self.source;
         keys.iter().find_map(|k| {
             source
                 .fields
-                .get(*k)
-                .filter(|v| !v.is_null())
-                .map(|v| (*k, v))
+                .get_key_value(*k)
+                .or_else(|| {
+                    source
+                        .fields
+                        .iter()
+                        .find(|(f, _)| f.eq_ignore_ascii_case(k))
+                })
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.as_str(), v))
         })
     }
 
@@ -726,27 +898,40 @@ impl<'a> Fields<'a> {
     }
 
     fn date(&mut self, keys: &[&str]) -> Option<DateTime<Utc>> {
-        let (key, value) = self.first(keys)?;
+        self.date_or(keys, None)
+    }
+
+    /// A date; when the field is not a usable date, `fallback` (the date in a Jekyll file
+    /// name) with a warning, as the generator would publish the file with it.
+    fn date_or(&mut self, keys: &[&str], fallback: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        let Some((key, value)) = self.first(keys) else {
+            return fallback;
+        };
         let parsed = match value {
             Value::String(s) => parse_date(s),
             _ => None,
         };
-        match parsed {
+        let why = match parsed {
+            Some(at) if limits::date_in_range(at) => return Some(at),
+            Some(_) => format!("`{key}` is out of range: {}", limits::DATE_RANGE_MESSAGE),
+            None => format!("`{key}` is not a date (use 2024-05-17 or 2024-05-17T09:30:00+02:00)"),
+        };
+        match fallback {
+            Some(at) => {
+                let why = why.trim_end_matches('.');
+                self.warn(
+                    key,
+                    format!(
+                        "{why}; the date in the file name, {}, is used",
+                        at.format("%Y-%m-%d")
+                    ),
+                );
+                Some(at)
+            }
             None => {
-                self.problem(
-                    key,
-                    format!("`{key}` is not a date (use 2024-05-17 or 2024-05-17T09:30:00+02:00)"),
-                );
+                self.problem(key, why);
                 None
             }
-            Some(at) if !limits::date_in_range(at) => {
-                self.problem(
-                    key,
-                    format!("`{key}` is out of range: {}", limits::DATE_RANGE_MESSAGE),
-                );
-                None
-            }
-            at => at,
         }
     }
 
@@ -839,36 +1024,143 @@ fn list_of(value: &Value) -> Vec<String> {
     }
 }
 
-/// Accepts the date forms the generators write: RFC 3339, `2024-05-17`, `2024-05-17 09:30`,
-/// `2024-05-17 09:30:00 +0200` (Jekyll). Dates without a zone are UTC.
+/// Accepts the dates the generators accept: RFC 3339 and RFC 2822, and as leniently as Ruby's
+/// `Time.parse` (Jekyll) a date first (`2024-05-17`, `2024/5/17`, `17 May 2024`,
+/// `May 17, 2024`), then an optional time after `T` or spaces (`09:30`, `09:30:00.5`,
+/// `9:30 pm`), then an optional zone anywhere after it (`Z`, `UTC`, `PST`, `+02:00`, `+0200`,
+/// `-08`); other words are ignored (`2023-01-29 18:30:22 2023 -0800`). Dates without a zone
+/// are UTC.
 pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
     }
-    for f in [
-        "%Y-%m-%d %H:%M:%S %z",
-        "%Y-%m-%d %H:%M %z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-    ] {
-        if let Ok(d) = DateTime::parse_from_str(s, f) {
-            return Some(d.with_timezone(&Utc));
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    static NUMERIC: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(\D.*)?$").unwrap());
+    static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:[a-z]{3,9}\.?,?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4})(.*)$")
+            .unwrap()
+    });
+    static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:[a-z]{3,9}\.?,?\s+)?([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(.*)$")
+            .unwrap()
+    });
+    let (year, month, day, rest) = if let Some(c) = NUMERIC.captures(s) {
+        (
+            c[1].parse().ok()?,
+            c[2].parse().ok()?,
+            c[3].parse().ok()?,
+            c.get(4).map_or("", |r| r.as_str()),
+        )
+    } else if let Some(c) = DAY_MONTH.captures(s) {
+        (
+            c[3].parse().ok()?,
+            month_number(&c[2])?,
+            c[1].parse().ok()?,
+            c.get(4)?.as_str(),
+        )
+    } else if let Some(c) = MONTH_DAY.captures(s) {
+        (
+            c[3].parse().ok()?,
+            month_number(&c[1])?,
+            c[2].parse().ok()?,
+            c.get(4)?.as_str(),
+        )
+    } else {
+        return None;
+    };
+    let date = NaiveDate::from_ymd_opt(year, month, day)?;
+
+    static TIME: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[Tt]|\s+|,\s*|\s+at\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(.*)$")
+            .unwrap()
+    });
+    let (mut hour, minute, second, nanos, rest) = match TIME.captures(rest) {
+        Some(c) => {
+            let nanos = c.get(4).map_or(Some(0), |f| {
+                let digits: String = f.as_str().chars().take(9).collect();
+                format!("{digits:0<9}").parse::<u32>().ok()
+            })?;
+            let second = c.get(3).map_or(Some(0), |s| s.as_str().parse().ok())?;
+            (
+                c[1].parse::<u32>().ok()?,
+                c[2].parse().ok()?,
+                second,
+                nanos,
+                c.get(5)?.as_str(),
+            )
+        }
+        None => (0, 0, 0, 0, rest),
+    };
+    let mut offset = None;
+    // the zone may follow the time directly: `09:30:00+02:00`, `09:30Z`
+    let rest = rest.replacen('+', " +", 1);
+    let rest = if rest.starts_with('-') {
+        format!(" {rest}")
+    } else {
+        rest
+    };
+    for word in rest.split_whitespace() {
+        let word = word.trim_matches(|c| c == '(' || c == ')' || c == ',');
+        match word.to_ascii_lowercase().as_str() {
+            "pm" | "p.m." if hour < 12 => hour += 12,
+            "am" | "a.m." if hour == 12 => hour = 0,
+            _ if offset.is_none() => offset = zone_offset(word),
+            _ => {}
         }
     }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
-            return Some(d.and_utc());
-        }
+    let time = date.and_hms_nano_opt(hour, minute, second, nanos)?;
+    let zone = chrono::FixedOffset::east_opt(offset.unwrap_or(0))?;
+    time.and_local_timezone(zone)
+        .single()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// `jan`, `January`, `Sept` → 1, 1, 9.
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let name = name.to_ascii_lowercase();
+    let i = MONTHS.iter().position(|m| name.starts_with(m))?;
+    Some(i as u32 + 1)
+}
+
+/// A zone's offset from UTC in seconds: `Z`, `UTC`, `GMT`, US and European abbreviations,
+/// `+02:00`, `+0200`, `-08`.
+fn zone_offset(word: &str) -> Option<i32> {
+    let hours = match word.to_ascii_uppercase().as_str() {
+        "Z" | "UTC" | "GMT" | "UT" => Some(0),
+        "EST" => Some(-5),
+        "EDT" | "AST" => Some(-4),
+        "CST" => Some(-6),
+        "CDT" => Some(-5),
+        "MST" => Some(-7),
+        "MDT" => Some(-6),
+        "PST" => Some(-8),
+        "PDT" => Some(-7),
+        "BST" | "CET" => Some(1),
+        "CEST" | "EET" => Some(2),
+        "EEST" => Some(3),
+        "JST" => Some(9),
+        _ => None,
+    };
+    if let Some(h) = hours {
+        return Some(h * 3600);
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc())
+    static OFFSET: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^([+-])(\d{1,2})(?::?(\d{2}))?$").unwrap());
+    let c = OFFSET.captures(word)?;
+    let h: i32 = c[2].parse().ok()?;
+    let m: i32 = c.get(3).map_or(Some(0), |m| m.as_str().parse().ok())?;
+    if h > 23 || m > 59 {
+        return None;
+    }
+    let sign = if &c[1] == "-" { -1 } else { 1 };
+    Some(sign * (h * 3600 + m * 60))
 }
 
 /// `2019-03-04-hello-world` → (the date, `hello-world`); other names unchanged.
@@ -881,6 +1173,441 @@ fn split_dated_name(name: &str) -> (Option<DateTime<Utc>>, &str) {
         return (Some(date), &name[11..]);
     }
     (None, name)
+}
+
+/// The reason a file is not imported because of where it is, when its generator publishes
+/// nothing from there: Jekyll ignores folders starting with `_` below the site root (except
+/// `_posts` and `_drafts`), and the other Markdown files of a Hugo or Zola page bundle are the
+/// page's resources, not pages.
+fn unpublished_place(site: &Site, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(&site.content).ok()?;
+    match site.generator {
+        Generator::Jekyll => {
+            let dirs = rel
+                .parent()?
+                .components()
+                .filter_map(|c| c.as_os_str().to_str());
+            dirs.skip(1)
+                .find(|d| d.starts_with('_') && !matches!(*d, "_posts" | "_drafts"))
+                .map(|d| {
+                    format!(
+                        "in the folder `{d}`: Jekyll publishes nothing from folders starting with `_` below the site root"
+                    )
+                })
+        }
+        Generator::Hugo | Generator::Zola => {
+            let mut dir = path.parent()?;
+            if path.file_stem().is_some_and(|s| s == "index") {
+                dir = dir.parent()?;
+            }
+            while dir != site.content && dir.starts_with(&site.content) {
+                let index = dir.join("index.md");
+                if index.is_file() {
+                    return Some(format!(
+                        "a resource of the page bundle {}, not a page of its own",
+                        shown_path(&index)
+                    ));
+                }
+                dir = dir.parent()?;
+            }
+            None
+        }
+        Generator::Plain => None,
+    }
+}
+
+/// A Hugo `cascade` entry of a section index: front matter that the pages below inherit.
+#[derive(Debug)]
+struct Cascade {
+    /// The section's folder: the entry applies to the files below it.
+    dir: PathBuf,
+    /// The section index, for messages.
+    origin: String,
+    /// `_target.path`, matched against a page's path in the site (`/blog/**`).
+    path: Option<Regex>,
+    fields: Map<String, Value>,
+}
+
+/// The `cascade` entries of the section indexes (`_index.md`) among `files`. An index that
+/// cannot be read is reported when it is read as a file.
+fn cascades(files: &[PathBuf]) -> Vec<Cascade> {
+    let mut out = Vec::new();
+    for file in files {
+        if file.file_stem().is_none_or(|s| s != "_index") {
+            continue;
+        }
+        let Some(dir) = file.parent() else { continue };
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let Ok(source) = split_front_matter(text) else {
+            continue;
+        };
+        let Some(value) = source
+            .fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("cascade"))
+            .map(|(_, v)| v)
+        else {
+            continue;
+        };
+        let entries = match value {
+            Value::Array(entries) => entries.clone(),
+            other => vec![other.clone()],
+        };
+        for entry in entries {
+            let Value::Object(mut fields) = entry else {
+                continue;
+            };
+            let target = fields.remove("_target").or_else(|| fields.remove("target"));
+            let target_str = |key: &str| target.as_ref()?.get(key)?.as_str().map(str::to_owned);
+            // only entries meant for pages of the production build apply
+            if target_str("kind").is_some_and(|k| !glob(&k).is_some_and(|g| g.is_match("page")))
+                || target_str("environment")
+                    .is_some_and(|e| !glob(&e).is_some_and(|g| g.is_match("production")))
+            {
+                continue;
+            }
+            out.push(Cascade {
+                dir: dir.to_owned(),
+                origin: shown_path(file),
+                path: target_str("path").and_then(|p| glob(&p)),
+                fields,
+            });
+        }
+    }
+    out
+}
+
+/// Adds to `fields` what the cascades above the file give it (the nearest section's first;
+/// the file's own fields win). Returns the inherited keys (lower case, without a leading `_`)
+/// and the section index each came from.
+fn inherit(site: &Site, path: &Path, fields: &mut Map<String, Value>) -> HashMap<String, String> {
+    let mut from = HashMap::new();
+    if site.cascades.is_empty() {
+        return from;
+    }
+    let logical = logical_path(site, path);
+    let mut applicable: Vec<&Cascade> = site
+        .cascades
+        .iter()
+        .filter(|c| path.starts_with(&c.dir))
+        .filter(|c| c.path.as_ref().is_none_or(|p| p.is_match(&logical)))
+        .collect();
+    applicable.sort_by_key(|c| std::cmp::Reverse(c.dir.components().count()));
+    for cascade in applicable {
+        for (key, value) in &cascade.fields {
+            let norm = norm_key(key);
+            if !fields.keys().any(|k| norm_key(k) == norm) {
+                fields.insert(key.clone(), value.clone());
+                from.insert(norm, cascade.origin.clone());
+            }
+        }
+    }
+    from
+}
+
+/// A front matter key as Hugo compares them: `_build` is `build`, `expiryDate` `expirydate`.
+fn norm_key(key: &str) -> String {
+    key.trim_start_matches('_').to_ascii_lowercase()
+}
+
+/// A file's path in the site as Hugo's `_target.path` sees it: `/blog/post` for
+/// `content/blog/post.md` and `content/blog/post/index.md`.
+fn logical_path(site: &Site, path: &Path) -> String {
+    let rel = path.strip_prefix(&site.content).unwrap_or(path);
+    let rel = match rel.file_stem() {
+        Some(s) if s == "index" => rel.parent().unwrap_or(rel).to_owned(),
+        _ => rel.with_extension(""),
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_lowercase())
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// A glob (`/blog/**`, `{page,section}`) as a case-insensitive pattern.
+fn glob(pattern: &str) -> Option<Regex> {
+    let mut re = String::from("(?i)^");
+    let mut chars = pattern.chars().peekable();
+    let mut depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                re.push_str(".*");
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '{' => {
+                depth += 1;
+                re.push_str("(?:");
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                re.push(')');
+            }
+            ',' if depth > 0 => re.push('|'),
+            c => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    re.push('$');
+    Regex::new(&re).ok()
+}
+
+/// Why a page the generator renders no page for is not imported: Hugo's headless bundles and
+/// `build: {render: never}` (or `_build`, `render: false`, `render: link`), set on the page or
+/// inherited through a section's `cascade`, and Zola's `render = false`.
+fn not_rendered(
+    fields: &Map<String, Value>,
+    inherited: &HashMap<String, String>,
+) -> Option<String> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| norm_key(k) == name)
+            .map(|(_, v)| v)
+    };
+    let via = |name: &str| {
+        inherited
+            .get(name)
+            .map(|index| format!(", from the cascade of {index}"))
+            .unwrap_or_default()
+    };
+    let truthy = |v: &Value| matches!(v, Value::Bool(true)) || v.as_str() == Some("true");
+    if get("headless").is_some_and(truthy) {
+        return Some(format!(
+            "a headless bundle (`headless: true`{}): the generator publishes no page for it",
+            via("headless")
+        ));
+    }
+    // Zola (0.19 and later): a page with `render = false` gets no page of its own
+    if get("render").is_some_and(|v| matches!(v, Value::Bool(false))) {
+        return Some(format!(
+            "`render = false`{}: the generator renders no page for it",
+            via("render")
+        ));
+    }
+    let render = get("build").and_then(|b| {
+        b.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("render"))
+            .map(|(_, v)| v.clone())
+    })?;
+    let never = match &render {
+        Value::Bool(b) => !b,
+        Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "never" | "false" | "link"),
+        _ => false,
+    };
+    never.then(|| {
+        let shown = match &render {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        format!(
+            "`build.render: {shown}`{}: the generator renders no page for it",
+            via("build")
+        )
+    })
+}
+
+/// A slug from front matter as the generator would serve it: `hugo_build` → `hugo-build`,
+/// `Title` → `title`. Refused when it is not one path segment (`../etc`, `a/b`) or has no
+/// letter or digit.
+fn slug_of(written: &str) -> Result<String, String> {
+    if let Ok(slug) = Slug::parse_top_level(written) {
+        return Ok(slug.to_string());
+    }
+    if written.contains(['/', '\\']) || written.contains("..") {
+        return Err("a slug is one part of a path, without `/` or `..`".into());
+    }
+    if slugify(written).is_empty() {
+        return Err("a slug needs a letter or a digit".into());
+    }
+    Ok(Slug::from_title(written).to_string())
+}
+
+/// The folders from the content folder to the file's section (a bundle's own folder is the
+/// page, not a section; Jekyll's `_posts` and `_drafts` are not sections).
+fn sections_of(site: &Site, path: &Path, bundle_dir: Option<&Path>) -> Vec<String> {
+    let dir = match bundle_dir {
+        Some(dir) => dir.parent(),
+        None => path.parent(),
+    };
+    let Some(rel) = dir.and_then(|d| d.strip_prefix(&site.content).ok()) else {
+        return Vec::new();
+    };
+    rel.components()
+        .filter_map(|c| c.as_os_str().to_str())
+        .filter(|c| !matches!(*c, "_posts" | "_drafts"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The path Hugo or Zola serves a file at by default: its sections and its slug or file name
+/// (`/functions/strings/title/`). Hugo lowercases it; Zola slugifies each part and drops the
+/// date of a dated file name. `None` for other generators (their permalinks are configured).
+fn generator_url(
+    site: &Site,
+    sections: &[String],
+    slug: Option<&str>,
+    raw_name: &str,
+    undated_name: &str,
+) -> Option<String> {
+    let parts: Vec<String> = match site.generator {
+        Generator::Hugo => {
+            let urlize = |s: &str| {
+                s.trim()
+                    .to_lowercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join("-")
+            };
+            sections
+                .iter()
+                .map(|s| urlize(s))
+                .chain([urlize(slug.unwrap_or(raw_name))])
+                .collect()
+        }
+        Generator::Zola => sections
+            .iter()
+            .map(|s| slugify(s))
+            .chain([slugify(slug.unwrap_or(undated_name))])
+            .collect(),
+        Generator::Jekyll | Generator::Plain => return None,
+    };
+    let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    (!parts.is_empty()).then(|| format!("/{}/", parts.join("/")))
+}
+
+/// Gives every post read from Markdown a slug of its own. Quire's addresses are flat (`/slug/`)
+/// where a generator's are nested (`/functions/strings/title/`, `/methods/page/title/`): files
+/// that would share a slug are told apart by their sections, nearest first (`strings-title`,
+/// `page-title`), then by the date in their file name (`update-2020-01-31`), then by a number
+/// in the order of their paths. The file the generator serves at the shared slug's own path
+/// (`/title/`), or else the only one that asked for the slug in front matter, keeps it. Files
+/// the generator serves at the same path collide there too and are left for the validator to
+/// report. The result depends only on the set of files, never on the order they were read in.
+///
+/// Then each post's generator path, where it differs from its own, becomes an alias.
+fn settle_slugs(posts: &mut [PostDoc]) {
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, post) in posts.iter().enumerate() {
+        if post.source.is_some() {
+            groups.entry(post.slug.as_str()).or_default().push(i);
+        }
+    }
+    let url = |i: usize| {
+        posts[i]
+            .source
+            .as_ref()
+            .and_then(|s| s.generator_url.as_deref())
+    };
+    let mut pending: Vec<usize> = Vec::new();
+    for (slug, group) in &groups {
+        if group.len() < 2 || slug.is_empty() {
+            continue;
+        }
+        let own = format!("/{slug}/");
+        let at_own: Vec<usize> = group
+            .iter()
+            .copied()
+            .filter(|&i| url(i) == Some(own.as_str()))
+            .collect();
+        let explicit: Vec<usize> = group
+            .iter()
+            .copied()
+            .filter(|&i| posts[i].source.as_ref().is_some_and(|s| s.explicit_slug))
+            .collect();
+        let keeper = match (&at_own[..], &explicit[..]) {
+            ([k], _) | ([], [k]) => Some(*k),
+            _ => None,
+        };
+        pending.extend(group.iter().copied().filter(|&i| {
+            let shared = url(i).is_some() && group.iter().any(|&j| j != i && url(j) == url(i));
+            Some(i) != keeper && !shared
+        }));
+    }
+    pending.sort_by(|&a, &b| posts[a].origin.cmp(&posts[b].origin));
+
+    let candidates: HashMap<usize, Vec<String>> = pending
+        .iter()
+        .map(|&i| (i, slug_candidates(&posts[i])))
+        .collect();
+    let mut taken: HashSet<String> = posts.iter().map(|p| p.slug.clone()).collect();
+    let mut settled: Vec<(usize, String)> = Vec::new();
+    let levels = candidates.values().map(Vec::len).max().unwrap_or(0);
+    for level in 0..levels {
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for i in &pending {
+            if let Some(c) = candidates[i].get(level) {
+                *count.entry(c.as_str()).or_default() += 1;
+            }
+        }
+        let mut left = Vec::new();
+        for i in pending {
+            match candidates[&i].get(level) {
+                Some(c)
+                    if count[c.as_str()] == 1
+                        && !taken.contains(c)
+                        && Slug::parse_top_level(c).is_ok() =>
+                {
+                    taken.insert(c.clone());
+                    settled.push((i, c.clone()));
+                }
+                _ => left.push(i),
+            }
+        }
+        pending = left;
+    }
+    for i in pending {
+        let base = &posts[i].slug;
+        let numbered = (2..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|c| !taken.contains(c))
+            .unwrap_or_default();
+        taken.insert(numbered.clone());
+        settled.push((i, numbered));
+    }
+    for (i, slug) in settled {
+        posts[i].slug = slug;
+    }
+
+    for post in posts.iter_mut() {
+        let Some(source) = &post.source else {
+            continue;
+        };
+        let own = format!("/{}/", post.slug);
+        if let Some(url) = &source.generator_url
+            && *url != own
+            && !post.aliases.contains(url)
+        {
+            post.aliases.push(url.clone());
+        }
+        post.aliases.retain(|a| *a != own);
+    }
+}
+
+/// The slugs a post may take when its own is shared, in order of preference.
+fn slug_candidates(post: &PostDoc) -> Vec<String> {
+    let Some(source) = &post.source else {
+        return Vec::new();
+    };
+    let parts: Vec<String> = source
+        .sections
+        .iter()
+        .map(|s| slugify(s))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut out: Vec<String> = (1..=parts.len())
+        .map(|k| format!("{}-{}", parts[parts.len() - k..].join("-"), post.slug))
+        .collect();
+    if let Some(date) = source.name_date {
+        out.push(format!("{}-{}", post.slug, date.format("%Y-%m-%d")));
+    }
+    out
 }
 
 /// `hello-world` → `Hello world`.
@@ -1118,6 +1845,128 @@ mod tests {
         assert_eq!(d("17/05/2024"), None);
         assert_eq!(split_dated_name("2019-03-04-hello-world").1, "hello-world");
         assert_eq!(split_dated_name("hello-world"), (None, "hello-world"));
+    }
+
+    #[test]
+    fn dates_as_lenient_as_the_generators() {
+        let d = |s| parse_date(s).map(|d| d.to_rfc3339());
+        for (written, expected) in [
+            (
+                "2023-01-29 18:30:22 2023 -0800",
+                "2023-01-30T02:30:22+00:00",
+            ),
+            ("2023-01-29 18:30 UTC", "2023-01-29T18:30:00+00:00"),
+            ("2023-01-29T18:30", "2023-01-29T18:30:00+00:00"),
+            ("2023-01-29 18:30:22+01:00", "2023-01-29T17:30:22+00:00"),
+            ("2023-01-29 18:30:22 +01", "2023-01-29T17:30:22+00:00"),
+            ("2023-01-29 18:30:22.250Z", "2023-01-29T18:30:22.250+00:00"),
+            ("2023-01-29 6:30 pm EST", "2023-01-29T23:30:00+00:00"),
+            ("2023/1/9", "2023-01-09T00:00:00+00:00"),
+            (
+                "Sun, 29 Jan 2023 18:30:22 +0000",
+                "2023-01-29T18:30:22+00:00",
+            ),
+            ("29 January 2023", "2023-01-29T00:00:00+00:00"),
+            ("Jan 29, 2023 10:00", "2023-01-29T10:00:00+00:00"),
+        ] {
+            assert_eq!(d(written).as_deref(), Some(expected), "{written}");
+        }
+        for refused in [
+            "next Tuesday",
+            "2023-13-01",
+            "2023-01-290",
+            "2023-01-29 25:00",
+            "",
+        ] {
+            assert_eq!(d(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn front_matter_may_follow_blank_lines() {
+        let toml = source("\n  \n+++\ntitle = \"Hi\"\n+++\nText\n");
+        assert!(toml.has_matter);
+        assert_eq!(toml.fields["title"], "Hi");
+        assert_eq!(toml.body, "Text\n");
+        assert_eq!(toml.body_line, 6);
+        assert_eq!(toml.line_of("title"), 4);
+        let (line, _) = split_front_matter("\n---\ntitle: [x\n---\n").err().unwrap();
+        assert_eq!(line, 3, "the file's line");
+        let plain = source("\n\nJust text\n");
+        assert!(!plain.has_matter);
+        assert_eq!(plain.body, "\n\nJust text\n");
+    }
+
+    #[test]
+    fn front_matter_slugs_are_made_slugs_unless_they_leave_their_folder() {
+        assert_eq!(slug_of("hugo_build").as_deref(), Ok("hugo-build"));
+        assert_eq!(slug_of("Title").as_deref(), Ok("title"));
+        assert_eq!(slug_of("fine-slug").as_deref(), Ok("fine-slug"));
+        assert!(slug_of("../etc").is_err());
+        assert!(slug_of("a/b").is_err());
+        assert!(slug_of("???").is_err());
+    }
+
+    #[test]
+    fn shared_slugs_are_told_apart_the_same_way_in_any_order() {
+        let doc = |path: &str, sections: &[&str], url: Option<&str>| {
+            let mut doc = PostDoc::new("title", "T");
+            doc.origin = path.to_owned();
+            doc.source = Some(SourceFile {
+                sections: sections.iter().map(|s| (*s).to_owned()).collect(),
+                explicit_slug: false,
+                name_date: None,
+                generator_url: url.map(str::to_owned),
+            });
+            doc
+        };
+        let docs = vec![
+            doc(
+                "a/strings/Title.md",
+                &["functions", "strings"],
+                Some("/functions/strings/title/"),
+            ),
+            doc(
+                "b/page/Title.md",
+                &["methods", "page"],
+                Some("/methods/page/title/"),
+            ),
+            doc("c/x/page/Title.md", &["x", "page"], Some("/x/page/title/")),
+            doc("Title.md", &[], Some("/title/")),
+            doc("d/Title.md", &["same"], Some("/same/title/")),
+            doc("e/Title.md", &["same"], Some("/same/title/")),
+        ];
+        let settle = |mut docs: Vec<PostDoc>| {
+            settle_slugs(&mut docs);
+            let mut out: Vec<(String, String, Vec<String>)> = docs
+                .into_iter()
+                .map(|d| (d.origin, d.slug, d.aliases))
+                .collect();
+            out.sort();
+            out
+        };
+        let forward = settle(docs.clone());
+        let mut reversed = docs.clone();
+        reversed.reverse();
+        assert_eq!(forward, settle(reversed), "the order read does not matter");
+        let slugs: Vec<(&str, &str)> = forward
+            .iter()
+            .map(|(o, s, _)| (o.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(
+            slugs,
+            [
+                ("Title.md", "title"),
+                ("a/strings/Title.md", "strings-title"),
+                ("b/page/Title.md", "methods-page-title"),
+                ("c/x/page/Title.md", "x-page-title"),
+                ("d/Title.md", "title"),
+                ("e/Title.md", "title"),
+            ],
+            "the generator's own /title/ keeps it; one address for two files is left to the validator"
+        );
+        assert_eq!(forward[1].2, ["/functions/strings/title/"]);
+        assert!(forward[0].2.is_empty(), "no redirect to itself");
     }
 
     #[test]

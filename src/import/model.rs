@@ -137,10 +137,32 @@ pub struct PostDoc {
     /// Where the post came from, for messages (`content/posts/x.md`, `export.json: posts[3]`).
     #[serde(skip)]
     pub origin: String,
+    /// Where a Markdown tree's file sits in its generator's site, for slugs and old URLs;
+    /// `None` for other sources.
+    #[serde(skip)]
+    pub source: Option<SourceFile>,
     /// Local image files the post refers to; the writer uploads them through the media
     /// storage and rewrites `markdown` and `feature_image` to their public URLs.
     #[serde(skip)]
     pub local_images: Vec<LocalImage>,
+}
+
+/// A Markdown file's place in the site it was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceFile {
+    /// The folders from the content folder down to the file's section, as named on disk
+    /// (`["functions", "strings"]` for `content/functions/strings/Title.md`; a page bundle's
+    /// own folder is not a section).
+    pub sections: Vec<String>,
+    /// Whether the slug was given in front matter (rather than derived from the file name).
+    pub explicit_slug: bool,
+    /// The date in a Jekyll-style file name (`2019-03-04-x.md`), when it has one.
+    pub name_date: Option<DateTime<Utc>>,
+    /// The path the generator serves the file at by default (`/functions/strings/title/`:
+    /// Hugo and Zola's section path and slug), when known. Redirected to the post when it
+    /// differs from the post's own path. Permalink settings (Hugo `[permalinks]`, Jekyll
+    /// `permalink`) are not applied here.
+    pub generator_url: Option<String>,
 }
 
 /// A reference in a post to an image file on disk.
@@ -186,6 +208,7 @@ impl PostDoc {
             codeinjection_foot: None,
             aliases: Vec::new(),
             origin: String::new(),
+            source: None,
             local_images: Vec::new(),
         }
     }

@@ -1132,3 +1132,296 @@ async fn an_import_replaces_the_welcome_content_with_the_same_slug_and_keeps_the
     assert!(!about.contains("About this site"), "{about}");
     assert!(app.page("/welcome/").await.contains("Welcome to Quire"));
 }
+
+const HUGO_DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hugo-docs");
+const ZOLA_DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/zola-docs");
+const JEKYLL_DATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jekyll-dates");
+
+/// The Markdown files under a folder, whatever their names.
+fn markdown_files_under(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect()
+}
+
+impl Site {
+    /// Slugs of every post and page, sorted.
+    async fn slugs(&self) -> Vec<String> {
+        sqlx::query_scalar("select slug from posts order by slug")
+            .fetch_all(&self.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+impl Run {
+    /// The files listed as skipped, with their reasons: `(path ending, reason)`.
+    fn skipped(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut inside = false;
+        for line in self.stdout.lines() {
+            if line == "Skipped:" {
+                inside = true;
+            } else if inside && let Some(entry) = line.strip_prefix("  ") {
+                let (path, reason) = entry.split_once(": ").unwrap_or((entry, ""));
+                out.push((path.to_owned(), reason.to_owned()));
+            } else {
+                inside = false;
+            }
+        }
+        out
+    }
+
+    /// The reason the summary gives for skipping the file whose path ends with `file`.
+    fn skip_reason(&self, file: &str) -> String {
+        let found: Vec<String> = self
+            .skipped()
+            .into_iter()
+            .filter(|(path, _)| path.ends_with(file))
+            .map(|(_, reason)| reason)
+            .collect();
+        match &found[..] {
+            [reason] => reason.clone(),
+            _ => panic!("{file} listed once as skipped expected: {self}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_file_of_a_nested_hugo_site_is_accounted_for_with_stable_section_slugs() {
+    let site = Site::new().await;
+    let run = site.import(&[HUGO_DOCS]).await;
+    run.assert_success();
+    let files = markdown_files_under(&Path::new(HUGO_DOCS).join("content"));
+    assert_eq!(files.len(), 15);
+    assert_eq!(
+        run.table(),
+        [7, 0, 0, 8, 0],
+        "7 pages imported, 4 section indexes and 4 unpublished pages skipped: {run}"
+    );
+    assert_eq!(
+        run.table().iter().sum::<u64>() as usize,
+        files.len(),
+        "every Markdown file under content/ is on one row: {run}"
+    );
+    assert_eq!(run.skipped().len(), 8, "each skipped file is listed: {run}");
+    assert!(
+        !run.stdout.contains("docsy"),
+        "the theme at the site root is the generator's, not content: {run}"
+    );
+
+    // a content section named `themes/` and one named `templates/` below `functions/`
+    let expected = [
+        "exists",
+        "hugo-build",
+        "installing",
+        "old-offer",
+        "page-title",
+        "strings-title",
+        "templates-title",
+    ];
+    assert_eq!(site.slugs().await, expected, "{run}");
+    assert_eq!(site.post("strings-title").await.title, "strings.Title");
+    assert_eq!(site.post("page-title").await.title, "Page.Title");
+    assert_eq!(site.post("hugo-build").await.title, "How hugo builds");
+    let date = |p: Post| p.published_at.map(|d| d.to_rfc3339());
+    assert_eq!(
+        date(site.post("strings-title").await).as_deref(),
+        Some("2023-01-30T02:30:22+00:00"),
+        "`2023-01-29 18:30:22 2023 -0800`: the extra year is ignored, the offset kept"
+    );
+    assert_eq!(
+        date(site.post("templates-title").await).as_deref(),
+        Some("2023-02-01T09:30:00+00:00"),
+        "`2023-02-01 09:30 UTC`"
+    );
+    assert_eq!(
+        date(site.post("exists").await).as_deref(),
+        Some("2023-02-02T10:00:00+00:00"),
+        "`2023-02-02T10:00`"
+    );
+
+    // the same files give the same slugs again, and nothing changes
+    let again = site.import(&[HUGO_DOCS]).await;
+    again.assert_success();
+    assert_eq!(again.table(), [0, 0, 7, 8, 0], "{again}");
+    assert_eq!(site.slugs().await, expected);
+    assert!(again.stdout.contains("Nothing changed"), "{again}");
+}
+
+#[tokio::test]
+async fn hugo_pages_the_generator_never_publishes_are_skipped_or_drafts_and_old_paths_redirect() {
+    let site = Site::new().await;
+    let run = site.import(&[HUGO_DOCS]).await;
+    run.assert_success();
+    let cascade = run.skip_reason("snippets/shared-intro.md");
+    assert!(
+        cascade.contains("render: never") && cascade.contains("snippets/_index.md"),
+        "skipped through the section's cascade: {cascade}"
+    );
+    assert!(
+        run.skip_reason("releases/render-never.md")
+            .contains("render: false")
+    );
+    assert!(
+        run.skip_reason("shared/headless/index.md")
+            .contains("headless")
+    );
+    assert!(
+        run.skip_reason("shared/headless/intro.md")
+            .contains("shared/headless/index.md"),
+        "a Markdown file of a bundle is its resource: {run}"
+    );
+    assert!(
+        run.skip_reason("content/_index.md")
+            .contains("section index"),
+        "{run}"
+    );
+    let expired = site.post("old-offer").await;
+    assert_eq!(expired.status, "draft", "expired: kept out of sight");
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains("releases/old-offer.md:4: expired on 2020-04-01")),
+        "the expiry is a warning with its line: {run}"
+    );
+
+    let app = site.serve().await;
+    for (old, new) in [
+        ("/functions/strings/title/", "/strings-title/"),
+        ("/functions/templates/title/", "/templates-title/"),
+        ("/methods/page/title/", "/page-title/"),
+        ("/posts/hugo_build/", "/hugo-build/"),
+        ("/themes/installing/", "/installing/"),
+    ] {
+        let response = app.get(old).await;
+        assert_eq!(response.status(), 301, "{old}");
+        assert_eq!(response.headers()["location"], new, "{old}");
+        assert_eq!(app.get(new).await.status(), 200, "{new}");
+    }
+    assert_eq!(app.get("/old-offer/").await.status(), 404, "a draft");
+    assert_eq!(app.get("/shared-intro/").await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_zola_site_keeps_sections_named_like_generator_folders_and_front_matter_after_blank_lines()
+ {
+    let site = Site::new().await;
+    let run = site.import(&[ZOLA_DOCS]).await;
+    run.assert_success();
+    let files = markdown_files_under(&Path::new(ZOLA_DOCS).join("content"));
+    assert_eq!(run.table(), [5, 0, 0, 3, 0], "{run}");
+    assert_eq!(run.table().iter().sum::<u64>() as usize, files.len());
+    assert!(
+        run.skip_reason("docs/data-only.md")
+            .contains("render = false"),
+        "{run}"
+    );
+    assert_eq!(
+        site.slugs().await,
+        [
+            "dark-mode",
+            "draft-notes",
+            "static-overview",
+            "templates-overview",
+            "tera-basics"
+        ]
+    );
+
+    let dark = site.post("dark-mode").await;
+    assert_eq!(
+        dark.title, "A dark mode for every theme",
+        "{}",
+        dark.markdown
+    );
+    assert_eq!(
+        dark.published_at.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2022-05-01T00:00:00+00:00")
+    );
+    assert!(
+        !dark.markdown.contains("+++") && !dark.markdown.contains("title ="),
+        "front matter after blank lines is front matter: {}",
+        dark.markdown
+    );
+    assert_eq!(site.tags_of("dark-mode").await, ["themes"]);
+    let basics = site.post("tera-basics").await;
+    assert_eq!(basics.title, "Tera basics");
+    assert_eq!(
+        basics.published_at.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2022-06-01T06:00:00+00:00")
+    );
+    assert_eq!(
+        site.post("draft-notes").await.status,
+        "draft",
+        "`draft = true`"
+    );
+
+    let app = site.serve().await;
+    for (old, new) in [
+        ("/docs/templates/overview/", "/templates-overview/"),
+        ("/docs/static/overview/", "/static-overview/"),
+        ("/themes/templates/tera-basics/", "/tera-basics/"),
+    ] {
+        let response = app.get(old).await;
+        assert_eq!(response.status(), 301, "{old}");
+        assert_eq!(response.headers()["location"], new, "{old}");
+    }
+}
+
+#[tokio::test]
+async fn jekyll_dates_are_read_as_leniently_as_jekyll_reads_them() {
+    let site = Site::new().await;
+    let run = site.import(&[JEKYLL_DATES]).await;
+    run.assert_success();
+    assert_eq!(
+        run.table(),
+        [7, 0, 0, 1, 0],
+        "_includes/ is Jekyll's own; blog/_notes/ is skipped and listed: {run}"
+    );
+    assert!(!run.stdout.contains("footer"), "{run}");
+    let notes = site.post("notes").await;
+    assert_eq!(
+        (notes.kind.as_str(), notes.title.as_str()),
+        ("page", "Notes on static files"),
+        "a Jekyll folder named static/ is published like any other"
+    );
+    assert!(
+        run.skip_reason("blog/_notes/idea.md").contains("`_notes`"),
+        "{run}"
+    );
+    let date = |p: Post| p.published_at.map(|d| d.to_rfc3339());
+    assert_eq!(
+        date(site.post("ruby-time").await).as_deref(),
+        Some("2023-01-30T02:30:22+00:00")
+    );
+    assert_eq!(
+        date(site.post("mixed-case").await).as_deref(),
+        Some("2023-02-01T00:00:00+00:00"),
+        "a mixed-case file name is a lowercase slug"
+    );
+    assert_eq!(
+        date(site.post("someday").await).as_deref(),
+        Some("2023-03-05T00:00:00+00:00"),
+        "an unreadable date falls back to the file name's"
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains("2023-03-05-someday.md:3:")
+                && l.contains("`date` is not a date")
+                && l.contains("2023-03-05")),
+        "with a warning naming the file and line: {run}"
+    );
+    assert_eq!(site.post("unpublished").await.status, "draft");
+    // the same name in two years: told apart by the dates in their file names
+    assert_eq!(
+        date(site.post("update-2019-01-01").await).as_deref(),
+        Some("2019-01-01T00:00:00+00:00")
+    );
+    assert_eq!(
+        date(site.post("update-2020-01-01").await).as_deref(),
+        Some("2020-01-01T20:00:00+00:00"),
+        "`12:00 PST`"
+    );
+}
