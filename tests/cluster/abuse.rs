@@ -237,7 +237,7 @@ async fn abuse() {
     let bombs = [
         "> ".repeat(100_000),
         "<div>".repeat(50_000),
-        "- ".repeat(50_000),
+        "1. ".repeat(50_000),
     ];
     let previews = futures_util::future::join_all(bombs.iter().map(|markdown| {
         let http = http.clone();
