@@ -790,6 +790,8 @@ impl Cluster {
                         format!("127.0.0.1:{}", metrics_ports[i]),
                     ),
                     ("QUIRE_BASE_URL".to_owned(), base_url.clone()),
+                    // nginx, on loopback, is the load balancer: its X-Forwarded-For is believed
+                    ("QUIRE_TRUSTED_PROXIES".to_owned(), "127.0.0.1/32".to_owned()),
                     ("QUIRE_DATA_DIR".to_owned(), data_dir.display().to_string()),
                     ("QUIRE_DB_CONNECTIONS".to_owned(), "5".to_owned()),
                     ("QUIRE_CACHE_MB".to_owned(), "16".to_owned()),
