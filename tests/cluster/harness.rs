@@ -791,7 +791,10 @@ impl Cluster {
                     ),
                     ("QUIRE_BASE_URL".to_owned(), base_url.clone()),
                     // nginx, on loopback, is the load balancer: its X-Forwarded-For is believed
-                    ("QUIRE_TRUSTED_PROXIES".to_owned(), "127.0.0.1/32".to_owned()),
+                    (
+                        "QUIRE_TRUSTED_PROXIES".to_owned(),
+                        "127.0.0.1/32".to_owned(),
+                    ),
                     ("QUIRE_DATA_DIR".to_owned(), data_dir.display().to_string()),
                     ("QUIRE_DB_CONNECTIONS".to_owned(), "5".to_owned()),
                     ("QUIRE_CACHE_MB".to_owned(), "16".to_owned()),
