@@ -1,15 +1,12 @@
 //! CPU and memory bombs: deeply nested Markdown and HTML, feeds of nested posts, shutdown
 //! while work is in flight, and images whose decoding would take too much memory.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::json;
-use tokio::process::Command;
 
-use crate::cli::quire;
-use crate::helpers::{PASSWORD, TestApp, TestDb, create_staff, eventually, insert_post};
+use crate::helpers::{PASSWORD, ServeProcess, TestApp, TestDb, create_staff, insert_post};
 
 /// Fails the test instead of hanging when an answer takes far longer than it should.
 async fn within<T>(limit: Duration, what: &str, work: impl Future<Output = T>) -> T {
@@ -138,24 +135,9 @@ async fn a_feed_renders_a_deeply_nested_post_stored_earlier_in_linear_time() {
 async fn sigterm_stops_the_server_promptly_with_a_bomb_in_flight() {
     let db = TestDb::new().await;
     let email = create_staff(&db.pool, "contributor").await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = quire()
-        .arg("serve")
-        .env("DATABASE_URL", db.url())
-        .env("QUIRE_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = ServeProcess::start(&db, &[("QUIRE_LOG", "warn")]).await;
     let client = reqwest::Client::new();
-    let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
-    eventually(Duration::from_secs(10), "readiness", || async {
-        matches!(client.get(url("/readyz")).send().await, Ok(r) if r.status() == 200)
-    })
-    .await;
+    let url = |p: &str| server.url(p);
     let signed_in = client
         .post(url("/admin/api/session"))
         .json(&json!({"email": email, "password": PASSWORD}))
@@ -180,18 +162,8 @@ async fn sigterm_stops_the_server_promptly_with_a_bomb_in_flight() {
     // give the requests time to reach the renderer
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let pid = child.id().unwrap().to_string();
     let signalled = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("the process exits within 10 s of SIGTERM")
-        .unwrap();
+    let status = server.terminate(Duration::from_secs(10)).await;
     assert!(status.success(), "exit status {status}");
     eprintln!("exited {:?} after SIGTERM", signalled.elapsed());
     in_flight.abort();

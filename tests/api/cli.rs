@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
-use crate::helpers::{TestDb, eventually};
+use crate::helpers::{ServeProcess, TestDb};
 
 /// The `quire` binary, with no database configured and quiet logs.
 pub(crate) fn quire() -> Command {
@@ -78,38 +78,10 @@ async fn an_unreachable_database_is_named_without_its_password() {
 #[tokio::test]
 async fn serve_becomes_ready_and_stops_cleanly_on_sigterm() {
     let db = TestDb::new().await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = quire()
-        .arg("serve")
-        .env("DATABASE_URL", db.url())
-        .env("QUIRE_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let client = reqwest::Client::new();
-    let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
-    eventually(Duration::from_secs(10), "readiness", || async {
-        matches!(client.get(url("/readyz")).send().await, Ok(r) if r.status() == 200)
-    })
-    .await;
-    let home = client.get(url("/")).send().await.unwrap();
+    let mut server = ServeProcess::start(&db, &[]).await;
+    let home = reqwest::get(server.url("/")).await.unwrap();
     assert_eq!(home.status(), 200);
-
-    let pid = child.id().unwrap().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = server.terminate(Duration::from_secs(10)).await;
     assert!(status.success(), "exit status {status}");
 }
 

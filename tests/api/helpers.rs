@@ -390,3 +390,80 @@ impl TestApp {
         )
     }
 }
+
+/// A `quire serve` process of its own (the binary this package builds), on a free port, ready;
+/// for what only a real process shows: signals, its own memory, its log. Killed when dropped.
+pub struct ServeProcess {
+    child: tokio::process::Child,
+    base: String,
+}
+
+impl ServeProcess {
+    /// Starts `quire serve` on `db` with extra environment variables and waits until ready.
+    pub async fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut command = crate::cli::quire();
+        command
+            .arg("serve")
+            .env("DATABASE_URL", db.url())
+            .env("QUIRE_BIND", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let server = ServeProcess {
+            child: command.spawn().unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        eventually(Duration::from_secs(20), "readiness", || async {
+            matches!(client.get(server.url("/readyz")).send().await, Ok(r) if r.status() == 200)
+        })
+        .await;
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Resident memory now and at its peak, in MiB, from /proc (Linux).
+    pub fn memory_mib(&self) -> Option<(u64, u64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map(|kb| kb / 1024)
+        };
+        Some((field("VmRSS:")?, field("VmHWM:")?))
+    }
+
+    /// Sends SIGTERM and waits up to `limit` for the process to exit; answers its exit status.
+    pub async fn terminate(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running").to_string();
+        let killed = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap();
+        assert!(killed.success());
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("quire serve did not exit within {limit:?} of SIGTERM"))
+            .unwrap()
+    }
+
+    /// Stops the process and answers what it wrote on stderr.
+    pub async fn stop(mut self) -> String {
+        let _ = self.child.start_kill();
+        let output = self.child.wait_with_output().await.unwrap();
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+}

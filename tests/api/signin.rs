@@ -1,7 +1,6 @@
 //! Sign-in under attack: concurrent guessing, forged client addresses, floods of password
 //! hashing, oracles, secrets in logs, and malformed credentials.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -11,7 +10,7 @@ use quire::config::TrustedProxies;
 use quire::http::api::session::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS};
 
 use crate::cli::quire;
-use crate::helpers::{PASSWORD, TestApp, TestDb, create_staff, eventually};
+use crate::helpers::{PASSWORD, ServeProcess, TestApp, TestDb, create_staff};
 
 /// A sign-in attempt, with extra headers; answers the status and the JSON body.
 async fn sign_in(
@@ -318,70 +317,11 @@ async fn an_invalid_trusted_proxy_stops_the_server_at_start_with_a_reason() {
     assert!(stderr.contains("\"10.0.0/33\" is not a CIDR"), "{stderr}");
 }
 
-/// A `quire serve` process of its own (the hashing limit is per process), on a free port.
-struct Server {
-    child: tokio::process::Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let mut command = quire();
-        command
-            .arg("serve")
-            .env("DATABASE_URL", db.url())
-            .env("QUIRE_BIND", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let server = Server {
-            child: command.spawn().unwrap(),
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let client = reqwest::Client::new();
-        eventually(Duration::from_secs(20), "readiness", || async {
-            matches!(client.get(server.url("/readyz")).send().await, Ok(r) if r.status() == 200)
-        })
-        .await;
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// Resident memory now and at its peak, in MiB, from /proc (Linux).
-    fn memory_mib(&self) -> Option<(u64, u64)> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .map(|kb| kb / 1024)
-        };
-        Some((field("VmRSS:")?, field("VmHWM:")?))
-    }
-
-    /// Stops the process and answers what it wrote on stderr.
-    async fn stop(mut self) -> String {
-        let _ = self.child.start_kill();
-        let output = self.child.wait_with_output().await.unwrap();
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn a_flood_of_sign_ins_is_refused_at_once_beyond_the_hashing_queue() {
     let db = TestDb::new().await;
     // each attempt from its own client address, so that only the hashing limit can refuse
-    let server = Server::start(&db, &[("QUIRE_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let server = ServeProcess::start(&db, &[("QUIRE_TRUSTED_PROXIES", "127.0.0.1")]).await;
     let client = reqwest::Client::new();
     let before = server.memory_mib();
     let started = Instant::now();
@@ -486,7 +426,7 @@ async fn guessing_the_current_password_to_change_it_is_throttled_like_sign_in() 
 #[tokio::test]
 async fn invitation_and_reset_tokens_stay_out_of_the_request_log() {
     let db = TestDb::new().await;
-    let server = Server::start(&db, &[("QUIRE_LOG", "quire=info,tower_http=debug")]).await;
+    let server = ServeProcess::start(&db, &[("QUIRE_LOG", "quire=info,tower_http=debug")]).await;
     let client = reqwest::Client::new();
     let token = "5eC7e7".repeat(10);
     for (method, path) in [
