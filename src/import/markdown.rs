@@ -558,6 +558,12 @@ fn parse_file(
         .or_else(|| description.clone());
     let feature_image = fm.feature_image();
     let aliases = fm.list(&["aliases", "redirect_from"]);
+    let section_path = format!("/{}", sections.join("/"));
+    let rel = path
+        .strip_prefix(&site.content)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
     let own_path = format!("/{slug}/");
     let mut aliases: Vec<String> = aliases
         .into_iter()
@@ -565,7 +571,7 @@ fn parse_file(
             if site.quire_export {
                 alias_path(&a)
             } else {
-                site.config.alias(&a)
+                site.config.alias(&a, &section_path)
             }
         })
         .filter(|a| *a != own_path)
@@ -602,6 +608,7 @@ fn parse_file(
             categories,
             permalink: permalink.as_deref(),
             post: in_posts || in_drafts,
+            rel: &rel,
         };
         site.config.old_url(&page)
     };

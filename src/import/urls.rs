@@ -36,6 +36,8 @@ pub struct Config {
     permalink: Option<String>,
     /// Jekyll: `collections: posts: permalink:`.
     posts_permalink: Option<String>,
+    /// Jekyll: the `permalink` of `defaults` entries: `(scope path, scope type, permalink)`.
+    defaults: Vec<(String, Option<String>, String)>,
     /// Jekyll: the site's `timezone`, in which dates are shown in URLs.
     timezone: Option<Zone>,
     /// Hugo: `[permalinks]` by section (lower case).
@@ -55,7 +57,7 @@ pub struct WrittenDate {
 }
 
 /// What the generator knows of one file when it makes its address.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Page<'a> {
     /// Folders from the content folder to the file's section (Jekyll: including those above
     /// `_posts`, which are categories).
@@ -73,6 +75,8 @@ pub struct Page<'a> {
     pub permalink: Option<&'a str>,
     /// Jekyll: a post (in `_posts` or `_drafts`), not a page.
     pub post: bool,
+    /// The file's path from the content folder (`blog/_posts/2019-05-17-x.md`).
+    pub rel: &'a str,
 }
 
 impl Config {
@@ -121,6 +125,31 @@ impl Config {
                     .and_then(|c| c.get("posts")?.get("permalink")?.as_str())
                     .map(str::to_owned);
                 config.timezone = text("timezone").and_then(|name| Zone::load(&name));
+                for entry in get("defaults")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(permalink) = entry
+                        .get("values")
+                        .and_then(|v| v.get("permalink"))
+                        .and_then(Value::as_str)
+                    else {
+                        continue;
+                    };
+                    let scope = entry.get("scope");
+                    let field = |key: &str| {
+                        scope
+                            .and_then(|s| s.get(key))
+                            .and_then(Value::as_str)
+                            .map(|s| s.trim_matches('/').to_owned())
+                    };
+                    config.defaults.push((
+                        field("path").unwrap_or_default(),
+                        field("type"),
+                        permalink.to_owned(),
+                    ));
+                }
                 let base = text("baseurl").unwrap_or_default();
                 config.base_path = base.trim_end_matches('/').to_owned();
                 if !config.base_path.is_empty() && !config.base_path.starts_with('/') {
@@ -186,8 +215,17 @@ impl Config {
     /// is served at `/functions/title/` by Hugo and Zola, which write `…/index.html` for it;
     /// Hugo lowercases it; the old site's base path comes first. `None` for what is not a
     /// path on the site.
-    pub fn alias(&self, alias: &str) -> Option<String> {
-        let mut path = alias_path(alias)?;
+    pub fn alias(&self, alias: &str, section_path: &str) -> Option<String> {
+        let alias = alias.trim();
+        // Hugo reads an alias without a leading slash relative to the page's section
+        let relative = self.flavour == Flavour::Hugo
+            && !alias.starts_with('/')
+            && url::Url::parse(alias).is_err();
+        let mut path = if relative {
+            alias_path(&format!("{}/{alias}", section_path.trim_end_matches('/')))?
+        } else {
+            alias_path(alias)?
+        };
         if self.flavour == Flavour::Hugo && !self.keep_case {
             path = path.to_lowercase();
         }
@@ -212,7 +250,20 @@ impl Config {
 
     fn jekyll_url(&self, page: &Page<'_>) -> Option<String> {
         let style = self.permalink.as_deref().unwrap_or("date");
-        let template = match (page.permalink, page.post) {
+        // front matter defaults by scope: the most specific path that matches wins
+        let kind = if page.post { "posts" } else { "pages" };
+        let scoped = self
+            .defaults
+            .iter()
+            .filter(|(path, kind_of, _)| {
+                kind_of.as_deref().is_none_or(|k| k == kind)
+                    && (path.is_empty()
+                        || page.rel == path
+                        || page.rel.starts_with(&format!("{path}/")))
+            })
+            .max_by_key(|(path, kind_of, _)| (path.len(), kind_of.is_some()))
+            .map(|(_, _, permalink)| permalink.as_str());
+        let template = match (page.permalink.or(scoped), page.post) {
             (Some(p), _) => p.to_owned(),
             (None, true) => named_style(self.posts_permalink.as_deref().unwrap_or(style)),
             (None, false) => {
@@ -692,6 +743,23 @@ mod tests {
             config.old_url(&page).as_deref(),
             Some("/2019/5/hello-world.html")
         );
+        config
+            .defaults
+            .push((String::new(), Some("posts".into()), "/all/:title/".into()));
+        config
+            .defaults
+            .push(("_posts".into(), None, "/scoped/:title/".into()));
+        assert_eq!(
+            config
+                .old_url(&Page {
+                    rel: "_posts/2019-05-17-Hello World.md",
+                    ..page.clone()
+                })
+                .as_deref(),
+            Some("/scoped/Hello-World/"),
+            "the most specific front matter default"
+        );
+        config.defaults.clear();
         config.posts_permalink = Some("/blog/:title/".into());
         assert_eq!(config.old_url(&page).as_deref(), Some("/blog/Hello-World/"));
         let about = Page {
@@ -728,12 +796,17 @@ mod tests {
             Some("/2020/january/d%C3%A9j%C3%A0-vu/")
         );
         assert_eq!(
-            config.alias("/Functions/Title").as_deref(),
+            config.alias("/Functions/Title", "").as_deref(),
             Some("/functions/title/")
         );
-        assert_eq!(config.alias("old.html").as_deref(), Some("/old.html"));
+        assert_eq!(config.alias("old.html", "").as_deref(), Some("/old.html"));
+        assert_eq!(
+            config.alias("old-name", "/posts").as_deref(),
+            Some("/posts/old-name/"),
+            "relative to the section"
+        );
         config.base_path = "/docs".into();
-        assert_eq!(config.alias("/x").as_deref(), Some("/docs/x/"));
+        assert_eq!(config.alias("/x", "").as_deref(), Some("/docs/x/"));
     }
 
     #[test]

@@ -1531,6 +1531,7 @@ async fn every_old_jekyll_url_redirects_by_its_permalink_and_timezone_and_links_
             ("/gear/gear-list/", "/gear-list/"),
             ("/2021/03/03/Café-Day.html", "/cafe-day/"),
             ("/about.html", "/about/"),
+            ("/notes/field-note/", "/field-note/"),
         ],
     )
     .await;
@@ -1561,6 +1562,8 @@ async fn every_old_hugo_url_redirects_by_its_permalinks_url_and_aliases_and_link
             ("/install/", "/guide-setup/"),
             ("/install", "/guide-setup/"),
             ("/docs/reference/setup/", "/reference-setup/"),
+            // relative to the page's section
+            ("/docs/reference/settings/", "/reference-setup/"),
             ("/launch-party/", "/launch/"),
         ],
     )
