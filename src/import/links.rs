@@ -104,6 +104,21 @@ impl Links {
         Some(format!("{found}{fragment}"))
     }
 
+    /// The new address of the one imported file with this name, as template tags name posts:
+    /// Jekyll's `post_url 2019-05-17-hello` (or `blog/2019-05-17-hello`), Hugo's
+    /// `ref "hello"` or `ref "hello.md"`, a bundle by its folder's name. `None` when no file,
+    /// or more than one, has the name.
+    pub fn resolve_name(&self, name: &str) -> Option<String> {
+        let name = name.trim().trim_end_matches('/');
+        let stem = Path::new(name.rsplit('/').next()?).file_stem()?.to_str()?;
+        let stem = if stem == "index" || stem == "_index" {
+            name.rsplit('/').nth(1)?
+        } else {
+            stem
+        };
+        self.names.get(&stem.to_lowercase()).cloned().flatten()
+    }
+
     fn resolve_path(
         &self,
         from: &Path,
@@ -317,5 +332,8 @@ mod tests {
             Some("/b/"),
             "by name"
         );
+        assert_eq!(links.resolve_name("blog/a").as_deref(), Some("/a/"));
+        assert_eq!(links.resolve_name("b/index.md").as_deref(), Some("/b/"));
+        assert_eq!(links.resolve_name("c"), None);
     }
 }
