@@ -550,19 +550,26 @@ pub(crate) async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Resu
 /// which is rendered once and shared by every missing path.
 async fn not_found(s: &AppState, path: &str) -> Result<Arc<CachedPage>> {
     let last = path.rsplit('/').next().unwrap_or("");
-    if !path.ends_with('/') && !last.contains('.') && path.len() > 1 {
-        // a path that would redirect off the site (`/\evil.example`) gets the 404 instead
-        if let Ok(page) = CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &format!("{path}/")) {
-            return Ok(Arc::new(page));
-        }
+    let bare = !path.ends_with('/') && !last.contains('.') && path.len() > 1;
+    // A redirect stored for the exact path wins (`/2019/05/17/hello.html`, `/old`); a path
+    // without its trailing slash also finds the one stored with it, in one hop.
+    let mut stored = store::site::redirect_for(&s.db, path).await?;
+    if stored.is_none() && bare {
+        stored = store::site::redirect_for(&s.db, &format!("{path}/")).await?;
     }
-    if let Some((to, permanent)) = store::site::redirect_for(&s.db, path).await? {
+    if let Some((to, permanent)) = stored {
         let status = if permanent {
             StatusCode::MOVED_PERMANENTLY
         } else {
             StatusCode::FOUND
         };
         if let Ok(page) = CachedPage::redirect(status, &to) {
+            return Ok(Arc::new(page));
+        }
+    }
+    if bare {
+        // a path that would redirect off the site (`/\evil.example`) gets the 404 instead
+        if let Ok(page) = CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &format!("{path}/")) {
             return Ok(Arc::new(page));
         }
     }

@@ -12,7 +12,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use super::links::Links;
 use super::model::{Bundle, LocalImage, PostDoc, Problem, SourceFile};
+use super::urls::{self, Flavour, alias_path};
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::{Slug, slugify};
@@ -36,6 +38,8 @@ pub struct Read {
     pub problems: Vec<Problem>,
     /// What was imported but not quite as written (a date taken from the file name, say).
     pub warnings: Vec<Problem>,
+    /// Where each file read and each old address now lives, for links naming them.
+    pub links: Links,
 }
 
 /// File extensions read as Markdown.
@@ -90,14 +94,16 @@ const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp"];
 /// threads did.
 pub fn read(paths: &[PathBuf], on_file: &(dyn Fn() + Sync)) -> Read {
     let mut out = Read::default();
+    let mut trees = Vec::new();
     for path in paths {
         if path.is_dir() {
-            read_tree(path, &mut out, on_file);
+            trees.push(read_tree(path, &mut out, on_file));
         } else if path.is_file() {
             let root = path.parent().unwrap_or(Path::new("."));
             let site = Site::detect(root);
             read_one(&site, path, &mut out);
             on_file();
+            trees.push(site);
         } else {
             out.problems.push(Problem::new(
                 path.display().to_string(),
@@ -107,7 +113,24 @@ pub fn read(paths: &[PathBuf], on_file: &(dyn Fn() + Sync)) -> Read {
         }
     }
     settle_slugs(&mut out.bundle.posts);
+    // links between files and to old addresses, now that every post has its address
+    let trees = trees
+        .into_iter()
+        .filter(|site| !site.quire_export)
+        .map(|site| (absolute(&site.content), site.config))
+        .collect();
+    out.links = Links::new(trees, &out.bundle.posts);
+    for post in &mut out.bundle.posts {
+        if let Some(source) = &post.source {
+            post.markdown = out.links.rewrite(&source.file, &post.markdown);
+        }
+    }
     out
+}
+
+/// `path` from the file system's root (links are matched by their files' paths).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// Lists the Markdown files under `paths`, as `read` would read them (for a progress bar's
@@ -125,7 +148,7 @@ pub fn count(paths: &[PathBuf]) -> usize {
         .sum()
 }
 
-fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) {
+fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) -> Site {
     let mut site = Site::detect(root);
     let site_file = root.join(SITE_FILE);
     if site_file.is_file() {
@@ -171,6 +194,7 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) {
         out.problems.extend(part.problems);
         out.warnings.extend(part.warnings);
     }
+    site
 }
 
 fn read_site_file(path: &Path) -> Result<Bundle, Problem> {
@@ -211,6 +235,8 @@ struct Site {
     content_dir: bool,
     /// Written by `quire export` (it has a [`SITE_FILE`]): read exactly, not as a generator's.
     quire_export: bool,
+    /// What the configuration says of the old site's addresses.
+    config: urls::Config,
 }
 
 impl Site {
@@ -231,8 +257,15 @@ impl Site {
             _ if content_dir => Generator::Hugo,
             _ => Generator::Plain,
         };
+        let flavour = match generator {
+            Generator::Jekyll => Flavour::Jekyll,
+            Generator::Hugo => Flavour::Hugo,
+            Generator::Zola => Flavour::Zola,
+            Generator::Plain => Flavour::Plain,
+        };
         Site {
             generator,
+            config: urls::Config::read(flavour, root),
             cascades: Vec::new(),
             root: root.to_owned(),
             content: if content_dir {
@@ -423,15 +456,6 @@ fn parse_file(
         None => Slug::from_title(name_slug).to_string(),
     };
     let sections = sections_of(site, path, bundle_dir);
-    let generator_url = (!site.quire_export)
-        .then(|| {
-            let raw = match bundle_dir {
-                Some(dir) => dir.file_name().and_then(|n| n.to_str()).unwrap_or(stem),
-                None => stem,
-            };
-            generator_url(site, &sections, explicit_slug.as_deref(), raw, name_slug)
-        })
-        .flatten();
 
     // Title: front matter, else the first heading (taken out of the body), else the name.
     let mut body = source.body.to_owned();
@@ -447,16 +471,7 @@ fn parse_file(
     };
 
     let name_date = name_date.filter(|_| !site.quire_export);
-    let published_at = fm.date_or(
-        &[
-            "date",
-            "publishDate",
-            "pubDate",
-            "published_at",
-            "published_date",
-        ],
-        name_date,
-    );
+    let published_at = fm.date_or(&DATE_KEYS, name_date);
     let updated_at = fm.date(&[
         "updated",
         "lastmod",
@@ -465,6 +480,14 @@ fn parse_file(
         "updated_at",
     ]);
     let created_at = fm.date(&["created", "created_at"]);
+    // the date as the generator saw it, for the dates in its URLs
+    let written_date = fm
+        .first(&DATE_KEYS)
+        .and_then(|(_, v)| v.as_str())
+        .and_then(parse_date_with_offset)
+        .filter(|(at, _)| Some(*at) == published_at)
+        .map(|(at, offset)| urls::written(at, offset))
+        .or_else(|| name_date.map(|at| urls::written(at, None)));
     let expires_at = fm.date(&["expiryDate", "unpublishDate", "expiry_date"]);
 
     let mut status = match fm.string(&["status"]).map(|s| s.to_ascii_lowercase()) {
@@ -534,18 +557,69 @@ fn parse_file(
         .string(&["excerpt", "summary", "custom_excerpt"])
         .or_else(|| description.clone());
     let feature_image = fm.feature_image();
-    let mut aliases = fm.list(&["aliases", "redirect_from"]);
-    for key in ["url", "permalink"] {
-        if let Some(old) = fm.string(&[key]) {
-            aliases.push(old);
-        }
-    }
+    let aliases = fm.list(&["aliases", "redirect_from"]);
+    let section_path = format!("/{}", sections.join("/"));
+    let rel = path
+        .strip_prefix(&site.content)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
     let own_path = format!("/{slug}/");
-    let aliases: Vec<String> = aliases
+    let mut aliases: Vec<String> = aliases
         .into_iter()
-        .filter_map(|a| alias_path(&a))
+        .filter_map(|a| {
+            if site.quire_export {
+                alias_path(&a)
+            } else {
+                site.config.alias(&a, &section_path)
+            }
+        })
         .filter(|a| *a != own_path)
         .collect();
+    // the address the generator served the file at: its rules, or the file's own setting
+    let permalink_key = match site.generator {
+        Generator::Jekyll => "permalink",
+        Generator::Hugo => "url",
+        Generator::Zola => "path",
+        Generator::Plain => "",
+    };
+    let permalink = fm.string(&[permalink_key]);
+    let generator_url = if site.quire_export {
+        None
+    } else {
+        let raw_name = match bundle_dir {
+            Some(dir) => dir.file_name().and_then(|n| n.to_str()).unwrap_or(stem),
+            None => stem,
+        };
+        let categories = if site.generator == Generator::Jekyll {
+            let mut c = fm.list(&["categories", "category"]);
+            c.dedup();
+            c
+        } else {
+            Vec::new()
+        };
+        let page = urls::Page {
+            sections: &sections,
+            raw_name,
+            name: name_slug,
+            slug: explicit_slug.as_deref(),
+            title: &title,
+            date: written_date,
+            categories,
+            permalink: permalink.as_deref(),
+            post: in_posts || in_drafts,
+            rel: &rel,
+        };
+        site.config.old_url(&page)
+    };
+    if site.generator == Generator::Plain
+        && let Some(old) = fm
+            .string(&["url", "permalink"])
+            .and_then(|u| alias_path(&u))
+        && old != own_path
+    {
+        aliases.push(old);
+    }
 
     let body = if site.quire_export {
         body
@@ -592,6 +666,7 @@ fn parse_file(
         explicit_slug: explicit_slug.is_some(),
         name_date,
         generator_url,
+        file: absolute(path),
     });
 
     // Images on disk: the feature image and every image of the body.
@@ -636,6 +711,14 @@ fn parse_file(
     }
     Ok(Parsed::Post(Box::new(doc)))
 }
+
+const DATE_KEYS: [&str; 5] = [
+    "date",
+    "publishDate",
+    "pubDate",
+    "published_at",
+    "published_date",
+];
 
 const FEATURE_IMAGE_KEYS: [&str; 6] = [
     "feature_image",
@@ -1031,12 +1114,17 @@ fn list_of(value: &Value) -> Vec<String> {
 /// `-08`); other words are ignored (`2023-01-29 18:30:22 2023 -0800`). Dates without a zone
 /// are UTC.
 pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    parse_date_with_offset(s).map(|(at, _)| at)
+}
+
+/// [`parse_date`], with the offset from UTC (in seconds) when the text gives one.
+pub fn parse_date_with_offset(s: &str) -> Option<(DateTime<Utc>, Option<i32>)> {
     let s = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Some(d.with_timezone(&Utc));
+        return Some((d.with_timezone(&Utc), Some(d.offset().local_minus_utc())));
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
-        return Some(d.with_timezone(&Utc));
+        return Some((d.with_timezone(&Utc), Some(d.offset().local_minus_utc())));
     }
     static NUMERIC: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(\D.*)?$").unwrap());
@@ -1116,7 +1204,7 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     let zone = chrono::FixedOffset::east_opt(offset.unwrap_or(0))?;
     time.and_local_timezone(zone)
         .single()
-        .map(|d| d.with_timezone(&Utc))
+        .map(|d| (d.with_timezone(&Utc), offset))
 }
 
 /// `jan`, `January`, `Sept` → 1, 1, 9.
@@ -1446,42 +1534,6 @@ fn sections_of(site: &Site, path: &Path, bundle_dir: Option<&Path>) -> Vec<Strin
         .collect()
 }
 
-/// The path Hugo or Zola serves a file at by default: its sections and its slug or file name
-/// (`/functions/strings/title/`). Hugo lowercases it; Zola slugifies each part and drops the
-/// date of a dated file name. `None` for other generators (their permalinks are configured).
-fn generator_url(
-    site: &Site,
-    sections: &[String],
-    slug: Option<&str>,
-    raw_name: &str,
-    undated_name: &str,
-) -> Option<String> {
-    let parts: Vec<String> = match site.generator {
-        Generator::Hugo => {
-            let urlize = |s: &str| {
-                s.trim()
-                    .to_lowercase()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join("-")
-            };
-            sections
-                .iter()
-                .map(|s| urlize(s))
-                .chain([urlize(slug.unwrap_or(raw_name))])
-                .collect()
-        }
-        Generator::Zola => sections
-            .iter()
-            .map(|s| slugify(s))
-            .chain([slugify(slug.unwrap_or(undated_name))])
-            .collect(),
-        Generator::Jekyll | Generator::Plain => return None,
-    };
-    let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
-    (!parts.is_empty()).then(|| format!("/{}/", parts.join("/")))
-}
-
 /// Gives every post read from Markdown a slug of its own. Quire's addresses are flat (`/slug/`)
 /// where a generator's are nested (`/functions/strings/title/`, `/methods/page/title/`): files
 /// that would share a slug are told apart by their sections, nearest first (`strings-title`,
@@ -1637,22 +1689,6 @@ fn take_first_heading(body: &str) -> Option<(String, String)> {
         return Some((title.to_owned(), rest));
     }
     None
-}
-
-/// An alias as a site path: `/2019/05/old/`, from a path or a full URL.
-fn alias_path(alias: &str) -> Option<String> {
-    let alias = alias.trim();
-    let path = match url::Url::parse(alias) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => u.path().to_owned(),
-        Ok(_) => return None,
-        Err(_) => alias.to_owned(),
-    };
-    let path = if path.starts_with('/') {
-        path
-    } else {
-        format!("/{path}")
-    };
-    (path.len() > 1 && !path.contains("..") && !path.contains(':')).then_some(path)
 }
 
 /// Rewrites the template tags of Jekyll and Hugo that have a Markdown equivalent; others are
@@ -1917,6 +1953,7 @@ mod tests {
                 explicit_slug: false,
                 name_date: None,
                 generator_url: url.map(str::to_owned),
+                file: PathBuf::new(),
             });
             doc
         };

@@ -2,6 +2,8 @@
 //! JSON export, all read into one [`model::Bundle`] and written by one writer.
 
 pub mod ghost;
+pub mod links;
 pub mod markdown;
 pub mod model;
+pub mod urls;
 pub mod write;

@@ -158,11 +158,13 @@ pub struct SourceFile {
     pub explicit_slug: bool,
     /// The date in a Jekyll-style file name (`2019-03-04-x.md`), when it has one.
     pub name_date: Option<DateTime<Utc>>,
-    /// The path the generator serves the file at by default (`/functions/strings/title/`:
-    /// Hugo and Zola's section path and slug), when known. Redirected to the post when it
-    /// differs from the post's own path. Permalink settings (Hugo `[permalinks]`, Jekyll
-    /// `permalink`) are not applied here.
+    /// The path the generator served the file at (`/functions/strings/title/`,
+    /// `/2019/05/17/hello.html`), by its rules and the site's permalink settings, as a request
+    /// for it arrives (percent-encoded). Redirected to the post when it differs from the
+    /// post's own path.
     pub generator_url: Option<String>,
+    /// The file on disk, for links between files.
+    pub file: PathBuf,
 }
 
 /// A reference in a post to an image file on disk.

@@ -430,10 +430,14 @@ async fn write(
     if !redirects.is_empty() {
         let (from, to): (Vec<String>, Vec<String>) = redirects.into_iter().unzip();
         let n = sqlx::query(
-            r#"insert into redirects (from_path, to_path)
-               select distinct on (f) f, t from unnest($1::text[], $2::text[]) as x(f, t)
-               on conflict (from_path) do update set to_path = excluded.to_path
-               where redirects.to_path is distinct from excluded.to_path"#,
+            // each redirect belongs to the post it leads to, and goes with it
+            r#"insert into redirects (from_path, to_path, post_id)
+               select distinct on (f) f, t, (select p.id from posts p where '/' || p.slug || '/' = t)
+               from unnest($1::text[], $2::text[]) as x(f, t)
+               on conflict (from_path) do update
+               set to_path = excluded.to_path, post_id = excluded.post_id
+               where (redirects.to_path, redirects.post_id)
+                     is distinct from (excluded.to_path, excluded.post_id)"#,
         )
         .bind(&from)
         .bind(&to)

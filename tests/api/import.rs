@@ -1425,3 +1425,178 @@ async fn jekyll_dates_are_read_as_leniently_as_jekyll_reads_them() {
         "`12:00 PST`"
     );
 }
+
+const JEKYLL_URLS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jekyll-urls");
+const HUGO_URLS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hugo-urls");
+const ZOLA_URLS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/zola-urls");
+
+/// Follows redirects from `path` (at most five) and returns the last status and path.
+async fn follow(app: &TestApp, path: &str) -> (u16, String) {
+    let mut path = path.to_owned();
+    for _ in 0..5 {
+        let response = app.get(&path).await;
+        let status = response.status().as_u16();
+        if !matches!(status, 301 | 302 | 307 | 308) {
+            return (status, path);
+        }
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let next = url::Url::parse(BASE_URL)
+            .unwrap()
+            .join(&path)
+            .unwrap()
+            .join(&location)
+            .unwrap();
+        path = next[url::Position::BeforePath..].to_owned();
+    }
+    panic!("more than five redirects from {path}");
+}
+
+/// Imports `fixture` and checks what a reader of the old site would notice: each old address
+/// (`moves`: old path → new path) answers 301 to the post, which answers 200; every redirect
+/// belongs to its post; and no link on any published post's page, relative or absolute on
+/// Quire's or the old site's address (`old_base`), leads to a 404.
+async fn assert_old_urls_and_links_work(
+    fixture: &str,
+    old_base: &str,
+    moves: &[(&str, &str)],
+) -> Site {
+    let site = Site::new().await;
+    // the seeded navigation links to the About page `Site::new` deleted
+    sqlx::query(
+        r#"update settings set value = '[{"label": "Home", "url": "/"}]' where key = 'navigation'"#,
+    )
+    .execute(&site.db.pool)
+    .await
+    .unwrap();
+    site.import(&[fixture]).await.assert_success();
+    let app = site.serve().await;
+    for (old, new) in moves {
+        let response = app.get(old).await;
+        assert_eq!(response.status(), 301, "GET {old}");
+        assert_eq!(response.headers()["location"], *new, "GET {old}");
+        assert_eq!(app.get(new).await.status(), 200, "GET {new}");
+    }
+    let orphans: i64 = sqlx::query_scalar("select count(*) from redirects where post_id is null")
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(orphans, 0, "every redirect belongs to the post it leads to");
+
+    let slugs: Vec<String> =
+        sqlx::query_scalar("select slug from posts where status = 'published' order by slug")
+            .fetch_all(&site.db.pool)
+            .await
+            .unwrap();
+    assert!(!slugs.is_empty());
+    let href = Regex::new(r#"href="([^"]*)""#).unwrap();
+    let quire = url::Url::parse(BASE_URL).unwrap();
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for slug in &slugs {
+        let page = format!("/{slug}/");
+        let html = app.page(&page).await;
+        for c in href.captures_iter(&html) {
+            let link = c[1].replace("&amp;", "&");
+            // the old site's address now points at Quire
+            let target = match link.strip_prefix(old_base) {
+                Some(rest) => quire.join(if rest.is_empty() { "/" } else { rest }),
+                None => quire.join(&page).and_then(|p| p.join(&link)),
+            };
+            let Ok(target) = target else { continue };
+            if target.host_str() != quire.host_str() || !target.scheme().starts_with("http") {
+                continue;
+            }
+            let path = &target[url::Position::BeforePath..url::Position::AfterQuery];
+            checked += 1;
+            let (status, at) = follow(&app, path).await;
+            if status == 404 {
+                broken.push(format!("{page}: {link} → {at}"));
+            }
+        }
+    }
+    assert!(checked > slugs.len(), "the pages have links to check");
+    assert!(broken.is_empty(), "links that 404: {broken:#?}");
+    site
+}
+
+#[tokio::test]
+async fn every_old_jekyll_url_redirects_by_its_permalink_and_timezone_and_links_work() {
+    let site = assert_old_urls_and_links_work(
+        JEKYLL_URLS,
+        "https://walks.example.org",
+        &[
+            // 05:30 UTC on the 18th is the evening of the 17th in the site's timezone
+            ("/hiking/2019/05/17/ridge-walk.html", "/ridge-walk/"),
+            ("/ridge", "/ridge-walk/"),
+            ("/gear/gear-list/", "/gear-list/"),
+            ("/2021/03/03/Café-Day.html", "/cafe-day/"),
+            ("/about.html", "/about/"),
+            ("/notes/field-note/", "/field-note/"),
+        ],
+    )
+    .await;
+    let gear = site.post("gear-list").await;
+    assert!(
+        gear.markdown
+            .contains("[the ridge walk](/ridge-walk/#water)")
+            && gear
+                .markdown
+                .contains("[same post by its file](/ridge-walk/)")
+            && gear.markdown.contains("[about]: /about/"),
+        "{}",
+        gear.markdown
+    );
+}
+
+#[tokio::test]
+async fn every_old_hugo_url_redirects_by_its_permalinks_url_and_aliases_and_links_work() {
+    let site = assert_old_urls_and_links_work(
+        HUGO_URLS,
+        "https://docs.example.com",
+        &[
+            ("/2021/04/opening-day/", "/first-post/"),
+            ("/old/first/", "/first-post/"),
+            ("/old/first", "/first-post/"),
+            ("/2021/05/second_thoughts/", "/second-thoughts/"),
+            ("/docs/guide/setup/", "/guide-setup/"),
+            ("/install/", "/guide-setup/"),
+            ("/install", "/guide-setup/"),
+            ("/docs/reference/setup/", "/reference-setup/"),
+            // relative to the page's section
+            ("/docs/reference/settings/", "/reference-setup/"),
+            ("/launch-party/", "/launch/"),
+        ],
+    )
+    .await;
+    let second = site.post("second-thoughts").await;
+    assert!(
+        second.markdown.contains("[the opening](/first-post/#top)")
+            && second.markdown.contains("[launch](/launch/)"),
+        "{}",
+        second.markdown
+    );
+}
+
+#[tokio::test]
+async fn every_old_zola_url_redirects_by_its_section_path_and_aliases_and_links_work() {
+    let site = assert_old_urls_and_links_work(
+        ZOLA_URLS,
+        "https://zola.example.net",
+        &[
+            ("/blog/parser-notes/", "/parser-notes/"),
+            ("/old/parser/", "/parser-notes/"),
+            ("/old/parser", "/parser-notes/"),
+            ("/tools/lexer/", "/lexer/"),
+            ("/guides/start-here/", "/start-here/"),
+        ],
+    )
+    .await;
+    let lexer = site.post("lexer").await;
+    assert!(
+        lexer
+            .markdown
+            .contains("[the parser](/parser-notes/#tokens)"),
+        "{}",
+        lexer.markdown
+    );
+}
