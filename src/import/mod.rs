@@ -4,4 +4,5 @@
 pub mod ghost;
 pub mod markdown;
 pub mod model;
+pub mod templates;
 pub mod write;
