@@ -1425,3 +1425,5 @@ async fn jekyll_dates_are_read_as_leniently_as_jekyll_reads_them() {
         "`12:00 PST`"
     );
 }
+
+mod templates;
