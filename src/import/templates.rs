@@ -13,6 +13,7 @@
 //! for the generators' escapes (`{{</* x */>}}` and `{% raw %}`), which exist to show template
 //! syntax in code and which the generator removes there too.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -25,6 +26,8 @@ use crate::domain::slug::Slug;
 
 /// How deep `{% include %}` may nest (an include of itself stops here).
 const MAX_INCLUDE_DEPTH: usize = 4;
+/// Longest template tag read, delimiters aside: longer is taken for text that is not a tag.
+const MAX_TAG: usize = 4096;
 
 /// What a body's template tags may refer to.
 pub struct Context<'a> {
@@ -56,6 +59,7 @@ pub fn render(text: &str, ctx: &Context<'_>) -> (String, Vec<Warning>) {
         warnings: Vec::new(),
         include: None,
         depth: 0,
+        unclosed: HashSet::new(),
     };
     scanner.run();
     (scanner.out, scanner.warnings)
@@ -113,6 +117,9 @@ struct Scanner<'a, 'c> {
     /// Inside an included file: its name and the include's line, for warnings; its parameters.
     include: Option<(String, usize, Map<String, Value>)>,
     depth: usize,
+    /// Closing tags known to be absent from the rest of the text: each is searched for once,
+    /// so that many unclosed tags cost linear time.
+    unclosed: HashSet<String>,
 }
 
 /// One template tag found at a position.
@@ -140,6 +147,43 @@ impl Scanner<'_, '_> {
             None => message,
         };
         self.warnings.push(Warning { line, message });
+    }
+
+    /// The first match of a closing tag after `from`, as a range relative to `from`.
+    fn find_close(&mut self, close: &Regex, from: usize) -> Option<Range<usize>> {
+        if self.unclosed.contains(close.as_str()) {
+            return None;
+        }
+        let found = close.find(&self.text[from..]).map(|m| m.range());
+        if found.is_none() {
+            self.unclosed.insert(close.as_str().to_owned());
+        }
+        found
+    }
+
+    /// Where the block opened by `{% name %}` ends, after its `{% endname %}`, nested ones
+    /// counted.
+    fn block_end(&mut self, from: usize, name: &str) -> Option<usize> {
+        static TAG: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"\{%-?\s*(\w+)[^%]*?-?%\}").unwrap());
+        let key = format!("end{name}");
+        if self.unclosed.contains(&key) {
+            return None;
+        }
+        let mut depth = 1;
+        for c in TAG.captures_iter(&self.text[from..]) {
+            let tag = &c[1];
+            if tag == name {
+                depth += 1;
+            } else if tag == key {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(from + c.get(0).map_or(0, |m| m.end()));
+                }
+            }
+        }
+        self.unclosed.insert(key);
+        None
     }
 
     fn run(&mut self) {
@@ -246,9 +290,8 @@ impl Scanner<'_, '_> {
         }
         if let Some(name) = inner.strip_prefix('/') {
             // a closing tag: its opening one did what there was to do
-            match name.trim() {
-                "details" => self.out.push_str("\n\n</details>\n\n"),
-                _ => {}
+            if name.trim() == "details" {
+                self.out.push_str("\n\n</details>\n\n");
             }
             return end;
         }
@@ -287,11 +330,11 @@ impl Scanner<'_, '_> {
                     Regex::new(r"\{\{[<%]\s*/\s*highlight\s*[>%]\}\}").unwrap()
                 });
                 let lang = params.positional(0).unwrap_or_default();
-                match CLOSE.find(&text[end..]) {
+                match self.find_close(&CLOSE, end) {
                     Some(m) => {
-                        let code = &text[end..end + m.start()];
+                        let code = &text[end..end + m.start];
                         self.out.push_str(&fence(&lang, code));
-                        return end + m.end();
+                        return end + m.end;
                     }
                     None => self.warn(at, "`highlight` without `{{< /highlight >}}`: taken out".into()),
                 }
@@ -395,8 +438,8 @@ impl Scanner<'_, '_> {
                 static CLOSE: LazyLock<Regex> = LazyLock::new(|| {
                     Regex::new(r"\{\{[<%]\s*/\s*comment\s*[>%]\}\}").unwrap()
                 });
-                if let Some(m) = CLOSE.find(&text[end..]) {
-                    return end + m.end();
+                if let Some(m) = self.find_close(&CLOSE, end) {
+                    return end + m.end;
                 }
             }
             _ => self.warn(
@@ -440,10 +483,10 @@ impl Scanner<'_, '_> {
                 static CLOSE: LazyLock<Regex> =
                     LazyLock::new(|| Regex::new(r"\{%-?\s*endhighlight\s*-?%\}").unwrap());
                 let lang = args.split_whitespace().next().unwrap_or("");
-                match CLOSE.find(&text[end..]) {
+                match self.find_close(&CLOSE, end) {
                     Some(m) => {
-                        self.out.push_str(&fence(lang, &text[end..end + m.start()]));
-                        return end + m.end();
+                        self.out.push_str(&fence(lang, &text[end..end + m.start]));
+                        return end + m.end;
                     }
                     None => self.warn(at, "`highlight` without `endhighlight`: taken out".into()),
                 }
@@ -451,10 +494,10 @@ impl Scanner<'_, '_> {
             "raw" => {
                 static CLOSE: LazyLock<Regex> =
                     LazyLock::new(|| Regex::new(r"\{%-?\s*endraw\s*-?%\}").unwrap());
-                match CLOSE.find(&text[end..]) {
+                match self.find_close(&CLOSE, end) {
                     Some(m) => {
-                        self.out.push_str(&text[end..end + m.start()]);
-                        return end + m.end();
+                        self.out.push_str(&text[end..end + m.start]);
+                        return end + m.end;
                     }
                     None => {
                         self.out.push_str(&text[end..]);
@@ -471,12 +514,12 @@ impl Scanner<'_, '_> {
             }
             "include" => self.include(at, args),
             "comment" => {
-                if let Some(after) = block_end(text, end, "comment") {
+                if let Some(after) = self.block_end(end, "comment") {
                     return after;
                 }
             }
             "for" | "if" | "unless" | "case" | "capture" | "tablerow" => {
-                let after = block_end(text, end, name).unwrap_or(end);
+                let after = self.block_end(end, name).unwrap_or(end);
                 self.warn(
                     at,
                     format!(
@@ -545,6 +588,7 @@ impl Scanner<'_, '_> {
             warnings: Vec::new(),
             include: Some((file.to_owned(), line, vars)),
             depth: self.depth + 1,
+            unclosed: HashSet::new(),
         };
         inner.run();
         self.out.push_str(inner.out.trim_end_matches('\n'));
@@ -679,9 +723,14 @@ impl Scanner<'_, '_> {
 /// `{{< … >}}`, `{{% … %}}`, `{% … %}` or `{{ … }}` at the start of `s`, up to its end.
 fn find_tag(s: &str) -> Option<Found<'_>> {
     let take = |open: usize, close: &str| -> Option<(&str, usize)> {
-        // tags do not span blank lines; a shortcode's parameters may span lines
+        // tags do not span blank lines; a shortcode's parameters may span lines. The search
+        // is bounded, so that many unclosed tags cost linear time.
         let body = &s[open..];
-        let end = body.find(close)?;
+        let mut window = MAX_TAG.min(body.len());
+        while !body.is_char_boundary(window) {
+            window -= 1;
+        }
+        let end = body[..window].find(close)?;
         let inner = &body[..end];
         (!inner.contains("\n\n")).then_some((inner, open + end + close.len()))
     };
@@ -835,26 +884,6 @@ fn zola_params(args: &str) -> std::collections::HashMap<String, String> {
             (c[1].to_owned(), v.replace("\\\"", "\""))
         })
         .collect()
-}
-
-/// Where the block opened by `{% name %}` ends, after its `{% endname %}`, nested ones counted.
-fn block_end(text: &str, from: usize, name: &str) -> Option<usize> {
-    static TAG: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\{%-?\s*(\w+)[^%]*?-?%\}").unwrap());
-    let end_name = format!("end{name}");
-    let mut depth = 1;
-    for c in TAG.captures_iter(&text[from..]) {
-        let tag = &c[1];
-        if tag == name {
-            depth += 1;
-        } else if tag == end_name {
-            depth -= 1;
-            if depth == 0 {
-                return Some(from + c.get(0).map_or(0, |m| m.end()));
-            }
-        }
-    }
-    None
 }
 
 /// Splits `a | b: "x|y" | c` at the pipes outside quotes.
@@ -1197,6 +1226,19 @@ mod tests {
         assert!(!out.contains("{%"), "{out}");
         assert_eq!(lines(&warnings), [3, 4], "{warnings:?}");
         assert!(warnings[1].message.contains("too deep"), "{warnings:?}");
+    }
+
+    #[test]
+    fn many_unclosed_tags_take_linear_time() {
+        let text = "{{ a {% for x %} {% highlight x %} {{< highlight go >}} ".repeat(20_000);
+        let started = std::time::Instant::now();
+        let (_, warnings) = run(&text);
+        assert!(!warnings.is_empty());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
