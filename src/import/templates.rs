@@ -74,6 +74,14 @@ pub fn link_target(target: &str) -> Option<String> {
     static DATED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{4}-\d{2}-\d{2}-").unwrap());
     let target = target.trim().trim_start_matches("@/");
     let target = target.trim_end_matches('/');
+    // a file that is not a page (`assets/report.pdf`) keeps its path
+    let name = target.rsplit('/').next().unwrap_or(target);
+    if let Some((_, ext)) = name.rsplit_once('.')
+        && !["md", "markdown", "html"].contains(&ext.to_ascii_lowercase().as_str())
+        && !name.starts_with('.')
+    {
+        return Some(format!("/{}", target.trim_start_matches('/')));
+    }
     let target = [".md", ".markdown", ".html"]
         .iter()
         .find_map(|ext| target.strip_suffix(ext))
@@ -307,7 +315,11 @@ impl Scanner<'_, '_> {
                     .or_else(|| params.named("caption"))
                     .or_else(|| params.named("title"))
                     .unwrap_or_default();
-                let mut image = format!("![{}]({})", alt.replace(['[', ']'], ""), src.replace(' ', "%20"));
+                let src = src
+                    .replace(' ', "%20")
+                    .replace('(', "%28")
+                    .replace(')', "%29");
+                let mut image = format!("![{}]({src})", alt.replace(['[', ']'], ""));
                 if let Some(link) = params.named("link") {
                     image = format!("[{image}]({link})");
                 }
@@ -1067,6 +1079,10 @@ mod tests {
         assert_eq!(
             link_target("_posts/2020-01-02-Hello.md").as_deref(),
             Some("/hello/")
+        );
+        assert_eq!(
+            link_target("assets/report.pdf").as_deref(),
+            Some("/assets/report.pdf")
         );
     }
 
