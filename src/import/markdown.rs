@@ -478,6 +478,7 @@ fn parse_file(
             site: &site.template_vars,
             page: &source.fields,
             includes: (site.jekyll && includes.is_dir()).then_some(includes.as_path()),
+            dir: site.jekyll.then(|| path.parent()).flatten(),
         };
         let (body, taken_out) = templates::render(source.body, &context);
         warnings.extend(

@@ -3,7 +3,8 @@
 //!
 //! Built-ins with a Markdown or HTML equivalent are rendered: Hugo's `figure`, `highlight`,
 //! `youtube`, `vimeo`, `gist`, `x`/`tweet`, `instagram`, `param`, `ref`, `relref`, `details` and
-//! `qr`; Jekyll's `highlight`, `link`, `post_url`, `raw`, `include` (of files in `_includes/`),
+//! `qr`; Jekyll's `highlight`, `link`, `post_url`, `raw`, `include` (of files in `_includes/`)
+//! and `include_relative` (never outside the site),
 //! `{{ site.X }}`/`{{ page.X }}` with a few filters; Zola's `@/` links and its `youtube`,
 //! `vimeo`, `streamable` and `gist` shortcodes. Embeds become links (a thumbnail link for
 //! YouTube): the sanitiser strips iframes. Anything else is taken out of the page (the inner
@@ -37,6 +38,8 @@ pub struct Context<'a> {
     pub page: &'a Map<String, Value>,
     /// Jekyll's `_includes/` folder, when the site has one.
     pub includes: Option<&'a Path>,
+    /// The folder of the file being read, for Jekyll's `{% include_relative %}`.
+    pub dir: Option<&'a Path>,
 }
 
 /// A tag taken out of the page: 1-based line in the text given to [`render`], and what it was.
@@ -524,7 +527,8 @@ impl Scanner<'_, '_> {
                     None => self.warn(at, format!("`{name}` without a target: taken out")),
                 }
             }
-            "include" => self.include(at, args),
+            "include" => self.include(at, args, self.ctx.includes, "_includes/"),
+            "include_relative" => self.include(at, args, self.ctx.dir, "the file's folder"),
             "comment" => {
                 if let Some(after) = self.block_end(end, "comment") {
                     return after;
@@ -552,19 +556,23 @@ impl Scanner<'_, '_> {
         end
     }
 
-    /// `{% include file.md key="value" %}`: the file from `_includes/`, rendered in turn.
-    fn include(&mut self, at: usize, args: &str) {
+    /// `{% include file.md key="value" %}`: the file from `dir` (`_includes/`, or the post's
+    /// folder for `include_relative`), rendered in turn. Only a relative path down from `dir`
+    /// is read, as Jekyll does: an include never reads a file outside the site.
+    fn include(&mut self, at: usize, args: &str, dir: Option<&Path>, dir_name: &str) {
         let (file, params) = split_name(args.trim());
-        let found = self
-            .ctx
-            .includes
-            .filter(|_| !file.contains("..") && !file.contains('{') && !file.is_empty())
+        let below = !file.is_empty()
+            && Path::new(file)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let found = dir
+            .filter(|_| below)
             .map(|dir| dir.join(file))
             .filter(|p| p.is_file());
         let Some(path) = found else {
             self.warn(
                 at,
-                format!("`{{% include {file} %}}`: no such file in _includes/; taken out"),
+                format!("`{{% include {file} %}}`: no such file in {dir_name}; taken out"),
             );
             return;
         };
@@ -1042,6 +1050,7 @@ mod tests {
                 site: &site,
                 page: &page,
                 includes: None,
+                dir: None,
             },
         )
     }
@@ -1232,15 +1241,18 @@ mod tests {
             site: &site,
             page: &page,
             includes: Some(&dir),
+            dir: Some(&dir),
         };
         let (out, warnings) = render(
-            "A\n{% include note.md content=\"Mind the gap\" %}\n{% include missing.html %}\n{% include loop.md %}",
+            "A\n{% include note.md content=\"Mind the gap\" %}\n{% include missing.html %}\n{% include loop.md %}\n{% include /etc/passwd %} {% include ../../etc/passwd %} {% include_relative note.md content=\"again\" %}",
             &ctx,
         );
         std::fs::remove_dir_all(&dir).ok();
         assert!(out.contains("> **Note:** Mind the gap\n"), "{out}");
         assert!(!out.contains("{%"), "{out}");
-        assert_eq!(lines(&warnings), [3, 4], "{warnings:?}");
+        assert!(out.contains("> **Note:** again"), "{out}");
+        assert!(!out.contains("root:"), "{out}");
+        assert_eq!(lines(&warnings), [3, 4, 5, 5], "{warnings:?}");
         assert!(warnings[1].message.contains("too deep"), "{warnings:?}");
     }
 
