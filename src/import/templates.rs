@@ -27,6 +27,9 @@ use crate::domain::slug::Slug;
 
 /// How deep `{% include %}` may nest (an include of itself stops here).
 const MAX_INCLUDE_DEPTH: usize = 4;
+/// Most includes rendered for one file, all depths together: includes that each include
+/// another many times would otherwise multiply.
+const MAX_INCLUDES: usize = 200;
 /// Longest template tag read, delimiters aside: longer is taken for text that is not a tag.
 const MAX_TAG: usize = 4096;
 
@@ -63,6 +66,7 @@ pub fn render(text: &str, ctx: &Context<'_>) -> (String, Vec<Warning>) {
         include: None,
         depth: 0,
         unclosed: HashSet::new(),
+        includes_left: MAX_INCLUDES,
     };
     scanner.run();
     (scanner.out, scanner.warnings)
@@ -131,6 +135,8 @@ struct Scanner<'a, 'c> {
     /// Closing tags known to be absent from the rest of the text: each is searched for once,
     /// so that many unclosed tags cost linear time.
     unclosed: HashSet<String>,
+    /// Includes this file may still render.
+    includes_left: usize,
 }
 
 /// One template tag found at a position.
@@ -576,6 +582,14 @@ impl Scanner<'_, '_> {
             );
             return;
         };
+        if self.includes_left == 0 {
+            self.warn(
+                at,
+                format!("`{{% include {file} %}}`: more than {MAX_INCLUDES} includes in one file; taken out"),
+            );
+            return;
+        }
+        self.includes_left -= 1;
         if self.depth >= MAX_INCLUDE_DEPTH {
             self.warn(
                 at,
@@ -609,8 +623,10 @@ impl Scanner<'_, '_> {
             include: Some((file.to_owned(), line, vars)),
             depth: self.depth + 1,
             unclosed: HashSet::new(),
+            includes_left: self.includes_left,
         };
         inner.run();
+        self.includes_left = inner.includes_left;
         self.out.push_str(inner.out.trim_end_matches('\n'));
         self.warnings.append(&mut inner.warnings);
     }
@@ -1235,6 +1251,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("note.md"), "> **Note:** {{ include.content }}\n").unwrap();
         std::fs::write(dir.join("loop.md"), "{% include loop.md %}").unwrap();
+        std::fs::write(dir.join("fan.md"), "{% include fan.md %}".repeat(50)).unwrap();
         let page = Map::new();
         let site = Value::Null;
         let ctx = Context {
@@ -1247,13 +1264,23 @@ mod tests {
             "A\n{% include note.md content=\"Mind the gap\" %}\n{% include missing.html %}\n{% include loop.md %}\n{% include /etc/passwd %} {% include ../../etc/passwd %} {% include_relative note.md content=\"again\" %}",
             &ctx,
         );
-        std::fs::remove_dir_all(&dir).ok();
         assert!(out.contains("> **Note:** Mind the gap\n"), "{out}");
         assert!(!out.contains("{%"), "{out}");
         assert!(out.contains("> **Note:** again"), "{out}");
         assert!(!out.contains("root:"), "{out}");
         assert_eq!(lines(&warnings), [3, 4, 5, 5], "{warnings:?}");
         assert!(warnings[1].message.contains("too deep"), "{warnings:?}");
+
+        // 50 includes of itself at every level would be 50^4 renders: the budget stops them
+        let (out, warnings) = render("{% include fan.md %}", &ctx);
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.message.contains("more than 200 includes")),
+            "{warnings:?}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
