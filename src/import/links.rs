@@ -15,6 +15,7 @@ use pulldown_cmark::{Event, Options, Parser, Tag};
 use regex::Regex;
 
 use super::model::PostDoc;
+use super::templates;
 use super::urls::{self, Config};
 
 /// File extensions read as Markdown (a link to such a file is a link to a post).
@@ -102,6 +103,24 @@ impl Links {
             .max_by_key(|(content, _)| content.components().count());
         let found = self.resolve_path(&from, tree, path)?;
         Some(format!("{found}{fragment}"))
+    }
+
+    /// The address of the page a template tag names (Hugo's `ref "posts/x.md"`, Jekyll's
+    /// `post_url 2019-05-17-x`, Zola's `@/blog/x.md`): the file from the content folder or from
+    /// `from`, else the one file with that name, else the address its file name suggests.
+    fn resolve_page_ref(&self, from: &Path, target: &str) -> String {
+        let target = target.strip_prefix(templates::PAGE_REF).unwrap_or(target);
+        let split = target.find('#').unwrap_or(target.len());
+        let (path, fragment) = target.split_at(split);
+        let rooted = format!(
+            "@/{}",
+            path.trim_start_matches("@/").trim_start_matches('/')
+        );
+        self.resolve(from, &format!("{rooted}{fragment}"))
+            .or_else(|| self.resolve(from, target))
+            .or_else(|| self.resolve_name(path).map(|p| format!("{p}{fragment}")))
+            .or_else(|| templates::link_target(path).map(|p| format!("{p}{fragment}")))
+            .unwrap_or_else(|| "/".to_owned())
     }
 
     /// The new address of the one imported file with this name, as template tags name posts:
@@ -218,9 +237,6 @@ impl Links {
         });
         static HREF: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r#"(?i)\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')"#).unwrap());
-        if self.files.is_empty() {
-            return markdown.to_owned();
-        }
         let code = code_ranges(markdown);
         let in_code = |at: usize| code.iter().any(|r| r.contains(&at));
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
@@ -236,6 +252,21 @@ impl Links {
                     edits.push((m.range(), to));
                 }
             }
+        }
+        // what template tags wrote for another page (`quire-ref:TARGET`), wherever it stands
+        static PAGE_REF: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(&format!(
+                r#"{}([^\s)"'<>]+)"#,
+                regex::escape(templates::PAGE_REF)
+            ))
+            .unwrap()
+        });
+        for c in PAGE_REF.captures_iter(markdown) {
+            let (whole, target) = (c.get(0).expect("a match"), &c[1]);
+            if edits.iter().any(|(r, _)| r.contains(&whole.start())) {
+                continue;
+            }
+            edits.push((whole.range(), self.resolve_page_ref(from, target)));
         }
         if edits.is_empty() {
             return markdown.to_owned();

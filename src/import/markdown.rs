@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::links::Links;
 use super::model::{Bundle, LocalImage, PostDoc, Problem, SourceFile};
+use super::templates;
 use super::urls::{self, Flavour, alias_path};
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
@@ -237,6 +238,8 @@ struct Site {
     quire_export: bool,
     /// What the configuration says of the old site's addresses.
     config: urls::Config,
+    /// What template tags may name: Jekyll's `_config.yml`, Hugo's `params` (`Null` otherwise).
+    template_vars: Value,
 }
 
 impl Site {
@@ -276,7 +279,39 @@ impl Site {
             jekyll,
             content_dir,
             quire_export: root.join(SITE_FILE).is_file(),
+            template_vars: template_vars(generator, root),
         }
+    }
+}
+
+/// The site configuration template tags may name: Jekyll's `_config.yml` for `{{ site.X }}`,
+/// the `params` of Hugo's configuration for `{{< param X >}}`. `Null` when there is none or it
+/// does not parse (the generator's own problem; the tags that name it are reported).
+fn template_vars(generator: Generator, root: &Path) -> Value {
+    let read = |name: &str| std::fs::read_to_string(root.join(name)).ok();
+    match generator {
+        Generator::Jekyll => ["_config.yml", "_config.yaml"]
+            .iter()
+            .find_map(|n| read(n))
+            .and_then(|text| serde_saphyr::from_str::<Value>(&text).ok())
+            .unwrap_or(Value::Null),
+        Generator::Hugo => {
+            let config = ["hugo.toml", "config.toml"]
+                .iter()
+                .find_map(|n| read(n))
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .map(|t| toml_to_json(toml::Value::Table(t)))
+                .or_else(|| {
+                    ["hugo.yaml", "hugo.yml", "config.yaml", "config.yml"]
+                        .iter()
+                        .find_map(|n| read(n))
+                        .and_then(|text| serde_saphyr::from_str::<Value>(&text).ok())
+                });
+            config
+                .and_then(|c| c.get("params").cloned())
+                .unwrap_or(Value::Null)
+        }
+        Generator::Zola | Generator::Plain => Value::Null,
     }
 }
 
@@ -457,8 +492,27 @@ fn parse_file(
     };
     let sections = sections_of(site, path, bundle_dir);
 
+    // Template tags rendered (an export's body is Quire's own, kept as written); what cannot
+    // be rendered is taken out and reported with its line.
+    let mut body = if site.quire_export {
+        source.body.to_owned()
+    } else {
+        let includes = site.root.join("_includes");
+        let context = templates::Context {
+            site: &site.template_vars,
+            page: &source.fields,
+            includes: (site.jekyll && includes.is_dir()).then_some(includes.as_path()),
+            dir: site.jekyll.then(|| path.parent()).flatten(),
+        };
+        let (body, taken_out) = templates::render(source.body, &context);
+        warnings.extend(
+            taken_out
+                .into_iter()
+                .map(|w| Problem::new(shown, Some(source.body_line + w.line - 1), w.message)),
+        );
+        body
+    };
     // Title: front matter, else the first heading (taken out of the body), else the name.
-    let mut body = source.body.to_owned();
     let title = match fm.string(&["title"]) {
         Some(t) => t,
         None => match take_first_heading(&body) {
@@ -621,11 +675,6 @@ fn parse_file(
         aliases.push(old);
     }
 
-    let body = if site.quire_export {
-        body
-    } else {
-        rewrite_shortcodes(&body)
-    };
     // an export's texts are Quire's own: plain already, kept as they are
     let plain = |text: String| {
         if site.quire_export {
@@ -1691,77 +1740,6 @@ fn take_first_heading(body: &str) -> Option<(String, String)> {
     None
 }
 
-/// Rewrites the template tags of Jekyll and Hugo that have a Markdown equivalent; others are
-/// left as written.
-fn rewrite_shortcodes(body: &str) -> String {
-    static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-        [
-            (r"\{\{-?\s*site\.(baseurl|url)\s*-?\}\}", ""),
-            (r"\{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%\}", "```$1"),
-            (r"\{%-?\s*endhighlight\s*-?%\}", "```"),
-            (r"\{%-?\s*(raw|endraw)\s*-?%\}", ""),
-            (
-                r"\{%-?\s*post_url\s+(?:[\w/-]*/)?\d{4}-\d{2}-\d{2}-([\w-]+?)\s*-?%\}",
-                "/$1/",
-            ),
-            (
-                r"\{%-?\s*link\s+_posts/(?:[\w/-]*/)?\d{4}-\d{2}-\d{2}-([\w-]+?)\.\w+\s*-?%\}",
-                "/$1/",
-            ),
-        ]
-        .into_iter()
-        .map(|(re, to)| (Regex::new(re).unwrap(), to))
-        .collect()
-    });
-    static REF: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"\{\{<\s*(?:rel)?ref\s+"([\w./-]+)"\s*>\}\}"#).unwrap());
-    static FIGURE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"\{\{<\s*figure\s+([^>]*?)\s*/?>\}\}"#).unwrap());
-    static ATTR: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"(\w+)\s*=\s*"([^"]*)""#).unwrap());
-    let mut out = body.to_owned();
-    for (re, to) in RULES.iter() {
-        if re.is_match(&out) {
-            out = re.replace_all(&out, *to).into_owned();
-        }
-    }
-    if REF.is_match(&out) {
-        out = REF
-            .replace_all(&out, |c: &regex::Captures<'_>| {
-                ref_path(&c[1]).unwrap_or_else(|| c[0].to_owned())
-            })
-            .into_owned();
-    }
-    if FIGURE.is_match(&out) {
-        out = FIGURE
-            .replace_all(&out, |c: &regex::Captures<'_>| {
-                let attr = |name: &str| {
-                    ATTR.captures_iter(&c[1])
-                        .find(|a| &a[1] == name)
-                        .map(|a| a[2].to_owned())
-                };
-                let src = attr("src").unwrap_or_default();
-                let alt = attr("alt").or_else(|| attr("caption")).unwrap_or_default();
-                format!("![{alt}]({src})")
-            })
-            .into_owned();
-    }
-    out
-}
-
-/// The site path of the post a Hugo `ref` names, by its file or bundle: `posts/x.md`,
-/// `/posts/x`, `posts/x/index.md` and `x` all give `/x/`.
-fn ref_path(target: &str) -> Option<String> {
-    let target = target.trim_end_matches('/');
-    let target = target.strip_suffix(".md").unwrap_or(target);
-    let target = target
-        .strip_suffix("/index")
-        .or_else(|| target.strip_suffix("/_index"))
-        .unwrap_or(target);
-    let name = target.rsplit('/').next().filter(|n| !n.is_empty())?;
-    Some(format!("/{}/", Slug::from_title(name)))
-}
-
 /// Resolves an image reference to a file on disk. `Ok(None)` for remote images and site
 /// paths that are not in the tree (served from elsewhere); an error for a relative file that
 /// is missing or of a type the site does not accept.
@@ -2015,26 +1993,6 @@ mod tests {
         assert_eq!(rest, "\n\nText\n");
         assert!(take_first_heading("Text first\n# Later\n").is_none());
         assert_eq!(humanise("my-first_post"), "My first post");
-    }
-
-    #[test]
-    fn shortcodes_become_markdown() {
-        let out = rewrite_shortcodes(
-            "{% highlight rust %}\nfn x() {}\n{% endhighlight %}\n[a]({{ site.baseurl }}{% post_url 2020-01-02-older %})\n{{< figure src=\"a.png\" alt=\"A\" >}}\n[b]({{< ref \"posts/other.md\" >}})",
-        );
-        assert_eq!(
-            out,
-            "```rust\nfn x() {}\n```\n[a](/older/)\n![A](a.png)\n[b](/other/)"
-        );
-    }
-
-    #[test]
-    fn hugo_refs_to_bundles_and_sections_name_the_post() {
-        let out = rewrite_shortcodes(
-            "[a]({{< ref \"posts/lisbon-weekend/index.md\" >}}) [b]({{< relref \"/posts/first-light\" >}}) [c]({{< ref \"trip/\" >}})",
-        );
-        assert_eq!(out, "[a](/lisbon-weekend/) [b](/first-light/) [c](/trip/)");
-        assert_eq!(ref_path("posts/_index.md").as_deref(), Some("/posts/"));
     }
 
     #[test]

@@ -5,5 +5,6 @@ pub mod ghost;
 pub mod links;
 pub mod markdown;
 pub mod model;
+pub mod templates;
 pub mod urls;
 pub mod write;

@@ -198,17 +198,36 @@ fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_GFM
 }
 
 /// Gives every heading without an explicit `{#id}` an id made from its text, unique in the post.
+/// Footnote definitions take their label as id, so a heading never takes a footnote's id: an
+/// explicit one that would is numbered like a repeated heading (else the footnote's back link
+/// would land on the heading).
 fn add_heading_anchors(events: &mut [Event<'_>]) {
-    let mut used: HashSet<String> = events
+    let footnotes: HashSet<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Start(Tag::Heading { id: Some(id), .. }) => Some(id.to_string()),
+            Event::Start(Tag::FootnoteDefinition(label)) => Some(label.to_string()),
             _ => None,
         })
         .collect();
+    let mut used = footnotes.clone();
+    for event in events.iter_mut() {
+        if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {
+            if footnotes.contains(id.as_ref()) {
+                let base = id.to_string();
+                let mut n = 1;
+                while used.contains(&format!("{base}-{n}")) {
+                    n += 1;
+                }
+                *id = CowStr::from(format!("{base}-{n}"));
+            }
+            used.insert(id.to_string());
+        }
+    }
     let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut i = 0;
     while i < events.len() {
@@ -515,6 +534,17 @@ fn sanitizer() -> ammonia::Builder<'static> {
     .add_tag_attributes("ol", ["start"])
     .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
     .add_allowed_classes("div", ["footnote-definition"])
+    // GitHub-style alerts (`> [!NOTE]`), as pulldown-cmark marks them
+    .add_allowed_classes(
+        "blockquote",
+        [
+            "markdown-alert-note",
+            "markdown-alert-tip",
+            "markdown-alert-important",
+            "markdown-alert-warning",
+            "markdown-alert-caution",
+        ],
+    )
     .attribute_filter(|element, attribute, value| match (element, attribute) {
         // table alignment is the only inline style we let through
         ("th" | "td", "style") => {
@@ -557,6 +587,42 @@ mod tests {
         assert!(r.html.contains("<del>old</del>"), "{}", r.html);
         assert!(r.html.contains(r#"type="checkbox""#), "{}", r.html);
         assert!(r.html.contains("footnote-reference"), "{}", r.html);
+    }
+
+    #[test]
+    fn definition_lists_and_alerts_are_rendered() {
+        let r = render(
+            "Term\n: Its definition\n\n> [!NOTE]\n> Read this.\n\n> [!CAUTION]\n> Mind the step.",
+        )
+        .unwrap();
+        assert!(r.html.contains("<dl>"), "{}", r.html);
+        assert!(r.html.contains("<dt>Term</dt>"), "{}", r.html);
+        assert!(r.html.contains("<dd>Its definition</dd>"), "{}", r.html);
+        assert!(
+            r.html
+                .contains(r#"<blockquote class="markdown-alert-note">"#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<blockquote class="markdown-alert-caution">"#),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("[!NOTE]"), "{}", r.html);
+        let forged =
+            render("<blockquote class=\"evil markdown-alert-tip\">x</blockquote>").unwrap();
+        assert!(!forged.html.contains("evil"), "{}", forged.html);
+    }
+
+    #[test]
+    fn headings_never_take_a_footnotes_id() {
+        let r = render("# Note\n\nText[^note].\n\n## Sources {#sources}\n\nMore[^sources].\n\n[^note]: A footnote.\n[^sources]: Another.").unwrap();
+        assert!(r.html.contains(r#"<h1 id="note-1">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="sources-1">"#), "{}", r.html);
+        assert_eq!(r.html.matches(r#"id="note""#).count(), 1, "{}", r.html);
+        assert_eq!(r.html.matches(r#"id="sources""#).count(), 1, "{}", r.html);
     }
 
     #[test]

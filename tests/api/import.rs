@@ -1600,3 +1600,4 @@ async fn every_old_zola_url_redirects_by_its_section_path_and_aliases_and_links_
         lexer.markdown
     );
 }
+mod templates;
