@@ -59,7 +59,7 @@ pub async fn bundle(db: &PgPool) -> anyhow::Result<Bundle> {
         r#"select id, type, slug, title, markdown, status, published_at, created_at, updated_at,
                   custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured,
                   meta_title, meta_description, canonical_url, codeinjection_head,
-                  codeinjection_foot
+                  codeinjection_foot, feed_guid
            from posts order by coalesce(published_at, created_at), slug collate "C""#,
     )
     .fetch_all(&mut *tx)
@@ -190,12 +190,14 @@ struct PostRow {
     canonical_url: Option<String>,
     codeinjection_head: Option<String>,
     codeinjection_foot: Option<String>,
+    feed_guid: Option<String>,
 }
 
 impl PostRow {
     fn into_doc(self, tags: Vec<String>, authors: Vec<String>) -> PostDoc {
         let mut doc = PostDoc::new(self.slug, self.title);
         doc.id = Some(self.id);
+        doc.feed_guid = present(self.feed_guid);
         doc.kind = self.kind;
         doc.markdown = self.markdown;
         doc.status = self.status;
@@ -359,6 +361,8 @@ struct FrontMatter<'a> {
     slug: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<uuid::Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_guid: Option<&'a str>,
     #[serde(rename = "type")]
     kind: PostType,
     status: PostStatus,
@@ -409,6 +413,7 @@ pub fn post_file(doc: &PostDoc) -> anyhow::Result<String> {
         title: &doc.title,
         slug: &doc.slug,
         id: doc.id,
+        feed_guid: doc.feed_guid.as_deref(),
         kind: doc.kind,
         status: doc.status,
         date: front_matter_time(doc.published_at),

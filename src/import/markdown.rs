@@ -568,6 +568,8 @@ fn parse_file(
         .get("id")
         .and_then(Value::as_str)
         .and_then(|s| uuid::Uuid::parse_str(s).ok());
+    // the old site's feed id, as a Quire export writes it
+    doc.feed_guid = fm.string(&["feed_guid"]);
     doc.status = status;
     doc.published_at = published_at;
     doc.updated_at = updated_at;

@@ -84,11 +84,16 @@ pub struct TagDoc {
 /// A post or page.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PostDoc {
-    /// The post's stable identity: feeds name their items by it (RSS `guid`, Atom `id`), so
-    /// keeping it across a migration keeps feed readers from seeing every post as new. Used
+    /// The post's stable identity in Quire (kept from a Quire export or Ghost's `uuid`). Used
     /// when the post is created, unless another post has it already.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
+    /// The id the post's items had in the old site's feeds (Ghost's 24-hex post `id`, which its
+    /// RSS uses as `guid`). Feeds name the post's items by it (RSS `guid`, Atom `id`, JSON Feed
+    /// `id`) instead of [`PostDoc::id`], so readers do not see every post as new after a
+    /// migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_guid: Option<String>,
     #[serde(rename = "type", default = "default_kind")]
     pub kind: PostType,
     pub slug: String,
@@ -186,6 +191,7 @@ impl PostDoc {
     pub fn new(slug: impl Into<String>, title: impl Into<String>) -> Self {
         PostDoc {
             id: None,
+            feed_guid: None,
             kind: PostType::Post,
             slug: slug.into(),
             title: title.into(),

@@ -562,33 +562,35 @@ async fn write_links(tx: &mut PgConnection, written: &[(Uuid, i32, &PostRow)]) -
 const COLUMNS: &str = "slug, type, status, title, markdown, html, excerpt, word_count, reading_time, \
     custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured, meta_title, \
     meta_description, canonical_url, codeinjection_head, codeinjection_foot, published_at, \
-    created_at, updated_at, source_hash";
+    created_at, updated_at, source_hash, feed_guid";
 const UNNEST: &str = "unnest($1::text[], $2::post_type[], $3::post_status[], $4::text[], $5::text[], \
     $6::text[], $7::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], \
     $14::bool[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::timestamptz[], \
-    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[], $25::uuid[]) \
+    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[], $25::uuid[], $26::text[]) \
     as t(slug, type, status, title, markdown, html, excerpt, word_count, reading_time, custom_excerpt, \
     feature_image, feature_image_alt, feature_image_caption, featured, meta_title, meta_description, \
     canonical_url, codeinjection_head, codeinjection_foot, published_at, created_at, updated_at, \
-    source_hash, created_by, id)";
+    source_hash, created_by, id, feed_guid)";
 /// New rows: times default to now.
 const UNNESTED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
     t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
     t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
     t.codeinjection_foot, t.published_at, coalesce(t.created_at, now()), \
-    coalesce(t.updated_at, t.published_at, t.created_at, now()), t.source_hash";
+    coalesce(t.updated_at, t.published_at, t.created_at, now()), t.source_hash, t.feed_guid";
 /// Updated rows: the creation time stays unless the source gives one.
 const UPDATED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
     t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
     t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
     t.codeinjection_foot, t.published_at, coalesce(t.created_at, p.created_at), \
-    coalesce(t.updated_at, now()), t.source_hash";
+    coalesce(t.updated_at, now()), t.source_hash, coalesce(t.feed_guid, p.feed_guid)";
 
 /// One post ready to write.
 struct PostRow {
     create: bool,
     /// The id the post gets, from its source (none: a new one, or the one it has).
     id: Option<Uuid>,
+    /// The old site's feed id of the post (none: keep the one it has, if any).
+    feed_guid: Option<String>,
     slug: String,
     kind: PostType,
     status: PostStatus,
@@ -639,6 +641,7 @@ impl PostRow {
         PostRow {
             create,
             id: doc.id,
+            feed_guid: doc.feed_guid.clone(),
             slug: doc.slug.clone(),
             kind: doc.kind,
             status,
@@ -694,7 +697,7 @@ fn effective_status(
     }
 }
 
-/// Binds the 24 arrays of [`UNNEST`].
+/// Binds the 26 arrays of [`UNNEST`].
 trait BindRows<'q> {
     fn bind_rows(self, rows: &'q [&'q PostRow]) -> Self;
 }
@@ -731,6 +734,7 @@ impl<'q, O> BindRows<'q>
             .bind(col(rows, |r| r.source_hash.as_str()))
             .bind(col(rows, |r| r.author_ids[0]))
             .bind(col(rows, |r| r.id))
+            .bind(col(rows, |r| r.feed_guid.as_deref()))
     }
 }
 
@@ -799,6 +803,9 @@ fn replace_reference(markdown: &str, reference: &str, url: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Validation
+
+/// Longest feed id of an imported post, in bytes (Ghost's are 24).
+const MAX_FEED_GUID: usize = 200;
 
 /// Checks what the database would refuse or the site would show wrongly, for every post.
 pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
@@ -898,6 +905,16 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
                     "`{field}` `{v}` is neither an http(s) URL nor a path on the site"
                 ));
             }
+        }
+        // an id that feeds write as text: short, printable, and not blank
+        if let Some(guid) = &doc.feed_guid
+            && (guid.trim().is_empty()
+                || guid.len() > MAX_FEED_GUID
+                || guid.chars().any(char::is_control))
+        {
+            problem(format!(
+                "`feed_guid` must be 1 to {MAX_FEED_GUID} printable characters"
+            ));
         }
         for alias in &doc.aliases {
             if !alias.starts_with('/') || alias.starts_with("//") {

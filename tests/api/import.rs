@@ -1031,6 +1031,86 @@ async fn a_ghost_export_is_imported_with_staff_tags_and_pages_and_again_changes_
     assert_eq!(site.counts().await, before);
 }
 
+/// The slug of the post a feed entry links to.
+fn entry_slug(entry: &feed_rs::model::Entry) -> String {
+    let href = &entry
+        .links
+        .first()
+        .expect("an entry links to its post")
+        .href;
+    href.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn feeds_of_an_imported_ghost_site_name_posts_by_ghosts_ids_and_show_feature_images() {
+    let site = Site::new().await;
+    site.import(&["--ghost", GHOST]).await.assert_success();
+    let app = site.serve().await;
+
+    // Ghost 5's RSS: `<guid isPermaLink="false">655000000000000000000001</guid>`
+    let expected: std::collections::BTreeMap<String, String> = [
+        ("welcome", "655000000000000000000001"),
+        ("newsletter-issue-1", "655000000000000000000005"),
+        ("migrated-mobiledoc", "655000000000000000000006"),
+        ("html-only", "655000000000000000000007"),
+    ]
+    .into_iter()
+    .map(|(slug, id)| (slug.to_owned(), id.to_owned()))
+    .collect();
+    for path in ["/rss/", "/feed.json", "/atom.xml"] {
+        let body = app.get(path).await.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).expect("the feed parses");
+        let ids: std::collections::BTreeMap<String, String> = feed
+            .entries
+            .iter()
+            .map(|e| (entry_slug(e), e.id.clone()))
+            .collect();
+        let want: std::collections::BTreeMap<String, String> = if path == "/atom.xml" {
+            // an Atom id is an IRI
+            expected
+                .iter()
+                .map(|(slug, id)| (slug.clone(), format!("urn:quire:guid:{id}")))
+                .collect()
+        } else {
+            expected.clone()
+        };
+        assert_eq!(ids, want, "{path}: Ghost's post ids, not its uuids");
+    }
+    let rss = app.page("/rss/").await;
+    assert!(
+        rss.contains(r#"<guid isPermaLink="false">655000000000000000000001</guid>"#),
+        "{rss}"
+    );
+
+    // the feature image, as Ghost's RSS gives it
+    assert!(
+        rss.contains(r#"xmlns:media="http://search.yahoo.com/mrss/""#),
+        "{rss}"
+    );
+    let feed = feed_rs::parser::parse(rss.as_bytes()).unwrap();
+    for entry in &feed.entries {
+        let urls: Vec<String> = entry
+            .media
+            .iter()
+            .flat_map(|m| m.content.iter())
+            .filter_map(|c| c.url.as_ref().map(|u| u.to_string()))
+            .collect();
+        if entry_slug(entry) == "welcome" {
+            assert_eq!(
+                urls,
+                [format!("{BASE_URL}/content/images/2023/11/cover.jpg")],
+                "an absolute URL"
+            );
+        } else {
+            assert_eq!(urls, Vec::<String>::new(), "no feature image, no media");
+        }
+    }
+}
+
 #[tokio::test]
 async fn ghosts_own_images_are_uploaded_from_its_images_folder_and_their_links_rewritten() {
     let site = Site::new().await;
