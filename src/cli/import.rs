@@ -312,6 +312,7 @@ fn merge(into: &mut Bundle, from: Bundle) {
     into.posts.extend(from.posts);
     into.redirects.extend(from.redirects);
     into.settings.extend(from.settings);
+    into.media.extend(from.media);
 }
 
 /// Prints what the run did. Every Markdown file read is on exactly one row: created, updated,
@@ -376,6 +377,14 @@ fn print_summary(
         report.redirects_written,
         report.settings_written
     )?;
+    if report.media_linked > 0 {
+        writeln!(
+            out,
+            "media library: {} image(s) {} from the export (their files stay in the media storage)",
+            report.media_linked,
+            if dry_run { "to re-link" } else { "re-linked" }
+        )?;
+    }
     if !report.reset_links.is_empty() {
         writeln!(
             out,

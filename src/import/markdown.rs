@@ -135,6 +135,7 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) {
                 out.bundle.tags.extend(extra.tags);
                 out.bundle.redirects.extend(extra.redirects);
                 out.bundle.settings.extend(extra.settings);
+                out.bundle.media.extend(extra.media);
             }
             Err(p) => out.problems.push(p),
         }

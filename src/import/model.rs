@@ -36,6 +36,31 @@ pub struct Bundle {
     /// Site settings by key (`title`, `description`, `navigation`, ...); unknown keys are ignored.
     #[serde(default)]
     pub settings: serde_json::Map<String, serde_json::Value>,
+    /// The media library: images already in the media storage (a Quire export's), re-linked
+    /// so that pages show them responsively again (`srcset`, `width`, `height`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<MediaDoc>,
+}
+
+/// An image of the media library, by the storage key of its original. The objects themselves
+/// stay in the media storage: an import re-creates the row that describes them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MediaDoc {
+    pub key: String,
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i32>,
+    /// Resized copies, each with its own storage key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<crate::store::media::StoredVariant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// A staff account. Imported accounts have no password: the import prints a one-time link

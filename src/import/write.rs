@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{Bundle, PostDoc, Problem, TagDoc, UserDoc};
+use super::model::{Bundle, MediaDoc, PostDoc, Problem, TagDoc, UserDoc};
 use crate::domain::limits::{self, MAX_MARKDOWN, MAX_TITLE};
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
@@ -69,6 +69,8 @@ pub struct Report {
     pub images_reused: usize,
     pub redirects_written: usize,
     pub settings_written: usize,
+    /// Images of the media library (from an export) whose rows were re-created.
+    pub media_linked: usize,
     /// One-time links for staff accounts this import created: (name and email, link).
     pub reset_links: Vec<(String, String)>,
 }
@@ -102,6 +104,7 @@ impl Report {
                 + self.images_uploaded
                 + self.redirects_written
                 + self.settings_written
+                + self.media_linked
                 > 0
     }
 }
@@ -168,11 +171,19 @@ async fn run(
     progress("checking posts");
     report.problems.extend(validate(&bundle.posts));
     report.problems.extend(validate_people_and_tags(&bundle));
+    report.problems.extend(validate_media(&bundle.media));
     progress("checking images");
     let mut images = check_images(db, &bundle.posts, &mut report.problems).await?;
     if !report.problems.is_empty() {
         let failed: HashSet<&str> = report.problems.iter().map(|p| p.source.as_str()).collect();
         bundle.posts.retain(|p| !failed.contains(p.origin.as_str()));
+        let media = std::mem::take(&mut bundle.media);
+        bundle.media = media
+            .into_iter()
+            .enumerate()
+            .filter(|(i, m)| !failed.contains(media_source(*i, m).as_str()))
+            .map(|(_, m)| m)
+            .collect();
         if !options.skip_invalid {
             return Ok(());
         }
@@ -333,6 +344,9 @@ async fn write(
         changed += inserted.rows_affected();
     }
 
+    // the library's rows before the posts render, so that their images get `srcset` again
+    changed += link_media(&mut tx, &bundle.media, report).await?;
+
     progress("writing staff and tags");
     let mut people = People::load(&mut tx).await?;
     for doc in &bundle.users {
@@ -477,6 +491,52 @@ async fn write(
     progress("committing");
     tx.commit().await?;
     Ok(true)
+}
+
+/// Re-creates the rows of a media library whose objects are already in the storage (an
+/// export's); images the site has already (same key or same content) are left alone.
+async fn link_media(
+    tx: &mut PgConnection,
+    media: &[MediaDoc],
+    report: &mut Report,
+) -> anyhow::Result<u64> {
+    if media.is_empty() {
+        return Ok(0);
+    }
+    let col = |f: fn(&MediaDoc) -> Option<String>| media.iter().map(f).collect::<Vec<_>>();
+    let keys = col(|m| Some(m.key.clone()));
+    let hashes = col(|m| Some(m.sha256.clone()));
+    let types = col(|m| Some(m.content_type.clone()));
+    let alts = col(|m| m.alt.clone());
+    let bytes: Vec<i64> = media.iter().map(|m| m.bytes).collect();
+    let widths: Vec<Option<i32>> = media.iter().map(|m| m.width).collect();
+    let heights: Vec<Option<i32>> = media.iter().map(|m| m.height).collect();
+    let variants: Vec<serde_json::Value> = media
+        .iter()
+        .map(|m| serde_json::to_value(&m.variants))
+        .collect::<Result<_, _>>()?;
+    let created: Vec<Option<DateTime<Utc>>> = media.iter().map(|m| m.created_at).collect();
+    let n = sqlx::query(
+        r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants, alt, created_at)
+           select k, s, c, b, w, h, v, a, coalesce(t, now())
+           from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int[], $6::int[],
+                       $7::jsonb[], $8::text[], $9::timestamptz[]) as x(k, s, c, b, w, h, v, a, t)
+           on conflict do nothing"#,
+    )
+    .bind(&keys)
+    .bind(&hashes)
+    .bind(&types)
+    .bind(&bytes)
+    .bind(&widths)
+    .bind(&heights)
+    .bind(&variants)
+    .bind(&alts)
+    .bind(&created)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    report.media_linked = n as usize;
+    Ok(n)
 }
 
 /// Replaces the tag and author links of written posts and records a revision of each.
@@ -803,6 +863,55 @@ fn replace_reference(markdown: &str, reference: &str, url: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Validation
+
+/// Checks the media library of a bundle: storage keys that stay inside the storage, a
+/// SHA-256, an image type and sizes that make sense.
+pub fn validate_media(media: &[MediaDoc]) -> Vec<Problem> {
+    fn safe_key(key: &str) -> bool {
+        !key.is_empty()
+            && key.len() <= 500
+            && !key.starts_with('/')
+            && !key.contains('\\')
+            && !key.chars().any(char::is_control)
+            && key
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..")
+    }
+    let mut problems = Vec::new();
+    for (i, m) in media.iter().enumerate() {
+        let source = media_source(i, m);
+        let mut problem = |message: &str| problems.push(Problem::new(&source, None, message));
+        if !safe_key(&m.key) || !m.variants.iter().all(|v| safe_key(&v.key)) {
+            problem("a storage key is not a relative path inside the media storage");
+        }
+        if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            problem("`sha256` is not a SHA-256 in hex");
+        }
+        if !m.content_type.starts_with("image/")
+            || !m
+                .variants
+                .iter()
+                .all(|v| v.content_type.starts_with("image/"))
+        {
+            problem("the content type is not an image type");
+        }
+        if m.bytes < 0 || m.width.is_some_and(|w| w < 0) || m.height.is_some_and(|h| h < 0) {
+            problem("a size is negative");
+        }
+        if m.alt.as_ref().is_some_and(|a| a.chars().count() > 1000) {
+            problem("`alt` is longer than 1000 characters");
+        }
+    }
+    problems
+}
+
+/// How problems name an image of the media library.
+fn media_source(i: usize, m: &MediaDoc) -> String {
+    format!(
+        "media[{i}] `{}`",
+        m.key.chars().take(80).collect::<String>()
+    )
+}
 
 /// Longest feed id of an imported post, in bytes (Ghost's are 24).
 const MAX_FEED_GUID: usize = 200;

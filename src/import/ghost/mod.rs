@@ -146,6 +146,7 @@ impl<'a> Reader<'a> {
             posts,
             redirects: Vec::new(),
             settings,
+            media: Vec::new(),
         }
     }
 
