@@ -71,6 +71,9 @@ pub struct Report {
     pub settings_written: usize,
     /// Images of the media library (from an export) whose rows were re-created.
     pub media_linked: usize,
+    /// Whether the welcome post and About page of a fresh install, untouched, were deleted to
+    /// make way for the imported site.
+    pub seed_replaced: bool,
     /// One-time links for staff accounts this import created: (name and email, link).
     pub reset_links: Vec<(String, String)>,
 }
@@ -99,6 +102,7 @@ impl Report {
     /// Whether the run changed (or would change) anything at all.
     pub fn changes_anything(&self) -> bool {
         self.count(Action::Created) + self.count(Action::Updated) > 0
+            || self.seed_replaced
             || self.tags_created
                 + self.authors_created
                 + self.images_uploaded
@@ -189,6 +193,14 @@ async fn run(
         }
     }
 
+    // a site that is still a fresh install: its untouched welcome content makes way for the
+    // imported site instead of standing at the top of it and of its feeds
+    let seed = if bundle.posts.is_empty() {
+        Vec::new()
+    } else {
+        crate::db::untouched_seed(db).await?.unwrap_or_default()
+    };
+
     // which posts changed since they were last imported
     let hashes: Vec<String> = bundle
         .posts
@@ -196,13 +208,15 @@ async fn run(
         .map(|p| source_hash(p, &images, options))
         .collect();
     let slugs: Vec<String> = bundle.posts.iter().map(|p| p.slug.clone()).collect();
-    let existing: HashMap<String, Option<String>> =
-        sqlx::query_as("select slug, source_hash from posts where slug = any($1)")
-            .bind(&slugs)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .collect();
+    let existing: HashMap<String, Option<String>> = sqlx::query_as(
+        "select slug, source_hash from posts where slug = any($1) and id <> all($2)",
+    )
+    .bind(&slugs)
+    .bind(&seed)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect();
     let mut writes = Vec::new();
     let ids = free_ids(db, &bundle.posts).await?;
     for (doc, hash) in std::mem::take(&mut bundle.posts).into_iter().zip(hashes) {
@@ -266,7 +280,7 @@ async fn run(
     }
 
     let result = write(
-        db, storage, &bundle, writes, &urls, &stored, options, report, progress,
+        db, storage, &bundle, &seed, writes, &urls, &stored, options, report, progress,
     )
     .await;
     let keep = matches!(result, Ok(true));
@@ -317,6 +331,7 @@ async fn write(
     db: &PgPool,
     storage: &Storage,
     bundle: &Bundle,
+    seed: &[Uuid],
     writes: Vec<(PostDoc, String, bool)>,
     urls: &HashMap<PathBuf, String>,
     stored: &[StoredObjects],
@@ -326,6 +341,25 @@ async fn write(
 ) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
     let mut changed = 0u64;
+
+    if !seed.is_empty() {
+        let deleted = sqlx::query("delete from posts where id = any($1) and version = 1")
+            .bind(seed)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted != seed.len() as u64 {
+            bail!("the welcome content was edited during the import; run it again");
+        }
+        sqlx::query(
+            "delete from tags t where slug = $1 and not exists (select 1 from posts_tags pt where pt.tag_id = t.id)",
+        )
+        .bind(crate::db::SEED_TAG)
+        .execute(&mut *tx)
+        .await?;
+        report.seed_replaced = true;
+        changed += deleted;
+    }
 
     for objects in stored {
         let inserted = sqlx::query(

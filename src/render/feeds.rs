@@ -17,6 +17,8 @@ use crate::store::posts::PublicPost;
 #[derive(Debug, Clone)]
 pub struct FeedInfo {
     pub title: String,
+    /// The site's title: the author of entries whose post has none (an Atom entry needs one).
+    pub site_title: String,
     pub description: String,
     pub lang: String,
     /// Absolute origin of the site, no trailing slash.
@@ -198,15 +200,24 @@ pub fn atom(info: &FeedInfo, posts: &[PublicPost]) -> String {
             id: atom_id(post),
             updated: fixed(post.updated_at.max(post.published_at)),
             published: Some(fixed(post.published_at)),
-            authors: post
-                .authors
-                .iter()
-                .map(|a| Person {
-                    name: a.name.clone(),
-                    uri: Some(format!("{}/author/{}/", info.site_url, a.slug)),
+            authors: if post.authors.is_empty() {
+                // an Atom entry without an author is invalid (the welcome content of a fresh
+                // install, posts whose authors were removed): the site speaks for them
+                vec![Person {
+                    name: info.site_title.clone(),
+                    uri: Some(format!("{}/", info.site_url)),
                     ..Default::default()
-                })
-                .collect(),
+                }]
+            } else {
+                post.authors
+                    .iter()
+                    .map(|a| Person {
+                        name: a.name.clone(),
+                        uri: Some(format!("{}/author/{}/", info.site_url, a.slug)),
+                        ..Default::default()
+                    })
+                    .collect()
+            },
             categories: public_tags(post)
                 .map(|name| Category {
                     term: name.to_owned(),

@@ -410,3 +410,31 @@ async fn every_url_in_feed_content_is_absolute_including_srcset_and_poster() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_atom_entry_has_an_author_even_the_welcome_post_of_a_fresh_install() {
+    let db = TestDb::new().await;
+    let authors: i64 = sqlx::query_scalar("select count(*) from posts_authors")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(authors, 0, "a fresh install has no staff yet");
+    let app = TestApp::spawn(&db).await;
+    let atom = app.page("/atom.xml").await;
+    assert_well_formed(&atom);
+    let entries: Vec<&str> = atom.split("<entry>").skip(1).collect();
+    assert!(!entries.is_empty(), "{atom}");
+    for entry in entries {
+        assert!(
+            entry.contains("<author>"),
+            "an entry without an author: {entry}"
+        );
+    }
+    let feed = parse(atom.as_bytes());
+    let welcome = &feed.entries[0];
+    assert_eq!(
+        welcome.authors.first().and_then(|a| a.name.as_deref()),
+        Some("Quire"),
+        "the site's title speaks for it"
+    );
+}

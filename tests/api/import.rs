@@ -1197,20 +1197,130 @@ async fn a_running_site_shows_an_import_within_a_second() {
 }
 
 #[tokio::test]
-async fn an_import_replaces_the_welcome_content_with_the_same_slug_and_keeps_the_rest() {
+async fn an_import_into_a_fresh_install_replaces_its_untouched_welcome_content() {
     let site = Site::with_welcome_content().await;
+    let dry = site.import(&["--dry-run", HUGO]).await;
+    dry.assert_success();
+    assert!(
+        dry.stdout
+            .contains("welcome post and About page of the fresh install would be replaced"),
+        "{dry}"
+    );
+    assert_eq!(
+        site.find("welcome").await.map(|p| p.title),
+        Some("Welcome to Quire".to_owned())
+    );
+
+    let run = site.import(&[HUGO]).await;
+    run.assert_success();
+    assert_eq!(
+        run.table(),
+        [5, 0, 0, 1, 0],
+        "about.md is a new page: {run}"
+    );
+    assert!(
+        run.stdout
+            .contains("welcome post and About page of the fresh install were replaced"),
+        "the summary says so: {run}"
+    );
+    let app = site.serve().await;
+    assert_eq!(app.get("/welcome/").await.status(), 404);
+    assert_eq!(
+        app.get("/tag/getting-started/").await.status(),
+        404,
+        "the seed's tag goes too"
+    );
+    let about = app.page("/about/").await;
+    assert!(about.contains("Harbour Log is written by"), "{about}");
+    for path in ["/", "/rss/", "/atom.xml", "/feed.json"] {
+        let body = app.page(path).await;
+        assert!(!body.contains("Welcome to Quire"), "{path}: {body}");
+    }
+
+    let again = site.import(&[HUGO]).await;
+    again.assert_success();
+    assert_eq!(again.table(), [0, 0, 5, 1, 0], "{again}");
+    assert!(!again.stdout.contains("replaced"), "{again}");
+}
+
+#[tokio::test]
+async fn welcome_content_someone_edited_is_kept_by_an_import() {
+    let site = Site::with_welcome_content().await;
+    sqlx::query("update posts set title = 'Welcome, mine now', version = version + 1 where slug = 'welcome'")
+        .execute(&site.db.pool)
+        .await
+        .unwrap();
     let run = site.import(&[HUGO]).await;
     run.assert_success();
     assert_eq!(
         run.table(),
         [4, 1, 0, 1, 0],
-        "about.md updates the About page of a fresh install: {run}"
+        "about.md updates the About page: {run}"
     );
+    assert!(!run.stdout.contains("replaced"), "{run}");
     let app = site.serve().await;
-    let about = app.page("/about/").await;
-    assert!(about.contains("Harbour Log is written by"), "{about}");
-    assert!(!about.contains("About this site"), "{about}");
-    assert!(app.page("/welcome/").await.contains("Welcome to Quire"));
+    assert!(app.page("/welcome/").await.contains("Welcome, mine now"));
+    assert!(
+        app.page("/about/")
+            .await
+            .contains("Harbour Log is written by")
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_on_an_empty_database_writes_nothing_not_even_the_schema() {
+    let site = Site {
+        db: TestDb::empty().await,
+        data: TempDir::new("data"),
+        owner: String::new(),
+    };
+    let tables = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from information_schema.tables where table_schema = 'public'",
+        )
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(tables().await, 0);
+    let run = site.import(&["--dry-run", JEKYLL]).await;
+    run.assert_failed();
+    assert!(run.last_stderr_line().contains("quire migrate"), "{run}");
+    assert_eq!(tables().await, 0, "no schema, no welcome content: {run}");
+    assert_eq!(site.media_files(), Vec::<PathBuf>::new());
+}
+
+#[tokio::test]
+async fn end_of_run_messages_say_what_happened() {
+    let site = Site::new().await;
+    let dry = site.import(&["--dry-run", "--skip-invalid", BROKEN]).await;
+    dry.assert_failed();
+    assert!(!dry.stderr.contains("imported"), "{dry}");
+    assert!(
+        dry.last_stderr_line().contains("nothing was written"),
+        "{dry}"
+    );
+
+    let first = site.import(&["--skip-invalid", BROKEN]).await;
+    first.assert_failed();
+    assert!(
+        first
+            .last_stderr_line()
+            .contains("the others were imported"),
+        "{first}"
+    );
+
+    let before = site.counts().await;
+    let again = site.import(&["--skip-invalid", BROKEN]).await;
+    again.assert_failed();
+    assert_eq!(again.table(), [0, 0, 2, 0, 6], "{again}");
+    assert!(again.stdout.contains("Nothing changed"), "{again}");
+    assert!(!again.stderr.contains("imported"), "{again}");
+    assert!(
+        again.last_stderr_line().contains("nothing changed"),
+        "{again}"
+    );
+    assert_eq!(site.counts().await, before);
 }
 
 const HUGO_DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hugo-docs");
