@@ -4,7 +4,9 @@
 //! Both formats carry every post and page with all their fields, the tags, the staff profiles
 //! (without passwords), the settings and the redirects, and `quire import` reads both back into
 //! the same site. Images are not copied: the URLs in the content keep pointing at the media
-//! storage, which outlives the database.
+//! storage, which outlives the database, and the media library's rows (storage keys, hashes,
+//! sizes, dimensions, variants) are exported so that an import re-links them and pages keep
+//! their responsive `srcset`.
 //!
 //! Output is deterministic: two exports of an unchanged site are byte-identical, except for
 //! the `quire.exported_at` header of the JSON format.
@@ -22,7 +24,8 @@ use uuid::Uuid;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::user::Role;
 use crate::import::markdown::SITE_FILE;
-use crate::import::model::{Bundle, PostDoc, RedirectDoc, TagDoc, UserDoc};
+use crate::import::model::{Bundle, MediaDoc, PostDoc, RedirectDoc, TagDoc, UserDoc};
+use crate::store::media::StoredVariant;
 
 /// Version of the export format, in the JSON header (`quire.version`).
 pub const FORMAT_VERSION: u32 = 1;
@@ -59,7 +62,7 @@ pub async fn bundle(db: &PgPool) -> anyhow::Result<Bundle> {
         r#"select id, type, slug, title, markdown, status, published_at, created_at, updated_at,
                   custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured,
                   meta_title, meta_description, canonical_url, codeinjection_head,
-                  codeinjection_foot
+                  codeinjection_foot, feed_guid
            from posts order by coalesce(published_at, created_at), slug collate "C""#,
     )
     .fetch_all(&mut *tx)
@@ -91,6 +94,13 @@ pub async fn bundle(db: &PgPool) -> anyhow::Result<Bundle> {
             .fetch_all(&mut *tx)
             .await
             .context("reading settings")?;
+    let media: Vec<MediaRow> = sqlx::query_as(
+        r#"select storage_key, sha256, content_type, bytes, width, height, variants, alt, created_at
+           from media order by storage_key collate "C""#,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading the media library")?;
     tx.commit().await?;
 
     let mut tags_of = group(post_tags);
@@ -111,7 +121,37 @@ pub async fn bundle(db: &PgPool) -> anyhow::Result<Bundle> {
             .map(|(from, to)| RedirectDoc { from, to })
             .collect(),
         settings: settings.into_iter().collect(),
+        media: media.into_iter().map(MediaRow::into_doc).collect(),
     })
+}
+
+#[derive(FromRow)]
+struct MediaRow {
+    storage_key: String,
+    sha256: String,
+    content_type: String,
+    bytes: i64,
+    width: Option<i32>,
+    height: Option<i32>,
+    variants: sqlx::types::Json<Vec<StoredVariant>>,
+    alt: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl MediaRow {
+    fn into_doc(self) -> MediaDoc {
+        MediaDoc {
+            key: self.storage_key,
+            sha256: self.sha256,
+            content_type: self.content_type,
+            bytes: self.bytes,
+            width: self.width,
+            height: self.height,
+            variants: self.variants.0,
+            alt: present(self.alt),
+            created_at: Some(self.created_at),
+        }
+    }
 }
 
 #[derive(FromRow)]
@@ -190,12 +230,14 @@ struct PostRow {
     canonical_url: Option<String>,
     codeinjection_head: Option<String>,
     codeinjection_foot: Option<String>,
+    feed_guid: Option<String>,
 }
 
 impl PostRow {
     fn into_doc(self, tags: Vec<String>, authors: Vec<String>) -> PostDoc {
         let mut doc = PostDoc::new(self.slug, self.title);
         doc.id = Some(self.id);
+        doc.feed_guid = present(self.feed_guid);
         doc.kind = self.kind;
         doc.markdown = self.markdown;
         doc.status = self.status;
@@ -241,6 +283,7 @@ pub struct Counts {
     pub users: usize,
     pub redirects: usize,
     pub settings: usize,
+    pub images: usize,
 }
 
 impl Counts {
@@ -257,6 +300,7 @@ impl Counts {
             users: bundle.users.len(),
             redirects: bundle.redirects.len(),
             settings: bundle.settings.len(),
+            images: bundle.media.len(),
         }
     }
 }
@@ -268,13 +312,14 @@ impl std::fmt::Display for Counts {
         }
         write!(
             f,
-            "{}, {}, {}, {}, {}, {}",
+            "{}, {}, {}, {}, {}, {}, {}",
             n(self.posts, "post", "posts"),
             n(self.pages, "page", "pages"),
             n(self.tags, "tag", "tags"),
             n(self.users, "staff member", "staff members"),
             n(self.redirects, "redirect", "redirects"),
             n(self.settings, "setting", "settings"),
+            n(self.images, "image", "images"),
         )
     }
 }
@@ -359,6 +404,8 @@ struct FrontMatter<'a> {
     slug: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<uuid::Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_guid: Option<&'a str>,
     #[serde(rename = "type")]
     kind: PostType,
     status: PostStatus,
@@ -409,6 +456,7 @@ pub fn post_file(doc: &PostDoc) -> anyhow::Result<String> {
         title: &doc.title,
         slug: &doc.slug,
         id: doc.id,
+        feed_guid: doc.feed_guid.as_deref(),
         kind: doc.kind,
         status: doc.status,
         date: front_matter_time(doc.published_at),
@@ -458,7 +506,7 @@ pub fn post_path(doc: &PostDoc) -> anyhow::Result<PathBuf> {
     Ok(Path::new(dir).join(format!("{slug}.md")))
 }
 
-/// The site file of a Markdown export: staff, tags, redirects and settings (the bundle
+/// The site file of a Markdown export: staff, tags, redirects, settings and the media library (the bundle
 /// without its posts), as JSON ending with a newline.
 pub fn site_file(bundle: &Bundle) -> anyhow::Result<String> {
     let site = Bundle {
@@ -467,6 +515,7 @@ pub fn site_file(bundle: &Bundle) -> anyhow::Result<String> {
         posts: Vec::new(),
         redirects: bundle.redirects.clone(),
         settings: bundle.settings.clone(),
+        media: bundle.media.clone(),
     };
     let mut text = serde_json::to_string_pretty(&site).context("encoding the site file")?;
     text.push('\n');

@@ -92,7 +92,19 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         attach_ghost_images(&mut input.bundle, dir);
     }
     let pool = crate::db::connect(&args.db).await?;
-    crate::db::migrate(&pool).await?;
+    if args.dry_run {
+        // a dry run writes nothing, not even the schema or the welcome content of a fresh
+        // install (a real run would replace that content anyway)
+        let migrated = crate::db::migrations_applied(&pool).await.unwrap_or(false);
+        if !migrated {
+            bail!(
+                "the database has no up-to-date Quire schema, and a dry run writes nothing: \
+                 run `quire migrate` first (or import without --dry-run)"
+            );
+        }
+    } else {
+        crate::db::migrate(&pool).await?;
+    }
     let storage = Storage::from_media_config(&args.media, &args.db.data_dir).await?;
     let options = write::Options {
         dry_run: args.dry_run,
@@ -174,7 +186,13 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         return Err(e).context("writing the summary");
     }
     if failed > 0 {
-        bail!("{failed} file(s) failed; the others were imported");
+        if args.dry_run {
+            bail!("{failed} file(s) failed; nothing was written");
+        } else if report.committed {
+            bail!("{failed} file(s) failed; the others were imported");
+        } else {
+            bail!("{failed} file(s) failed; nothing changed");
+        }
     }
     Ok(())
 }
@@ -312,6 +330,7 @@ fn merge(into: &mut Bundle, from: Bundle) {
     into.posts.extend(from.posts);
     into.redirects.extend(from.redirects);
     into.settings.extend(from.settings);
+    into.media.extend(from.media);
 }
 
 /// Prints what the run did. Every Markdown file read is on exactly one row: created, updated,
@@ -376,6 +395,21 @@ fn print_summary(
         report.redirects_written,
         report.settings_written
     )?;
+    if report.seed_replaced {
+        writeln!(
+            out,
+            "The welcome post and About page of the fresh install {} replaced by the imported site.",
+            if dry_run { "would be" } else { "were" }
+        )?;
+    }
+    if report.media_linked > 0 {
+        writeln!(
+            out,
+            "media library: {} image(s) {} from the export (their files stay in the media storage)",
+            report.media_linked,
+            if dry_run { "to re-link" } else { "re-linked" }
+        )?;
+    }
     if !report.reset_links.is_empty() {
         writeln!(
             out,
@@ -385,11 +419,18 @@ fn print_summary(
             writeln!(out, "  {who}: {link}")?;
         }
     }
-    if !dry_run && !report.changes_anything() && failed == 0 {
-        writeln!(
-            out,
-            "Nothing changed: all {read} posts and pages are up to date."
-        )?;
+    if !dry_run && !report.committed {
+        if failed == 0 {
+            writeln!(
+                out,
+                "Nothing changed: all {read} posts and pages are up to date."
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Nothing changed: the valid posts and pages are up to date."
+            )?;
+        }
     }
     Ok(())
 }

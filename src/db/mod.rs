@@ -84,6 +84,47 @@ pub async fn migrations_applied(pool: &PgPool) -> anyhow::Result<bool> {
         .all(|m| applied.contains(&m.version)))
 }
 
+/// The content of a fresh install: kind, slug, title and Markdown of each post.
+const SEED: [(PostType, &str, &str, &str); 2] = [
+    (
+        PostType::Post,
+        "welcome",
+        "Welcome to Quire",
+        include_str!("seed/welcome.md"),
+    ),
+    (
+        PostType::Page,
+        "about",
+        "About this site",
+        include_str!("seed/about.md"),
+    ),
+];
+
+/// The slug of the tag the welcome post has on a fresh install.
+pub const SEED_TAG: &str = "getting-started";
+
+/// The ids of the welcome post and About page when they are the site's only posts and nobody
+/// has changed them since they were written (same slug, title and Markdown, first version):
+/// a site that is still a fresh install, whose seed an import may replace.
+pub async fn untouched_seed(
+    db: impl sqlx::PgExecutor<'_>,
+) -> sqlx::Result<Option<Vec<uuid::Uuid>>> {
+    let posts: Vec<(uuid::Uuid, PostType, String, String, String, i32)> =
+        sqlx::query_as("select id, type, slug, title, markdown, version from posts limit 3")
+            .fetch_all(db)
+            .await?;
+    let untouched = posts.len() == SEED.len()
+        && posts
+            .iter()
+            .all(|(_, kind, slug, title, markdown, version)| {
+                *version == 1
+                    && SEED
+                        .iter()
+                        .any(|(k, s, t, m)| k == kind && s == slug && t == title && m == markdown)
+            });
+    Ok(untouched.then(|| posts.into_iter().map(|p| p.0).collect()))
+}
+
 /// A fresh install gets a welcome post and an About page, once, whoever starts first.
 async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
     let mut tx = sqlx::Connection::begin(conn).await?;
@@ -94,21 +135,7 @@ async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = chrono::Utc::now();
-    let content = [
-        (
-            PostType::Post,
-            "welcome",
-            "Welcome to Quire",
-            include_str!("seed/welcome.md"),
-        ),
-        (
-            PostType::Page,
-            "about",
-            "About this site",
-            include_str!("seed/about.md"),
-        ),
-    ];
-    for (kind, slug, title, md) in content {
+    for (kind, slug, title, md) in SEED {
         let rendered = markdown::render(md).expect("the welcome content renders");
         let post = store::posts::NewPost {
             kind,
@@ -127,8 +154,9 @@ async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
         store::posts::insert(&mut *tx, &post).await?;
     }
     let tag: uuid::Uuid = sqlx::query_scalar(
-        "insert into tags (slug, name, description) values ('getting-started', 'Getting Started', 'First steps with Quire.') returning id",
+        "insert into tags (slug, name, description) values ($1, 'Getting Started', 'First steps with Quire.') returning id",
     )
+    .bind(SEED_TAG)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(

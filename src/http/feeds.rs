@@ -155,6 +155,7 @@ async fn render_feed(s: &AppState, path: &str, filter: ListFilter<'_>) -> Result
     drop(conn);
     let info = FeedInfo {
         title,
+        site_title: settings.title.clone(),
         description,
         lang: settings.lang.clone(),
         site_url: site.clone(),

@@ -159,6 +159,7 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) -> Site {
                 out.bundle.tags.extend(extra.tags);
                 out.bundle.redirects.extend(extra.redirects);
                 out.bundle.settings.extend(extra.settings);
+                out.bundle.media.extend(extra.media);
             }
             Err(p) => out.problems.push(p),
         }
@@ -691,6 +692,8 @@ fn parse_file(
         .get("id")
         .and_then(Value::as_str)
         .and_then(|s| uuid::Uuid::parse_str(s).ok());
+    // the old site's feed id, as a Quire export writes it
+    doc.feed_guid = fm.string(&["feed_guid"]);
     doc.status = status;
     doc.published_at = published_at;
     doc.updated_at = updated_at;

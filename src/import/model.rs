@@ -36,6 +36,31 @@ pub struct Bundle {
     /// Site settings by key (`title`, `description`, `navigation`, ...); unknown keys are ignored.
     #[serde(default)]
     pub settings: serde_json::Map<String, serde_json::Value>,
+    /// The media library: images already in the media storage (a Quire export's), re-linked
+    /// so that pages show them responsively again (`srcset`, `width`, `height`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<MediaDoc>,
+}
+
+/// An image of the media library, by the storage key of its original. The objects themselves
+/// stay in the media storage: an import re-creates the row that describes them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MediaDoc {
+    pub key: String,
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i32>,
+    /// Resized copies, each with its own storage key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<crate::store::media::StoredVariant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// A staff account. Imported accounts have no password: the import prints a one-time link
@@ -84,11 +109,16 @@ pub struct TagDoc {
 /// A post or page.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PostDoc {
-    /// The post's stable identity: feeds name their items by it (RSS `guid`, Atom `id`), so
-    /// keeping it across a migration keeps feed readers from seeing every post as new. Used
+    /// The post's stable identity in Quire (kept from a Quire export or Ghost's `uuid`). Used
     /// when the post is created, unless another post has it already.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
+    /// The id the post's items had in the old site's feeds (Ghost's 24-hex post `id`, which its
+    /// RSS uses as `guid`). Feeds name the post's items by it (RSS `guid`, Atom `id`, JSON Feed
+    /// `id`) instead of [`PostDoc::id`], so readers do not see every post as new after a
+    /// migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_guid: Option<String>,
     #[serde(rename = "type", default = "default_kind")]
     pub kind: PostType,
     pub slug: String,
@@ -188,6 +218,7 @@ impl PostDoc {
     pub fn new(slug: impl Into<String>, title: impl Into<String>) -> Self {
         PostDoc {
             id: None,
+            feed_guid: None,
             kind: PostType::Post,
             slug: slug.into(),
             title: title.into(),

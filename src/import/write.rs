@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{Bundle, PostDoc, Problem, TagDoc, UserDoc};
+use super::model::{Bundle, MediaDoc, PostDoc, Problem, TagDoc, UserDoc};
 use crate::domain::limits::{self, MAX_MARKDOWN, MAX_TITLE};
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
@@ -69,6 +69,11 @@ pub struct Report {
     pub images_reused: usize,
     pub redirects_written: usize,
     pub settings_written: usize,
+    /// Images of the media library (from an export) whose rows were re-created.
+    pub media_linked: usize,
+    /// Whether the welcome post and About page of a fresh install, untouched, were deleted to
+    /// make way for the imported site.
+    pub seed_replaced: bool,
     /// One-time links for staff accounts this import created: (name and email, link).
     pub reset_links: Vec<(String, String)>,
 }
@@ -97,11 +102,13 @@ impl Report {
     /// Whether the run changed (or would change) anything at all.
     pub fn changes_anything(&self) -> bool {
         self.count(Action::Created) + self.count(Action::Updated) > 0
+            || self.seed_replaced
             || self.tags_created
                 + self.authors_created
                 + self.images_uploaded
                 + self.redirects_written
                 + self.settings_written
+                + self.media_linked
                 > 0
     }
 }
@@ -168,15 +175,31 @@ async fn run(
     progress("checking posts");
     report.problems.extend(validate(&bundle.posts));
     report.problems.extend(validate_people_and_tags(&bundle));
+    report.problems.extend(validate_media(&bundle.media));
     progress("checking images");
     let mut images = check_images(db, &bundle.posts, &mut report.problems).await?;
     if !report.problems.is_empty() {
         let failed: HashSet<&str> = report.problems.iter().map(|p| p.source.as_str()).collect();
         bundle.posts.retain(|p| !failed.contains(p.origin.as_str()));
+        let media = std::mem::take(&mut bundle.media);
+        bundle.media = media
+            .into_iter()
+            .enumerate()
+            .filter(|(i, m)| !failed.contains(media_source(*i, m).as_str()))
+            .map(|(_, m)| m)
+            .collect();
         if !options.skip_invalid {
             return Ok(());
         }
     }
+
+    // a site that is still a fresh install: its untouched welcome content makes way for the
+    // imported site instead of standing at the top of it and of its feeds
+    let seed = if bundle.posts.is_empty() {
+        Vec::new()
+    } else {
+        crate::db::untouched_seed(db).await?.unwrap_or_default()
+    };
 
     // which posts changed since they were last imported
     let hashes: Vec<String> = bundle
@@ -185,13 +208,15 @@ async fn run(
         .map(|p| source_hash(p, &images, options))
         .collect();
     let slugs: Vec<String> = bundle.posts.iter().map(|p| p.slug.clone()).collect();
-    let existing: HashMap<String, Option<String>> =
-        sqlx::query_as("select slug, source_hash from posts where slug = any($1)")
-            .bind(&slugs)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .collect();
+    let existing: HashMap<String, Option<String>> = sqlx::query_as(
+        "select slug, source_hash from posts where slug = any($1) and id <> all($2)",
+    )
+    .bind(&slugs)
+    .bind(&seed)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect();
     let mut writes = Vec::new();
     let ids = free_ids(db, &bundle.posts).await?;
     for (doc, hash) in std::mem::take(&mut bundle.posts).into_iter().zip(hashes) {
@@ -255,7 +280,7 @@ async fn run(
     }
 
     let result = write(
-        db, storage, &bundle, writes, &urls, &stored, options, report, progress,
+        db, storage, &bundle, &seed, writes, &urls, &stored, options, report, progress,
     )
     .await;
     let keep = matches!(result, Ok(true));
@@ -306,6 +331,7 @@ async fn write(
     db: &PgPool,
     storage: &Storage,
     bundle: &Bundle,
+    seed: &[Uuid],
     writes: Vec<(PostDoc, String, bool)>,
     urls: &HashMap<PathBuf, String>,
     stored: &[StoredObjects],
@@ -315,6 +341,25 @@ async fn write(
 ) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
     let mut changed = 0u64;
+
+    if !seed.is_empty() {
+        let deleted = sqlx::query("delete from posts where id = any($1) and version = 1")
+            .bind(seed)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted != seed.len() as u64 {
+            bail!("the welcome content was edited during the import; run it again");
+        }
+        sqlx::query(
+            "delete from tags t where slug = $1 and not exists (select 1 from posts_tags pt where pt.tag_id = t.id)",
+        )
+        .bind(crate::db::SEED_TAG)
+        .execute(&mut *tx)
+        .await?;
+        report.seed_replaced = true;
+        changed += deleted;
+    }
 
     for objects in stored {
         let inserted = sqlx::query(
@@ -332,6 +377,9 @@ async fn write(
         .await?;
         changed += inserted.rows_affected();
     }
+
+    // the library's rows before the posts render, so that their images get `srcset` again
+    changed += link_media(&mut tx, &bundle.media, report).await?;
 
     progress("writing staff and tags");
     let mut people = People::load(&mut tx).await?;
@@ -483,6 +531,52 @@ async fn write(
     Ok(true)
 }
 
+/// Re-creates the rows of a media library whose objects are already in the storage (an
+/// export's); images the site has already (same key or same content) are left alone.
+async fn link_media(
+    tx: &mut PgConnection,
+    media: &[MediaDoc],
+    report: &mut Report,
+) -> anyhow::Result<u64> {
+    if media.is_empty() {
+        return Ok(0);
+    }
+    let col = |f: fn(&MediaDoc) -> Option<String>| media.iter().map(f).collect::<Vec<_>>();
+    let keys = col(|m| Some(m.key.clone()));
+    let hashes = col(|m| Some(m.sha256.clone()));
+    let types = col(|m| Some(m.content_type.clone()));
+    let alts = col(|m| m.alt.clone());
+    let bytes: Vec<i64> = media.iter().map(|m| m.bytes).collect();
+    let widths: Vec<Option<i32>> = media.iter().map(|m| m.width).collect();
+    let heights: Vec<Option<i32>> = media.iter().map(|m| m.height).collect();
+    let variants: Vec<serde_json::Value> = media
+        .iter()
+        .map(|m| serde_json::to_value(&m.variants))
+        .collect::<Result<_, _>>()?;
+    let created: Vec<Option<DateTime<Utc>>> = media.iter().map(|m| m.created_at).collect();
+    let n = sqlx::query(
+        r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants, alt, created_at)
+           select k, s, c, b, w, h, v, a, coalesce(t, now())
+           from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int[], $6::int[],
+                       $7::jsonb[], $8::text[], $9::timestamptz[]) as x(k, s, c, b, w, h, v, a, t)
+           on conflict do nothing"#,
+    )
+    .bind(&keys)
+    .bind(&hashes)
+    .bind(&types)
+    .bind(&bytes)
+    .bind(&widths)
+    .bind(&heights)
+    .bind(&variants)
+    .bind(&alts)
+    .bind(&created)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    report.media_linked = n as usize;
+    Ok(n)
+}
+
 /// Replaces the tag and author links of written posts and records a revision of each.
 async fn write_links(tx: &mut PgConnection, written: &[(Uuid, i32, &PostRow)]) -> sqlx::Result<()> {
     if written.is_empty() {
@@ -566,33 +660,35 @@ async fn write_links(tx: &mut PgConnection, written: &[(Uuid, i32, &PostRow)]) -
 const COLUMNS: &str = "slug, type, status, title, markdown, html, excerpt, word_count, reading_time, \
     custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured, meta_title, \
     meta_description, canonical_url, codeinjection_head, codeinjection_foot, published_at, \
-    created_at, updated_at, source_hash";
+    created_at, updated_at, source_hash, feed_guid";
 const UNNEST: &str = "unnest($1::text[], $2::post_type[], $3::post_status[], $4::text[], $5::text[], \
     $6::text[], $7::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], \
     $14::bool[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::timestamptz[], \
-    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[], $25::uuid[]) \
+    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[], $25::uuid[], $26::text[]) \
     as t(slug, type, status, title, markdown, html, excerpt, word_count, reading_time, custom_excerpt, \
     feature_image, feature_image_alt, feature_image_caption, featured, meta_title, meta_description, \
     canonical_url, codeinjection_head, codeinjection_foot, published_at, created_at, updated_at, \
-    source_hash, created_by, id)";
+    source_hash, created_by, id, feed_guid)";
 /// New rows: times default to now.
 const UNNESTED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
     t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
     t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
     t.codeinjection_foot, t.published_at, coalesce(t.created_at, now()), \
-    coalesce(t.updated_at, t.published_at, t.created_at, now()), t.source_hash";
+    coalesce(t.updated_at, t.published_at, t.created_at, now()), t.source_hash, t.feed_guid";
 /// Updated rows: the creation time stays unless the source gives one.
 const UPDATED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
     t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
     t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
     t.codeinjection_foot, t.published_at, coalesce(t.created_at, p.created_at), \
-    coalesce(t.updated_at, now()), t.source_hash";
+    coalesce(t.updated_at, now()), t.source_hash, coalesce(t.feed_guid, p.feed_guid)";
 
 /// One post ready to write.
 struct PostRow {
     create: bool,
     /// The id the post gets, from its source (none: a new one, or the one it has).
     id: Option<Uuid>,
+    /// The old site's feed id of the post (none: keep the one it has, if any).
+    feed_guid: Option<String>,
     slug: String,
     kind: PostType,
     status: PostStatus,
@@ -643,6 +739,7 @@ impl PostRow {
         PostRow {
             create,
             id: doc.id,
+            feed_guid: doc.feed_guid.clone(),
             slug: doc.slug.clone(),
             kind: doc.kind,
             status,
@@ -698,7 +795,7 @@ fn effective_status(
     }
 }
 
-/// Binds the 24 arrays of [`UNNEST`].
+/// Binds the 26 arrays of [`UNNEST`].
 trait BindRows<'q> {
     fn bind_rows(self, rows: &'q [&'q PostRow]) -> Self;
 }
@@ -735,6 +832,7 @@ impl<'q, O> BindRows<'q>
             .bind(col(rows, |r| r.source_hash.as_str()))
             .bind(col(rows, |r| r.author_ids[0]))
             .bind(col(rows, |r| r.id))
+            .bind(col(rows, |r| r.feed_guid.as_deref()))
     }
 }
 
@@ -803,6 +901,58 @@ fn replace_reference(markdown: &str, reference: &str, url: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Validation
+
+/// Checks the media library of a bundle: storage keys that stay inside the storage, a
+/// SHA-256, an image type and sizes that make sense.
+pub fn validate_media(media: &[MediaDoc]) -> Vec<Problem> {
+    fn safe_key(key: &str) -> bool {
+        !key.is_empty()
+            && key.len() <= 500
+            && !key.starts_with('/')
+            && !key.contains('\\')
+            && !key.chars().any(char::is_control)
+            && key
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..")
+    }
+    let mut problems = Vec::new();
+    for (i, m) in media.iter().enumerate() {
+        let source = media_source(i, m);
+        let mut problem = |message: &str| problems.push(Problem::new(&source, None, message));
+        if !safe_key(&m.key) || !m.variants.iter().all(|v| safe_key(&v.key)) {
+            problem("a storage key is not a relative path inside the media storage");
+        }
+        if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            problem("`sha256` is not a SHA-256 in hex");
+        }
+        if !m.content_type.starts_with("image/")
+            || !m
+                .variants
+                .iter()
+                .all(|v| v.content_type.starts_with("image/"))
+        {
+            problem("the content type is not an image type");
+        }
+        if m.bytes < 0 || m.width.is_some_and(|w| w < 0) || m.height.is_some_and(|h| h < 0) {
+            problem("a size is negative");
+        }
+        if m.alt.as_ref().is_some_and(|a| a.chars().count() > 1000) {
+            problem("`alt` is longer than 1000 characters");
+        }
+    }
+    problems
+}
+
+/// How problems name an image of the media library.
+fn media_source(i: usize, m: &MediaDoc) -> String {
+    format!(
+        "media[{i}] `{}`",
+        m.key.chars().take(80).collect::<String>()
+    )
+}
+
+/// Longest feed id of an imported post, in bytes (Ghost's are 24).
+const MAX_FEED_GUID: usize = 200;
 
 /// Checks what the database would refuse or the site would show wrongly, for every post.
 pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
@@ -902,6 +1052,16 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
                     "`{field}` `{v}` is neither an http(s) URL nor a path on the site"
                 ));
             }
+        }
+        // an id that feeds write as text: short, printable, and not blank
+        if let Some(guid) = &doc.feed_guid
+            && (guid.trim().is_empty()
+                || guid.len() > MAX_FEED_GUID
+                || guid.chars().any(char::is_control))
+        {
+            problem(format!(
+                "`feed_guid` must be 1 to {MAX_FEED_GUID} printable characters"
+            ));
         }
         for alias in &doc.aliases {
             if !alias.starts_with('/') || alias.starts_with("//") {

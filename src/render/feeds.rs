@@ -17,6 +17,8 @@ use crate::store::posts::PublicPost;
 #[derive(Debug, Clone)]
 pub struct FeedInfo {
     pub title: String,
+    /// The site's title: the author of entries whose post has none (an Atom entry needs one).
+    pub site_title: String,
     pub description: String,
     pub lang: String,
     /// Absolute origin of the site, no trailing slash.
@@ -55,6 +57,29 @@ fn content(info: &FeedInfo, post: &PublicPost) -> String {
     html
 }
 
+/// The id of a post's items: the old site's feed id when an import kept one (Ghost's post
+/// id), so readers that followed the old site see no post twice; otherwise Quire's uuid.
+fn item_id(post: &PublicPost) -> String {
+    match &post.feed_guid {
+        Some(guid) => guid.clone(),
+        None => post.id.to_string(),
+    }
+}
+
+/// The Atom `id` of a post's entry, which must be an IRI: `urn:uuid:...` for Quire's ids,
+/// and a URN of the feed id an import kept otherwise (Ghost had no Atom feed to match).
+fn atom_id(post: &PublicPost) -> String {
+    match &post.feed_guid {
+        Some(guid) => format!("urn:quire:guid:{}", url_escape(guid)),
+        None => format!("urn:uuid:{}", post.id),
+    }
+}
+
+/// Percent-encodes what cannot stand in a URN as it is.
+fn url_escape(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 fn post_url(info: &FeedInfo, post: &PublicPost) -> String {
     format!("{}/{}/", info.site_url, post.slug)
 }
@@ -73,7 +98,34 @@ fn public_tags(post: &PublicPost) -> impl Iterator<Item = &str> {
         .map(|t| t.name.as_str())
 }
 
-/// RSS 2.0 with `content:encoded`, `dc:creator` and `atom:link rel="self"`.
+/// Media RSS, which Ghost's feeds (and the readers that show a post's picture) use for
+/// feature images.
+const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
+
+/// `<media:content url="..." medium="image"/>` for a post's feature image, as Ghost writes it.
+fn media_content(info: &FeedInfo, post: &PublicPost) -> rss::extension::ExtensionMap {
+    use rss::extension::Extension;
+
+    let mut map = rss::extension::ExtensionMap::new();
+    if let Some(image) = &post.feature_image {
+        let content = Extension {
+            name: "media:content".to_owned(),
+            attrs: [
+                ("url".to_owned(), absolute(&info.site_url, image)),
+                ("medium".to_owned(), "image".to_owned()),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        map.entry("media".to_owned())
+            .or_default()
+            .insert("content".to_owned(), vec![content]);
+    }
+    map
+}
+
+/// RSS 2.0 with `content:encoded`, `dc:creator`, `media:content` for feature images and
+/// `atom:link rel="self"`.
 pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
     use rss::extension::atom::{AtomExtension, Link};
     use rss::extension::dublincore::DublinCoreExtension;
@@ -88,7 +140,7 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
             // `<script>` in it (or HTML shown in inline code) stays text
             description: Some(escape(&post.summary)),
             guid: Some(Guid {
-                value: post.id.to_string(),
+                value: item_id(post),
                 permalink: false,
             }),
             pub_date: Some(rfc2822(post.published_at)),
@@ -103,10 +155,12 @@ pub fn rss(info: &FeedInfo, posts: &[PublicPost]) -> String {
                 creators: post.authors.iter().map(|a| a.name.clone()).collect(),
                 ..Default::default()
             }),
+            extensions: media_content(info, post),
             ..Default::default()
         })
         .collect();
     let channel = Channel {
+        namespaces: [("media".to_owned(), MEDIA_NAMESPACE.to_owned())].into(),
         title: info.title.clone(),
         link: info.home_url.clone(),
         description: escape(&info.description),
@@ -143,18 +197,27 @@ pub fn atom(info: &FeedInfo, posts: &[PublicPost]) -> String {
         .iter()
         .map(|post| Entry {
             title: Text::plain(post.title.clone()),
-            id: format!("urn:uuid:{}", post.id),
+            id: atom_id(post),
             updated: fixed(post.updated_at.max(post.published_at)),
             published: Some(fixed(post.published_at)),
-            authors: post
-                .authors
-                .iter()
-                .map(|a| Person {
-                    name: a.name.clone(),
-                    uri: Some(format!("{}/author/{}/", info.site_url, a.slug)),
+            authors: if post.authors.is_empty() {
+                // an Atom entry without an author is invalid (the welcome content of a fresh
+                // install, posts whose authors were removed): the site speaks for them
+                vec![Person {
+                    name: info.site_title.clone(),
+                    uri: Some(format!("{}/", info.site_url)),
                     ..Default::default()
-                })
-                .collect(),
+                }]
+            } else {
+                post.authors
+                    .iter()
+                    .map(|a| Person {
+                        name: a.name.clone(),
+                        uri: Some(format!("{}/author/{}/", info.site_url, a.slug)),
+                        ..Default::default()
+                    })
+                    .collect()
+            },
             categories: public_tags(post)
                 .map(|name| Category {
                     term: name.to_owned(),
@@ -240,7 +303,7 @@ pub fn json_feed(info: &FeedInfo, posts: &[PublicPost]) -> String {
         items: posts
             .iter()
             .map(|post| JsonItem {
-                id: post.id.to_string(),
+                id: item_id(post),
                 url: post_url(info, post),
                 title: post.title.clone(),
                 content_html: content(info, post),

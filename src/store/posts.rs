@@ -38,6 +38,9 @@ pub struct AuthorRef {
 #[derive(Debug, Clone, FromRow)]
 pub struct PublicPost {
     pub id: Uuid,
+    /// The id feeds give the post's items when it is not [`PublicPost::id`]: the old site's
+    /// (Ghost's post id), kept by an import.
+    pub feed_guid: Option<String>,
     #[sqlx(rename = "type")]
     pub kind: PostType,
     pub slug: String,
@@ -86,7 +89,7 @@ pub struct ListFilter<'a> {
 }
 
 /// The columns of a [`PublicPost`].
-const PUBLIC_COLUMNS: &str = "id, type, slug, title, html, summary, feature_image, feature_image_alt, \
+const PUBLIC_COLUMNS: &str = "id, feed_guid, type, slug, title, html, summary, feature_image, feature_image_alt, \
     feature_image_caption, featured, meta_title, meta_description, canonical_url, codeinjection_head, \
     codeinjection_foot, word_count, reading_time, published_at, updated_at, tags, authors";
 
@@ -166,7 +169,7 @@ pub async fn by_preview_id(
 ) -> sqlx::Result<Option<PublicPost>> {
     sqlx::query_as(
         r#"
-        select id, type, slug, title, html, summary, feature_image, feature_image_alt,
+        select id, feed_guid, type, slug, title, html, summary, feature_image, feature_image_alt,
                feature_image_caption, featured, meta_title, meta_description, canonical_url,
                codeinjection_head, codeinjection_foot, word_count, reading_time,
                coalesce(published_at, updated_at) as published_at, updated_at, tags, authors

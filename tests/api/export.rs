@@ -437,3 +437,74 @@ async fn exporting_into_a_folder_that_is_not_empty_is_refused() {
     assert!(stderr.contains("not empty"), "{stderr}");
     assert_eq!(tree(&dir).into_keys().collect::<Vec<_>>(), ["notes.txt"]);
 }
+
+#[tokio::test]
+async fn images_keep_their_srcset_and_library_and_posts_their_feed_ids_through_a_round_trip() {
+    let scratch = Scratch::new();
+    let data = scratch.join("data");
+    let source = TestDb::new().await;
+    let dir = data.clone();
+    let app = TestApp::spawn_with(&source, move |c| c.db.data_dir = dir, None).await;
+    let owner_email = create_staff(&source.pool, "owner").await;
+    let owner = app.login(&owner_email, PASSWORD).await;
+    let (status, image) =
+        crate::media::upload(&app, &owner, "photo.png", &crate::media::png(1600, 900)).await;
+    assert_eq!(status, 201, "{image}");
+    let url = image["url"].as_str().unwrap().to_owned();
+    let (status, answer) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&owner),
+            Some(
+                json!({"title": "Pictured", "slug": "pictured", "status": "published",
+                        "markdown": format!("![A photo]({url})\n")}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    // as a Ghost import leaves it: the post's id in the old site's feed
+    sqlx::query("update posts set feed_guid = '655000000000000000000042' where slug = 'pictured'")
+        .execute(&source.pool)
+        .await
+        .unwrap();
+    let img = regex::Regex::new(r#"<img\b[^>]*>"#).unwrap();
+    let before = app.page("/pictured/").await;
+    let tag = img.find(&before).expect("an image").as_str().to_owned();
+    for attribute in ["srcset=", "sizes=", "width=\"1600\"", "height=\"900\""] {
+        assert!(tag.contains(attribute), "{attribute} in {tag}");
+    }
+
+    for (format, name) in [("json", "site.json"), ("markdown", "site")] {
+        let out = scratch.join(name);
+        export(&source, &scratch, format, &out).await;
+        let target = TestDb::new().await;
+        import(&target, &scratch, &out).await;
+        let dir = data.clone();
+        let target_app = TestApp::spawn_with(&target, move |c| c.db.data_dir = dir, None).await;
+        let page = target_app.page("/pictured/").await;
+        assert_eq!(
+            img.find(&page).map(|m| m.as_str()),
+            Some(tag.as_str()),
+            "{format}: the same responsive image"
+        );
+        let editor_email = create_staff(&target.pool, "editor").await;
+        let editor = target_app.login(&editor_email, PASSWORD).await;
+        let (status, library) = target_app
+            .api(Method::GET, "/images", Some(&editor), None)
+            .await;
+        assert_eq!(status, 200, "{library}");
+        let urls: Vec<&str> = library
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["url"].as_str())
+            .collect();
+        assert_eq!(urls, [url.as_str()], "{format}: the media library");
+        let rss = target_app.page("/rss/").await;
+        assert!(
+            rss.contains(r#"<guid isPermaLink="false">655000000000000000000042</guid>"#),
+            "{format}: the feed id is kept: {rss}"
+        );
+    }
+}

@@ -341,3 +341,100 @@ async fn large_sitemaps_are_split_into_pages() {
     assert_eq!(second.matches("<url>").count(), 1);
     assert_eq!(app.get("/sitemap-posts-3.xml").await.status(), 404);
 }
+
+#[tokio::test]
+async fn every_url_in_feed_content_is_absolute_including_srcset_and_poster() {
+    let db = TestDb::new().await;
+    let post = insert_post(&db.pool, "media", "Media", "x", "published").await;
+    // the HTML the renderer stores for an uploaded image and an embedded video: relative URLs
+    // in `src`, `srcset`, `poster` and `href`
+    sqlx::query("update posts set html = $2, feature_image = '/content/images/f.jpg' where id = $1")
+        .bind(post)
+        .bind(
+            r#"<p><a href="../about/">About</a> <a href="/tag/x/">x</a></p>
+<figure><img src="/content/images/a.jpg" srcset="/content/images/size/w600/a.jpg 600w, /content/images/a.jpg 1200w" sizes="(min-width: 720px) 720px" alt=""></figure>
+<picture><source srcset="/content/images/b.webp 1x, /content/images/b@2x.webp 2x" type="image/webp"><img src="/content/images/b.jpg"></picture>
+<video src="/content/media/v.mp4" poster="/content/images/poster.jpg" controls></video>"#,
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let app = TestApp::spawn(&db).await;
+    let attr = regex::Regex::new(r#"\b(src|href|srcset|poster)="([^"]*)""#).unwrap();
+    for path in ["/rss/", "/atom.xml", "/feed.json"] {
+        let feed = parse(&app.get(path).await.bytes().await.unwrap());
+        let entry = feed
+            .entries
+            .iter()
+            .find(|e| e.links.iter().any(|l| l.href.ends_with("/media/")))
+            .unwrap_or_else(|| panic!("{path}: the post is in the feed"));
+        let html = entry
+            .content
+            .as_ref()
+            .and_then(|c| c.body.clone())
+            .unwrap_or_default();
+        let mut urls = Vec::new();
+        for found in attr.captures_iter(&html) {
+            let value = found[2].replace("&amp;", "&");
+            if &found[1] == "srcset" {
+                urls.extend(
+                    value
+                        .split(',')
+                        .filter_map(|c| c.split_whitespace().next().map(str::to_owned)),
+                );
+            } else {
+                urls.push(value);
+            }
+        }
+        assert!(
+            urls.len() >= 11,
+            "{path}: every URL is seen: {urls:?}\n{html}"
+        );
+        for url in &urls {
+            assert!(
+                url.starts_with("http://blog.test/"),
+                "{path}: `{url}` is not absolute in\n{html}"
+            );
+        }
+        for expected in [
+            "http://blog.test/about/",
+            "http://blog.test/content/images/size/w600/a.jpg",
+            "http://blog.test/content/images/b@2x.webp",
+            "http://blog.test/content/images/poster.jpg",
+            "http://blog.test/content/images/f.jpg",
+        ] {
+            assert!(
+                urls.iter().any(|u| u == expected),
+                "{path}: {expected} in {urls:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_atom_entry_has_an_author_even_the_welcome_post_of_a_fresh_install() {
+    let db = TestDb::new().await;
+    let authors: i64 = sqlx::query_scalar("select count(*) from posts_authors")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(authors, 0, "a fresh install has no staff yet");
+    let app = TestApp::spawn(&db).await;
+    let atom = app.page("/atom.xml").await;
+    assert_well_formed(&atom);
+    let entries: Vec<&str> = atom.split("<entry>").skip(1).collect();
+    assert!(!entries.is_empty(), "{atom}");
+    for entry in entries {
+        assert!(
+            entry.contains("<author>"),
+            "an entry without an author: {entry}"
+        );
+    }
+    let feed = parse(atom.as_bytes());
+    let welcome = &feed.entries[0];
+    assert_eq!(
+        welcome.authors.first().and_then(|a| a.name.as_deref()),
+        Some("Quire"),
+        "the site's title speaks for it"
+    );
+}

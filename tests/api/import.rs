@@ -1031,6 +1031,86 @@ async fn a_ghost_export_is_imported_with_staff_tags_and_pages_and_again_changes_
     assert_eq!(site.counts().await, before);
 }
 
+/// The slug of the post a feed entry links to.
+fn entry_slug(entry: &feed_rs::model::Entry) -> String {
+    let href = &entry
+        .links
+        .first()
+        .expect("an entry links to its post")
+        .href;
+    href.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn feeds_of_an_imported_ghost_site_name_posts_by_ghosts_ids_and_show_feature_images() {
+    let site = Site::new().await;
+    site.import(&["--ghost", GHOST]).await.assert_success();
+    let app = site.serve().await;
+
+    // Ghost 5's RSS: `<guid isPermaLink="false">655000000000000000000001</guid>`
+    let expected: std::collections::BTreeMap<String, String> = [
+        ("welcome", "655000000000000000000001"),
+        ("newsletter-issue-1", "655000000000000000000005"),
+        ("migrated-mobiledoc", "655000000000000000000006"),
+        ("html-only", "655000000000000000000007"),
+    ]
+    .into_iter()
+    .map(|(slug, id)| (slug.to_owned(), id.to_owned()))
+    .collect();
+    for path in ["/rss/", "/feed.json", "/atom.xml"] {
+        let body = app.get(path).await.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).expect("the feed parses");
+        let ids: std::collections::BTreeMap<String, String> = feed
+            .entries
+            .iter()
+            .map(|e| (entry_slug(e), e.id.clone()))
+            .collect();
+        let want: std::collections::BTreeMap<String, String> = if path == "/atom.xml" {
+            // an Atom id is an IRI
+            expected
+                .iter()
+                .map(|(slug, id)| (slug.clone(), format!("urn:quire:guid:{id}")))
+                .collect()
+        } else {
+            expected.clone()
+        };
+        assert_eq!(ids, want, "{path}: Ghost's post ids, not its uuids");
+    }
+    let rss = app.page("/rss/").await;
+    assert!(
+        rss.contains(r#"<guid isPermaLink="false">655000000000000000000001</guid>"#),
+        "{rss}"
+    );
+
+    // the feature image, as Ghost's RSS gives it
+    assert!(
+        rss.contains(r#"xmlns:media="http://search.yahoo.com/mrss/""#),
+        "{rss}"
+    );
+    let feed = feed_rs::parser::parse(rss.as_bytes()).unwrap();
+    for entry in &feed.entries {
+        let urls: Vec<String> = entry
+            .media
+            .iter()
+            .flat_map(|m| m.content.iter())
+            .filter_map(|c| c.url.as_ref().map(|u| u.to_string()))
+            .collect();
+        if entry_slug(entry) == "welcome" {
+            assert_eq!(
+                urls,
+                [format!("{BASE_URL}/content/images/2023/11/cover.jpg")],
+                "an absolute URL"
+            );
+        } else {
+            assert_eq!(urls, Vec::<String>::new(), "no feature image, no media");
+        }
+    }
+}
+
 #[tokio::test]
 async fn ghosts_own_images_are_uploaded_from_its_images_folder_and_their_links_rewritten() {
     let site = Site::new().await;
@@ -1117,20 +1197,130 @@ async fn a_running_site_shows_an_import_within_a_second() {
 }
 
 #[tokio::test]
-async fn an_import_replaces_the_welcome_content_with_the_same_slug_and_keeps_the_rest() {
+async fn an_import_into_a_fresh_install_replaces_its_untouched_welcome_content() {
     let site = Site::with_welcome_content().await;
+    let dry = site.import(&["--dry-run", HUGO]).await;
+    dry.assert_success();
+    assert!(
+        dry.stdout
+            .contains("welcome post and About page of the fresh install would be replaced"),
+        "{dry}"
+    );
+    assert_eq!(
+        site.find("welcome").await.map(|p| p.title),
+        Some("Welcome to Quire".to_owned())
+    );
+
+    let run = site.import(&[HUGO]).await;
+    run.assert_success();
+    assert_eq!(
+        run.table(),
+        [5, 0, 0, 1, 0],
+        "about.md is a new page: {run}"
+    );
+    assert!(
+        run.stdout
+            .contains("welcome post and About page of the fresh install were replaced"),
+        "the summary says so: {run}"
+    );
+    let app = site.serve().await;
+    assert_eq!(app.get("/welcome/").await.status(), 404);
+    assert_eq!(
+        app.get("/tag/getting-started/").await.status(),
+        404,
+        "the seed's tag goes too"
+    );
+    let about = app.page("/about/").await;
+    assert!(about.contains("Harbour Log is written by"), "{about}");
+    for path in ["/", "/rss/", "/atom.xml", "/feed.json"] {
+        let body = app.page(path).await;
+        assert!(!body.contains("Welcome to Quire"), "{path}: {body}");
+    }
+
+    let again = site.import(&[HUGO]).await;
+    again.assert_success();
+    assert_eq!(again.table(), [0, 0, 5, 1, 0], "{again}");
+    assert!(!again.stdout.contains("replaced"), "{again}");
+}
+
+#[tokio::test]
+async fn welcome_content_someone_edited_is_kept_by_an_import() {
+    let site = Site::with_welcome_content().await;
+    sqlx::query("update posts set title = 'Welcome, mine now', version = version + 1 where slug = 'welcome'")
+        .execute(&site.db.pool)
+        .await
+        .unwrap();
     let run = site.import(&[HUGO]).await;
     run.assert_success();
     assert_eq!(
         run.table(),
         [4, 1, 0, 1, 0],
-        "about.md updates the About page of a fresh install: {run}"
+        "about.md updates the About page: {run}"
     );
+    assert!(!run.stdout.contains("replaced"), "{run}");
     let app = site.serve().await;
-    let about = app.page("/about/").await;
-    assert!(about.contains("Harbour Log is written by"), "{about}");
-    assert!(!about.contains("About this site"), "{about}");
-    assert!(app.page("/welcome/").await.contains("Welcome to Quire"));
+    assert!(app.page("/welcome/").await.contains("Welcome, mine now"));
+    assert!(
+        app.page("/about/")
+            .await
+            .contains("Harbour Log is written by")
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_on_an_empty_database_writes_nothing_not_even_the_schema() {
+    let site = Site {
+        db: TestDb::empty().await,
+        data: TempDir::new("data"),
+        owner: String::new(),
+    };
+    let tables = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from information_schema.tables where table_schema = 'public'",
+        )
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(tables().await, 0);
+    let run = site.import(&["--dry-run", JEKYLL]).await;
+    run.assert_failed();
+    assert!(run.last_stderr_line().contains("quire migrate"), "{run}");
+    assert_eq!(tables().await, 0, "no schema, no welcome content: {run}");
+    assert_eq!(site.media_files(), Vec::<PathBuf>::new());
+}
+
+#[tokio::test]
+async fn end_of_run_messages_say_what_happened() {
+    let site = Site::new().await;
+    let dry = site.import(&["--dry-run", "--skip-invalid", BROKEN]).await;
+    dry.assert_failed();
+    assert!(!dry.stderr.contains("imported"), "{dry}");
+    assert!(
+        dry.last_stderr_line().contains("nothing was written"),
+        "{dry}"
+    );
+
+    let first = site.import(&["--skip-invalid", BROKEN]).await;
+    first.assert_failed();
+    assert!(
+        first
+            .last_stderr_line()
+            .contains("the others were imported"),
+        "{first}"
+    );
+
+    let before = site.counts().await;
+    let again = site.import(&["--skip-invalid", BROKEN]).await;
+    again.assert_failed();
+    assert_eq!(again.table(), [0, 0, 2, 0, 6], "{again}");
+    assert!(again.stdout.contains("Nothing changed"), "{again}");
+    assert!(!again.stderr.contains("imported"), "{again}");
+    assert!(
+        again.last_stderr_line().contains("nothing changed"),
+        "{again}"
+    );
+    assert_eq!(site.counts().await, before);
 }
 
 const HUGO_DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hugo-docs");

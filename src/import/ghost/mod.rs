@@ -146,6 +146,7 @@ impl<'a> Reader<'a> {
             posts,
             redirects: Vec::new(),
             settings,
+            media: Vec::new(),
         }
     }
 
@@ -366,8 +367,12 @@ impl<'a> Reader<'a> {
         let problems_before = self.problems.len();
         let mut post = PostDoc::new(slug, title);
         post.origin = format!("{}: {at}", self.file);
-        // Ghost's feeds name items by this uuid: keeping it keeps readers' feeds quiet
         post.id = text(p, "uuid").and_then(|u| uuid::Uuid::parse_str(u).ok());
+        // Ghost's RSS names items by the post id (`<guid isPermaLink="false">` with 24 hex
+        // digits), not the uuid: keeping it keeps readers from seeing every post as new
+        post.feed_guid = text(p, "id")
+            .filter(|id| id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_owned);
 
         post.kind = match p.get("type") {
             Some(Value::String(t)) if t == "post" => PostType::Post,
