@@ -664,6 +664,11 @@ fn parse_file(
             permalink: permalink.as_deref(),
             post: in_posts || in_drafts,
             rel: &rel,
+            collection: (site.generator == Generator::Jekyll)
+                .then(|| rel.split('/').next())
+                .flatten()
+                .filter(|first| rel.contains('/') && site.config.is_output_collection(first))
+                .map(|first| &first[1..]),
         };
         site.config.old_url(&page)
     };
@@ -1327,6 +1332,17 @@ fn unpublished_place(site: &Site, path: &Path) -> Option<String> {
                 .parent()?
                 .components()
                 .filter_map(|c| c.as_os_str().to_str());
+            let mut dirs = dirs.peekable();
+            // at the root, a folder `_NAME` is published only as a collection with output
+            if let Some(first) = dirs.peek()
+                && first.starts_with('_')
+                && !matches!(*first, "_posts" | "_drafts")
+                && !site.config.is_output_collection(first)
+            {
+                return Some(format!(
+                    "in the folder `{first}`: Jekyll publishes a folder starting with `_` only as a collection with `output: true` (`collections:` in `_config.yml`)"
+                ));
+            }
             dirs.skip(1)
                 .find(|d| d.starts_with('_') && !matches!(*d, "_posts" | "_drafts"))
                 .map(|d| {

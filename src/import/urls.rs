@@ -36,6 +36,9 @@ pub struct Config {
     permalink: Option<String>,
     /// Jekyll: `collections: posts: permalink:`.
     posts_permalink: Option<String>,
+    /// Jekyll: the collections it writes pages for (`output: true`), by name, with their
+    /// `permalink` when they set one. Folders `_NAME/` at the site root hold their documents.
+    collections: HashMap<String, Option<String>>,
     /// Jekyll: the `permalink` of `defaults` entries: `(scope path, scope type, permalink)`.
     defaults: Vec<(String, Option<String>, String)>,
     /// Jekyll: the site's `timezone`, in which dates are shown in URLs.
@@ -77,6 +80,8 @@ pub struct Page<'a> {
     pub post: bool,
     /// The file's path from the content folder (`blog/_posts/2019-05-17-x.md`).
     pub rel: &'a str,
+    /// Jekyll: the collection a document of `_NAME/` belongs to (not `posts`).
+    pub collection: Option<&'a str>,
 }
 
 impl Config {
@@ -125,6 +130,20 @@ impl Config {
                     .and_then(|c| c.get("posts")?.get("permalink")?.as_str())
                     .map(str::to_owned);
                 config.timezone = text("timezone").and_then(|name| Zone::load(&name));
+                // only the map form can say `output: true`; a list of names writes no pages
+                if let Some(map) = get("collections").and_then(Value::as_object) {
+                    for (name, settings) in map {
+                        if name != "posts"
+                            && settings.get("output").and_then(Value::as_bool) == Some(true)
+                        {
+                            let permalink = settings
+                                .get("permalink")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned);
+                            config.collections.insert(name.clone(), permalink);
+                        }
+                    }
+                }
                 for entry in get("defaults")
                     .and_then(Value::as_array)
                     .into_iter()
@@ -201,6 +220,14 @@ impl Config {
 
     /// The path the generator served the page at (with the old site's base path), as a
     /// request for it arrives; `None` when the generator's rules say nothing (a plain folder).
+    /// Jekyll: whether the folder `_NAME` at the site root is a collection Jekyll writes pages
+    /// for (`collections: NAME: output: true` in `_config.yml`).
+    pub fn is_output_collection(&self, folder: &str) -> bool {
+        folder
+            .strip_prefix('_')
+            .is_some_and(|name| self.collections.contains_key(name))
+    }
+
     pub fn old_url(&self, page: &Page<'_>) -> Option<String> {
         let path = match self.flavour {
             Flavour::Jekyll => self.jekyll_url(page),
@@ -263,8 +290,15 @@ impl Config {
             })
             .max_by_key(|(path, kind_of, _)| (path.len(), kind_of.is_some()))
             .map(|(_, _, permalink)| permalink.as_str());
+        let collection = page
+            .collection
+            .and_then(|name| Some((name, self.collections.get(name)?)));
         let template = match (page.permalink.or(scoped), page.post) {
             (Some(p), _) => p.to_owned(),
+            // a collection's documents: its permalink, else Jekyll's default for collections
+            (None, _) if collection.is_some() => collection
+                .and_then(|(_, permalink)| permalink.as_deref())
+                .map_or_else(|| "/:collection/:path:output_ext".to_owned(), named_style),
             (None, true) => named_style(self.posts_permalink.as_deref().unwrap_or(style)),
             (None, false) => {
                 let dir = page.sections.join("/");
@@ -309,8 +343,11 @@ impl Config {
             ("slug", jekyll_slugify(slug_source, false)),
             ("name", jekyll_slugify(page.name, false)),
             ("output_ext", ".html".to_owned()),
-            ("collection", "posts".to_owned()),
-            ("path", page.sections.join("/")),
+            ("collection", page.collection.unwrap_or("posts").to_owned()),
+            (
+                "path",
+                collection_path(page).unwrap_or_else(|| page.sections.join("/")),
+            ),
         ];
         if let Some(d) = date {
             for (key, format) in [
@@ -495,6 +532,15 @@ fn is_date_token(word: &str) -> bool {
 
 /// Jekyll's `slugify`: `pretty` mode keeps case and `._~!$&'()+,;=@`; the default lowercases
 /// and keeps letters and digits only.
+/// A collection document's `:path`: its path inside `_NAME/`, without the extension
+/// (`_docs/guides/intro.md` → `guides/intro`).
+fn collection_path(page: &Page<'_>) -> Option<String> {
+    let name = page.collection?;
+    let inside = page.rel.strip_prefix(&format!("_{name}/"))?;
+    let stem = inside.rsplit_once('.').map_or(inside, |(stem, _)| stem);
+    Some(stem.to_owned())
+}
+
 fn jekyll_slugify(text: &str, pretty: bool) -> String {
     let keep = |c: char| c.is_alphanumeric() || (pretty && "._~!$&'()+,;=@".contains(c));
     let mut out = String::with_capacity(text.len());

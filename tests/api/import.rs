@@ -1722,9 +1722,19 @@ async fn every_old_jekyll_url_redirects_by_its_permalink_and_timezone_and_links_
             ("/2021/03/03/Café-Day.html", "/cafe-day/"),
             ("/about.html", "/about/"),
             ("/notes/field-note/", "/field-note/"),
+            // a document of a collection with `output: true`, at its collection's permalink
+            ("/manual/guides/packing/", "/packing/"),
         ],
     )
     .await;
+    // folders `_NAME` that are no collection with output are not published by Jekyll
+    let unpublished: Vec<String> = sqlx::query_scalar(
+        "select slug from posts where title in ('A footer snippet', 'Not a collection')",
+    )
+    .fetch_all(&site.db.pool)
+    .await
+    .unwrap();
+    assert!(unpublished.is_empty(), "{unpublished:?}");
     let gear = site.post("gear-list").await;
     assert!(
         gear.markdown
