@@ -248,9 +248,12 @@ impl Site {
         let jekyll = root.join("_config.yml").is_file()
             || root.join("_config.yaml").is_file()
             || root.join("_posts").is_dir();
-        let content_dir = !jekyll && root.join("content").is_dir();
+        // Hugo may name another content folder in its configuration (`contentDir`)
+        let hugo_content = (!jekyll).then(|| urls::hugo_content_dir(root)).flatten();
+        let content_dir = !jekyll && (hugo_content.is_some() || root.join("content").is_dir());
         // Zola's configuration has `base_url`; Hugo's has `baseURL`, or another file name
         let zola = content_dir
+            && hugo_content.is_none()
             && std::fs::read_to_string(root.join("config.toml")).is_ok_and(|c| {
                 c.lines()
                     .any(|l| l.trim_start().starts_with("base_url") && l.contains('='))
@@ -272,7 +275,9 @@ impl Site {
             config: urls::Config::read(flavour, root),
             cascades: Vec::new(),
             root: root.to_owned(),
-            content: if content_dir {
+            content: if let Some(dir) = hugo_content {
+                dir
+            } else if content_dir {
                 root.join("content")
             } else {
                 root.to_owned()
@@ -1320,6 +1325,41 @@ fn split_dated_name(name: &str) -> (Option<DateTime<Utc>>, &str) {
     (None, name)
 }
 
+/// The entry of Jekyll's `exclude:` list (in `_config.yml`) that leaves `rel` out of the site,
+/// unless `include:` names it: a path (a file, or a folder and all below it) or a glob with `*`.
+fn jekyll_excluded(config: &Value, rel: &Path) -> Option<String> {
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    let list = |key: &str| -> Vec<String> {
+        config
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|e| {
+                e.trim()
+                    .trim_start_matches("./")
+                    .trim_matches('/')
+                    .to_owned()
+            })
+            .filter(|e| !e.is_empty())
+            .collect()
+    };
+    let matches = |entry: &str| {
+        if entry.contains('*') {
+            let pattern = format!("^{}$", regex::escape(entry).replace(r"\*", "[^/]*"));
+            Regex::new(&pattern)
+                .is_ok_and(|re| re.is_match(&rel) || rel.split('/').any(|part| re.is_match(part)))
+        } else {
+            rel == entry || rel.starts_with(&format!("{entry}/"))
+        }
+    };
+    if list("include").iter().any(|e| matches(e)) {
+        return None;
+    }
+    list("exclude").into_iter().find(|e| matches(e))
+}
+
 /// The reason a file is not imported because of where it is, when its generator publishes
 /// nothing from there: Jekyll ignores folders starting with `_` below the site root (except
 /// `_posts` and `_drafts`), and the other Markdown files of a Hugo or Zola page bundle are the
@@ -1328,6 +1368,11 @@ fn unpublished_place(site: &Site, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(&site.content).ok()?;
     match site.generator {
         Generator::Jekyll => {
+            if let Some(entry) = jekyll_excluded(&site.template_vars, rel) {
+                return Some(format!(
+                    "excluded by `{entry}` in `exclude:` of `_config.yml`: Jekyll does not publish it"
+                ));
+            }
             let dirs = rel
                 .parent()?
                 .components()

@@ -96,20 +96,7 @@ impl Config {
             Flavour::Jekyll => ["_config.yml", "_config.yaml"]
                 .iter()
                 .find_map(|f| read_config(&root.join(f))),
-            Flavour::Hugo => [
-                "hugo.toml",
-                "hugo.yaml",
-                "hugo.yml",
-                "hugo.json",
-                "config.toml",
-                "config.yaml",
-                "config.yml",
-                "config.json",
-                "config/_default/hugo.toml",
-                "config/_default/config.toml",
-            ]
-            .iter()
-            .find_map(|f| read_config(&root.join(f))),
+            Flavour::Hugo => hugo_config(root),
             Flavour::Zola => read_config(&root.join("config.toml")),
             Flavour::Plain => None,
         }
@@ -623,6 +610,45 @@ pub fn encode_path(path: &str) -> String {
 }
 
 /// Reads a YAML, TOML or JSON configuration file into its fields.
+/// The files a Hugo site's configuration may be in, in the order Hugo looks.
+const HUGO_CONFIG_FILES: &[&str] = &[
+    "hugo.toml",
+    "hugo.yaml",
+    "hugo.yml",
+    "hugo.json",
+    "config.toml",
+    "config.yaml",
+    "config.yml",
+    "config.json",
+    "config/_default/hugo.toml",
+    "config/_default/config.toml",
+];
+
+/// A Hugo site's configuration, when `root` has one that parses.
+pub fn hugo_config(root: &Path) -> Option<Map<String, Value>> {
+    HUGO_CONFIG_FILES
+        .iter()
+        .find_map(|f| read_config(&root.join(f)))
+}
+
+/// The content folder a Hugo configuration names (`contentDir`, any case), when it names one
+/// inside the site.
+pub fn hugo_content_dir(root: &Path) -> Option<std::path::PathBuf> {
+    let config = hugo_config(root)?;
+    let dir = config
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("contentDir"))
+        .and_then(|(_, v)| v.as_str())?;
+    let dir = Path::new(dir.trim());
+    let inside = dir.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    (inside && root.join(dir).is_dir()).then(|| root.join(dir))
+}
+
 fn read_config(path: &Path) -> Option<Map<String, Value>> {
     let text = std::fs::read_to_string(path).ok()?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");

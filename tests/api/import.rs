@@ -1727,9 +1727,10 @@ async fn every_old_jekyll_url_redirects_by_its_permalink_and_timezone_and_links_
         ],
     )
     .await;
-    // folders `_NAME` that are no collection with output are not published by Jekyll
+    // folders `_NAME` that are no collection with output, and what `exclude:` names, are not
+    // published by Jekyll
     let unpublished: Vec<String> = sqlx::query_scalar(
-        "select slug from posts where title in ('A footer snippet', 'Not a collection')",
+        "select slug from posts where title in ('A footer snippet', 'Not a collection', 'Archived thoughts', 'Trail draft')",
     )
     .fetch_all(&site.db.pool)
     .await
@@ -1746,6 +1747,22 @@ async fn every_old_jekyll_url_redirects_by_its_permalink_and_timezone_and_links_
         "{}",
         gear.markdown
     );
+}
+
+#[tokio::test]
+async fn a_hugo_site_whose_content_dir_is_elsewhere_comes_across_whole() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hugo-contentdir"
+    );
+    let site = assert_old_urls_and_links_work(
+        fixture,
+        "https://notes.example.net",
+        &[("/posts/hello-world/", "/hello-world/")],
+    )
+    .await;
+    let post = site.post("hello-world").await;
+    assert!(post.markdown.contains("(/about/)"), "{}", post.markdown);
 }
 
 #[tokio::test]
