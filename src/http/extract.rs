@@ -242,6 +242,20 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// Says once per process that a proxy seems to be in front while none is trusted: every
+/// visitor then shares the proxy's address, and with it the sign-in limit per address.
+fn warn_untrusted_forwarding(peer: IpAddr) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            %peer,
+            "a request came with X-Forwarded-For but QUIRE_TRUSTED_PROXIES is empty: the header \
+             is ignored and the peer counts as the client; behind a load balancer, set \
+             QUIRE_TRUSTED_PROXIES to its network"
+        );
+    });
+}
+
 /// The client behind `peer`: see [`ClientIp`].
 pub fn client_ip(
     peer: Option<IpAddr>,
@@ -250,6 +264,9 @@ pub fn client_ip(
 ) -> Option<IpAddr> {
     let peer = peer?.to_canonical();
     if !trusted.contains(peer) {
+        if trusted.is_empty() && headers.contains_key("x-forwarded-for") {
+            warn_untrusted_forwarding(peer);
+        }
         return Some(peer);
     }
     // every proxy appends the address it was reached from; walk back from the right over

@@ -447,3 +447,24 @@ async fn invitation_and_reset_tokens_stay_out_of_the_request_log() {
     assert!(log.contains("/admin/reset/{token}/"), "{log}");
     assert!(!log.to_lowercase().contains(&token.to_lowercase()), "{log}");
 }
+
+#[tokio::test]
+async fn a_forwarded_for_header_without_trusted_proxies_is_pointed_out_once_in_the_log() {
+    let db = TestDb::new().await;
+    let server = ServeProcess::start(&db, &[("QUIRE_LOG", "warn")]).await;
+    let client = reqwest::Client::new();
+    for address in ["203.0.113.7", "198.51.100.20"] {
+        let status = client
+            .post(server.url("/admin/api/session"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": "nobody@example.com", "password": "a guess at it"}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 401);
+    }
+    let log = server.stop().await;
+    let warnings = log.matches("QUIRE_TRUSTED_PROXIES is empty").count();
+    assert_eq!(warnings, 1, "{log}");
+}
