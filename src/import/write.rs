@@ -357,6 +357,17 @@ async fn write(
         .bind(crate::db::SEED_TAG)
         .execute(&mut *tx)
         .await?;
+        // the seeded navigation links to the About page just deleted: unless the import
+        // brings a page of that name, the menu keeps only Home (an edited menu is left alone)
+        if !bundle.posts.iter().any(|p| p.slug == "about") {
+            sqlx::query(
+                r#"update settings set value = '[{"label": "Home", "url": "/"}]'
+                   where key = 'navigation'
+                     and value = '[{"label": "Home", "url": "/"}, {"label": "About", "url": "/about/"}]'::jsonb"#,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         report.seed_replaced = true;
         changed += deleted;
     }

@@ -1197,6 +1197,16 @@ async fn a_running_site_shows_an_import_within_a_second() {
 }
 
 #[tokio::test]
+async fn replacing_the_welcome_content_leaves_no_menu_link_to_the_about_page_it_deleted() {
+    let site = Site::with_welcome_content().await;
+    site.import(&[ZOLA]).await.assert_success();
+    let app = site.serve().await;
+    let home = app.page("/").await;
+    assert!(!home.contains(r#"href="/about/""#), "{home}");
+    assert_eq!(app.get("/about/").await.status(), 404);
+}
+
+#[tokio::test]
 async fn an_import_into_a_fresh_install_replaces_its_untouched_welcome_content() {
     let site = Site::with_welcome_content().await;
     let dry = site.import(&["--dry-run", HUGO]).await;
