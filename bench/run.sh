@@ -2,8 +2,9 @@
 # Measures a release build of Quire on this machine:
 #   1. start-up: process start to /readyz = 200 on an already-migrated database;
 #   2. throughput and latency of cached pages (wrk), with and without compression;
-#   3. that cache hits cost no database query (pg_stat_database transaction counts).
-# Needs: a PostgreSQL server (DATABASE_URL or the local default), wrk, curl.
+#   3. that cache hits cost no database query (pg_stat_database transaction counts);
+#   4. a cached post against nginx serving the same bytes as a static file (median ratio).
+# Needs: a PostgreSQL server (DATABASE_URL or the local default), wrk, curl; nginx for 4.
 # Usage: bench/run.sh            (builds --release first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,3 +52,40 @@ after=$(xacts)
 seconds=$(( ${duration%s} * 4 + 1 ))
 echo "== database transactions during the load: $((after - before)) in ~${seconds}s"
 echo "   (the content watcher's pulse makes about one per second; page hits add none)"
+
+# The same bytes from nginx (a static file), alternating runs in one session: the machine is
+# shared and noisy, so the ratio of the medians says more than either number alone.
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+if [ -x "$nginx_bin" ]; then
+    dir=$(mktemp -d)
+    nport=$((port + 1))
+    curl -fs "http://127.0.0.1:$port/welcome/" -o "$dir/index.html"
+    cat > "$dir/nginx.conf" <<CONF
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    default_type text/html;
+    server { listen 127.0.0.1:$nport; root $dir; location = /welcome/ { try_files /index.html =404; } }
+}
+CONF
+    "$nginx_bin" -c "$dir/nginx.conf"
+    rate() { wrk -t2 -c64 -d"${BENCH_AB_DURATION:-5s}" "$1" | awk '/Requests\/sec/ {print $2}'; }
+    echo "== cached post vs nginx serving the same $(wc -c < "$dir/index.html") bytes (3 alternating runs each)"
+    ratios=()
+    for round in 1 2 3; do
+        q=$(rate "http://127.0.0.1:$port/welcome/")
+        n=$(rate "http://127.0.0.1:$nport/welcome/")
+        r=$(awk -v q="$q" -v n="$n" 'BEGIN { printf "%.2f", q / n }')
+        ratios+=("$r")
+        echo "round $round: quire $q req/s, nginx $n req/s, ratio $r"
+    done
+    median=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)
+    echo "median ratio quire / nginx: $median"
+    "$nginx_bin" -c "$dir/nginx.conf" -s stop
+    rm -rf "$dir"
+else
+    echo "== nginx not installed: no comparison (apt-get install nginx-light)"
+fi

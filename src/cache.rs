@@ -151,7 +151,7 @@ type Pages = Cache<String, Arc<CachedPage>>;
 /// One generation of the cache: the pages, and apart from them the answers for paths where
 /// nothing lives. A scan of random URLs fills only the second, small one, so it cannot evict
 /// real pages; and every 404 there shares one rendered error page.
-pub struct Generation {
+struct Generation {
     pages: Pages,
     misses: Pages,
 }
@@ -189,6 +189,25 @@ impl PageCache {
     where
         F: Future<Output = Result<CachedPage>>,
     {
+        self.get_or_render_or_missing(key, render, || std::future::ready(Err(Error::NotFound)))
+            .await
+    }
+
+    /// [`PageCache::get_or_render`], and when `render` finds nothing at `key`, the answer of
+    /// `missing` (a redirect or the shared 404 page), remembered apart from the pages in the
+    /// generation the look-up started in, so an answer computed before an invalidation is
+    /// dropped with it.
+    pub async fn get_or_render_or_missing<F, M, G>(
+        &self,
+        key: &str,
+        render: F,
+        missing: M,
+    ) -> Result<Arc<CachedPage>>
+    where
+        F: Future<Output = Result<CachedPage>>,
+        M: FnOnce() -> G,
+        G: Future<Output = Result<Arc<CachedPage>>>,
+    {
         let generation = self.current.load_full();
         if let Some(page) = generation.pages.get(key).await {
             self.stats.hits.fetch_add(1, Ordering::Relaxed);
@@ -199,22 +218,19 @@ impl PageCache {
             return Ok(page);
         }
         self.stats.misses.fetch_add(1, Ordering::Relaxed);
-        let page = generation
+        let rendered = generation
             .pages
             .try_get_with_by_ref(key, async { render.await.map(Arc::new) })
-            .await?;
-        Ok(page)
-    }
-
-    /// Remembers the answer for a path where nothing lives, in the generation `since` was
-    /// taken from (so an answer computed before an invalidation is dropped with it).
-    pub async fn insert_miss(&self, since: &Generation, key: &str, page: Arc<CachedPage>) {
-        since.misses.insert(key.to_owned(), page).await;
-    }
-
-    /// The generation in use now, for [`PageCache::insert_miss`].
-    pub fn generation(&self) -> Arc<Generation> {
-        self.current.load_full()
+            .await;
+        match rendered {
+            Ok(page) => Ok(page),
+            Err(e) if matches!(e.root(), Error::NotFound) => {
+                let page = missing().await?;
+                generation.misses.insert(key.to_owned(), page.clone()).await;
+                Ok(page)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Forgets every page: the next request of each renders it again from the database.

@@ -140,17 +140,10 @@ pub(crate) async fn cached(
     path: &str,
     render: impl Future<Output = Result<CachedPage>>,
 ) -> Response {
-    let generation = s.cache.generation();
-    let result = match s.cache.get_or_render(path, render).await {
-        Err(e) if matches!(e.root(), Error::NotFound) => match not_found(s, path).await {
-            Ok(page) => {
-                s.cache.insert_miss(&generation, path, page.clone()).await;
-                Ok(page)
-            }
-            Err(e) => Err(e),
-        },
-        other => other,
-    };
+    let result = s
+        .cache
+        .get_or_render_or_missing(path, render, || not_found(s, path))
+        .await;
     match result {
         Ok(page) => cached_response(&page, headers, PAGE_CACHE_CONTROL),
         Err(e) => error_response(s, e),
