@@ -228,7 +228,7 @@ async fn outage() {
         )
         .await
         .unwrap_or_else(|| panic!("{} does not show the change", replica.name));
-        assert!(took <= Duration::from_secs(2), "{}: {took:?}", replica.name);
+        assert!(took <= Duration::from_secs(1), "{}: {took:?}", replica.name);
     }
     let (status, _) = cluster
         .fetch(&cluster.replicas[0].url("/not-cached-during-the-outage/"))
