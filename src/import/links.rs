@@ -81,6 +81,14 @@ impl Links {
         links
     }
 
+    /// Points links to `file`, which was not imported, at `to` (a section index's list page
+    /// now served elsewhere). A file that became a post keeps its post.
+    pub fn add_file(&mut self, file: &Path, to: &str) {
+        self.files
+            .entry(normalise(file))
+            .or_insert_with(|| to.to_owned());
+    }
+
     /// The new address of what `target`, written in the file `from`, links to, with its
     /// `#fragment`: a Markdown file of the site (relative to `from`, or to the content folder
     /// when it starts with `/` or Zola's `@/`; a bare name such as `2019-05-17-hello` or

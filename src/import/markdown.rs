@@ -13,7 +13,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::links::Links;
-use super::model::{Bundle, LocalImage, PostDoc, Problem, SourceFile};
+use super::model::{Bundle, LocalImage, PostDoc, Problem, RedirectDoc, SourceFile};
 use super::templates;
 use super::urls::{self, Flavour, alias_path};
 use crate::domain::limits;
@@ -41,6 +41,13 @@ pub struct Read {
     pub warnings: Vec<Problem>,
     /// Where each file read and each old address now lives, for links naming them.
     pub links: Links,
+    /// The generator's own pages that have no file (section lists, taxonomy terms, a
+    /// language's home page), redirected to what Quire serves instead; the old addresses of
+    /// posts win over these.
+    site_redirects: Vec<RedirectDoc>,
+    /// Section indexes not imported, with where their section's list page now leads, for
+    /// links naming them (Zola's `@/blog/_index.md`).
+    section_files: Vec<(PathBuf, String)>,
 }
 
 /// File extensions read as Markdown.
@@ -114,19 +121,44 @@ pub fn read(paths: &[PathBuf], on_file: &(dyn Fn() + Sync)) -> Read {
         }
     }
     settle_slugs(&mut out.bundle.posts);
+    add_site_redirects(&mut out);
     // links between files and to old addresses, now that every post has its address
     let trees = trees
         .into_iter()
         .filter(|site| !site.quire_export)
-        .map(|site| (absolute(&site.content), site.config))
+        .flat_map(|site| {
+            let mut roots = vec![absolute(&site.content)];
+            roots.extend(site.roots.iter().map(|r| absolute(&r.dir)));
+            roots.into_iter().map(move |dir| (dir, site.config.clone()))
+        })
         .collect();
     out.links = Links::new(trees, &out.bundle.posts);
+    for (file, to) in std::mem::take(&mut out.section_files) {
+        out.links.add_file(&absolute(&file), &to);
+    }
     for post in &mut out.bundle.posts {
         if let Some(source) = &post.source {
             post.markdown = out.links.rewrite(&source.file, &post.markdown);
         }
     }
     out
+}
+
+/// Adds the redirects for the generator's pages that have no file (section lists, taxonomy
+/// terms), except where a post's own path or old address is the same path.
+fn add_site_redirects(out: &mut Read) {
+    let mut taken: HashSet<String> = out
+        .bundle
+        .posts
+        .iter()
+        .flat_map(|p| p.aliases.iter().cloned().chain([format!("/{}/", p.slug)]))
+        .chain(out.bundle.redirects.iter().map(|r| r.from.clone()))
+        .collect();
+    for redirect in std::mem::take(&mut out.site_redirects) {
+        if redirect.from != redirect.to && taken.insert(redirect.from.clone()) {
+            out.bundle.redirects.push(redirect);
+        }
+    }
 }
 
 /// `path` from the file system's root (links are matched by their files' paths).
@@ -167,6 +199,16 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) -> Site {
     let files = files_of(&site);
     if site.generator == Generator::Hugo {
         site.cascades = cascades(&files);
+        // the site configuration's own `cascade` applies to every page
+        if let Some(value) = urls::hugo_config(root).and_then(|c| {
+            c.into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("cascade"))
+                .map(|(_, v)| v)
+        }) {
+            let origin = format!("the `cascade` of {}", shown_path(root));
+            site.cascades
+                .extend(cascade_entries(&value, &site.content, &origin));
+        }
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = files.len().div_ceil(threads).max(1);
@@ -190,13 +232,77 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) -> Site {
             .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
+    let first_post = out.bundle.posts.len();
     for part in parts {
         out.bundle.posts.extend(part.bundle.posts);
         out.skipped.extend(part.skipped);
         out.problems.extend(part.problems);
         out.warnings.extend(part.warnings);
+        out.site_redirects.extend(part.site_redirects);
     }
+    let (redirects, files) = section_redirects(&site, &out.bundle.posts[first_post..]);
+    out.site_redirects.extend(redirects);
+    out.section_files.extend(files);
     site
+}
+
+/// Redirects for the list pages Hugo and Zola made for the sections of `posts` (Hugo: every
+/// top-level section and every folder with an `_index.md`; Zola: folders with an `_index.md`)
+/// and for each language's home page, to Quire's home page. A section whose index was
+/// imported as a page keeps its address as that page's old address instead.
+fn section_redirects(site: &Site, posts: &[PostDoc]) -> (Vec<RedirectDoc>, Vec<(PathBuf, String)>) {
+    let mut out = Vec::new();
+    let mut files = Vec::new();
+    if !matches!(site.generator, Generator::Hugo | Generator::Zola) {
+        return (out, files);
+    }
+    let mut seen = HashSet::new();
+    for post in posts {
+        let Some(source) = &post.source else { continue };
+        let lang = source.lang.as_deref();
+        if site.config.in_language_dir(lang) {
+            let home = site
+                .config
+                .section_url(&[], lang)
+                .unwrap_or_else(|| "/".into());
+            if seen.insert(home.clone()) {
+                out.push(RedirectDoc {
+                    from: home,
+                    to: "/".into(),
+                });
+            }
+        }
+        let root = site.root_of(&source.file).to_owned();
+        for depth in 1..=source.sections.len() {
+            let dir = source.sections[..depth]
+                .iter()
+                .fold(root.clone(), |d, s| d.join(s));
+            let indexes: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().is_some_and(|e| e == "md")
+                        && site.name_and_lang(p).0 == "_index"
+                })
+                .collect();
+            if indexes.is_empty() && !(site.generator == Generator::Hugo && depth == 1) {
+                continue;
+            }
+            if let Some(from) = site.config.section_url(&source.sections[..depth], lang)
+                && seen.insert(from.clone())
+            {
+                out.push(RedirectDoc {
+                    from,
+                    to: "/".into(),
+                });
+                files.extend(indexes.into_iter().map(|f| (f, "/".to_owned())));
+            }
+        }
+    }
+    (out, files)
 }
 
 fn read_site_file(path: &Path) -> Result<Bundle, Problem> {
@@ -231,6 +337,10 @@ struct Site {
     root: PathBuf,
     /// Where content lives: `content/` for Hugo and Zola, the root otherwise.
     content: PathBuf,
+    /// Other folders content lives in, deepest first: each language's `contentDir` (Hugo),
+    /// the `collections_dir` (Jekyll). A file's sections and address start from the
+    /// deepest of these (or `content`) that holds it.
+    roots: Vec<Root>,
     /// Jekyll: `_posts/` and `_drafts/` hold posts; other files are pages.
     jekyll: bool,
     /// Hugo or Zola: files directly in `content/` are pages.
@@ -243,7 +353,44 @@ struct Site {
     template_vars: Value,
 }
 
+/// A folder content lives in besides the site's content folder.
+#[derive(Debug)]
+struct Root {
+    dir: PathBuf,
+    /// Hugo: the language of everything in it.
+    lang: Option<String>,
+}
+
 impl Site {
+    /// The folder a file's sections and address start from.
+    fn root_of(&self, path: &Path) -> &Path {
+        self.roots
+            .iter()
+            .find(|r| path.starts_with(&r.dir))
+            .map_or(self.content.as_path(), |r| r.dir.as_path())
+    }
+
+    /// A file's stem without its language (`about.fr` → `about`) and its language: the one
+    /// its name ends in, else the one of the folder it is in, else none (the default one).
+    fn name_and_lang(&self, path: &Path) -> (String, Option<String>) {
+        let stem = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
+        if matches!(self.generator, Generator::Hugo | Generator::Zola)
+            && let Some((name, lang)) = self.config.language_of_name(&stem)
+        {
+            return (name.to_owned(), Some(lang.code.clone()));
+        }
+        let lang = self
+            .roots
+            .iter()
+            .find(|r| path.starts_with(&r.dir))
+            .and_then(|r| r.lang.clone());
+        (stem, lang)
+    }
+
     fn detect(root: &Path) -> Site {
         let jekyll = root.join("_config.yml").is_file()
             || root.join("_config.yaml").is_file()
@@ -270,11 +417,32 @@ impl Site {
             Generator::Zola => Flavour::Zola,
             Generator::Plain => Flavour::Plain,
         };
+        let config = urls::Config::read(flavour, root);
+        let template_vars = template_vars(generator, root);
+        let mut roots: Vec<Root> = config
+            .languages
+            .iter()
+            .filter_map(|l| {
+                let dir = root.join(l.content_dir.as_deref()?);
+                dir.is_dir().then(|| Root {
+                    dir,
+                    lang: Some(l.code.clone()),
+                })
+            })
+            .collect();
+        // Jekyll reads collections, `_posts` and `_drafts` from `collections_dir`
+        if let Some(dir) = jekyll_collections_dir(&template_vars).map(|d| root.join(d))
+            && dir.is_dir()
+        {
+            roots.push(Root { dir, lang: None });
+        }
+        roots.sort_by_key(|r| std::cmp::Reverse(r.dir.components().count()));
         Site {
             generator,
-            config: urls::Config::read(flavour, root),
+            config,
             cascades: Vec::new(),
             root: root.to_owned(),
+            roots,
             content: if let Some(dir) = hugo_content {
                 dir
             } else if content_dir {
@@ -285,7 +453,7 @@ impl Site {
             jekyll,
             content_dir,
             quire_export: root.join(SITE_FILE).is_file(),
-            template_vars: template_vars(generator, root),
+            template_vars,
         }
     }
 }
@@ -301,22 +469,13 @@ fn template_vars(generator: Generator, root: &Path) -> Value {
             .find_map(|n| read(n))
             .and_then(|text| serde_saphyr::from_str::<Value>(&text).ok())
             .unwrap_or(Value::Null),
-        Generator::Hugo => {
-            let config = ["hugo.toml", "config.toml"]
-                .iter()
-                .find_map(|n| read(n))
-                .and_then(|text| text.parse::<toml::Table>().ok())
-                .map(|t| toml_to_json(toml::Value::Table(t)))
-                .or_else(|| {
-                    ["hugo.yaml", "hugo.yml", "config.yaml", "config.yml"]
-                        .iter()
-                        .find_map(|n| read(n))
-                        .and_then(|text| serde_saphyr::from_str::<Value>(&text).ok())
-                });
-            config
-                .and_then(|c| c.get("params").cloned())
-                .unwrap_or(Value::Null)
-        }
+        Generator::Hugo => urls::hugo_config(root)
+            .and_then(|c| {
+                c.into_iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("params"))
+                    .map(|(_, v)| v)
+            })
+            .unwrap_or(Value::Null),
         Generator::Zola | Generator::Plain => Value::Null,
     }
 }
@@ -333,18 +492,26 @@ fn files_of(site: &Site) -> Vec<PathBuf> {
         // the walk is of `content/`, where every folder is a section
         Generator::Hugo | Generator::Zola => &[],
     };
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&site.content)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0
-                || !(name.starts_with('.')
-                    || e.depth() == 1 && e.file_type().is_dir() && ignored.contains(&name.as_ref()))
+    let tops = std::iter::once(&site.content)
+        .chain(site.roots.iter().map(|r| &r.dir))
+        .filter(|dir| *dir == &site.content || !dir.starts_with(&site.content));
+    let mut files: Vec<PathBuf> = tops
+        .flat_map(|top| {
+            walkdir::WalkDir::new(top)
+                .follow_links(true)
+                .into_iter()
+                .filter_entry(|e| {
+                    let name = e.file_name().to_string_lossy();
+                    e.depth() == 0
+                        || !(name.starts_with('.')
+                            || e.depth() == 1
+                                && e.file_type().is_dir()
+                                && ignored.contains(&name.as_ref()))
+                })
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(walkdir::DirEntry::into_path)
         })
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(walkdir::DirEntry::into_path)
         .filter(|p| {
             p.extension()
                 .and_then(|e| e.to_str())
@@ -352,6 +519,7 @@ fn files_of(site: &Site) -> Vec<PathBuf> {
         })
         .collect();
     files.sort();
+    files.dedup();
     files
 }
 
@@ -360,9 +528,10 @@ fn read_one(site: &Site, path: &Path, out: &mut Read) {
     let shown = shown_path(path);
     let mut warnings = Vec::new();
     match parse_file(site, path, &shown, &mut warnings) {
-        Ok(Parsed::Post(doc)) => {
+        Ok(Parsed::Post(doc, mut redirects)) => {
             out.bundle.posts.push(*doc);
             out.warnings.append(&mut warnings);
+            out.site_redirects.append(&mut redirects);
         }
         Ok(Parsed::Skip(reason)) => out.skipped.push((shown, reason)),
         Err(mut problems) => out.problems.append(&mut problems),
@@ -379,7 +548,8 @@ fn shown_path(path: &Path) -> String {
 }
 
 enum Parsed {
-    Post(Box<PostDoc>),
+    /// A post, and redirects from the generator's pages for its taxonomy terms.
+    Post(Box<PostDoc>, Vec<RedirectDoc>),
     Skip(String),
 }
 
@@ -438,11 +608,28 @@ fn parse_file(
     let inherited = inherit(site, path, &mut source.fields);
 
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let stem = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
-    if stem == "_index" {
-        return Ok(Parsed::Skip(
-            "section index (_index.md): Quire makes its own archive pages".into(),
-        ));
+    let (stem, lang) = site.name_and_lang(path);
+    let stem = stem.as_str();
+    let content_root = site.root_of(path);
+    if let Some(code) = &lang
+        && site
+            .config
+            .languages
+            .iter()
+            .any(|l| l.code == *code && l.disabled)
+    {
+        return Ok(Parsed::Skip(format!(
+            "in the language `{code}`, which the site's configuration disables: the generator publishes nothing of it"
+        )));
+    }
+    // Hugo's and Zola's section indexes: the text of the section's list page
+    let section_index = stem == "_index";
+    if section_index && (!site.content_dir || path.parent() == Some(content_root)) {
+        return Ok(Parsed::Skip(if site.content_dir {
+            "the home page's index (_index.md): Quire's home page lists the posts".into()
+        } else {
+            "section index (_index.md): Quire makes its own archive pages".into()
+        }));
     }
     if !source.has_matter && REPOSITORY_FILES.contains(&stem.to_ascii_lowercase().as_str()) {
         return Ok(Parsed::Skip(format!(
@@ -460,15 +647,15 @@ fn parse_file(
     };
 
     let in_dir = |name: &str| {
-        path.strip_prefix(&site.content)
+        path.strip_prefix(content_root)
             .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == name))
     };
     let in_drafts = in_dir("_drafts");
     let in_posts = in_dir("_posts");
-    let bundle_dir = matches!(stem, "index")
+    let bundle_dir = matches!(stem, "index" | "_index")
         .then(|| path.parent())
         .flatten()
-        .filter(|dir| *dir != site.content);
+        .filter(|dir| *dir != content_root);
 
     // Slug: front matter, else the bundle's folder or the file name (minus Jekyll's date).
     let (name_date, name_slug) = {
@@ -494,7 +681,16 @@ fn parse_file(
                 String::new()
             }
         },
-        None => Slug::from_title(name_slug).to_string(),
+        // a translation is told apart from the page in the default language by its code
+        None => match &lang {
+            Some(code)
+                if site.config.in_language_dir(Some(code))
+                    && *code != site.config.default_language =>
+            {
+                Slug::from_title(&format!("{name_slug}-{code}")).to_string()
+            }
+            _ => Slug::from_title(name_slug).to_string(),
+        },
     };
     let sections = sections_of(site, path, bundle_dir);
 
@@ -518,6 +714,12 @@ fn parse_file(
         );
         body
     };
+    if section_index && body.trim().is_empty() {
+        return Ok(Parsed::Skip(
+            "a section index without text: the section's list page now leads to the home page"
+                .into(),
+        ));
+    }
     // Title: front matter, else the first heading (taken out of the body), else the name.
     let title = match fm.string(&["title"]) {
         Some(t) => t,
@@ -592,8 +794,10 @@ fn parse_file(
     let declared = fm
         .string(&["type", "layout"])
         .map(|s| s.to_ascii_lowercase());
-    let at_content_root = path.parent() == Some(site.content.as_path());
+    let at_content_root = path.parent() == Some(content_root);
     let kind = match declared.as_deref() {
+        // a section's text is a page of the site
+        _ if section_index => PostType::Page,
         Some("page") => PostType::Page,
         Some("post") => PostType::Post,
         _ if site.jekyll && !in_posts && !in_drafts && published_at.is_none() => PostType::Page,
@@ -620,7 +824,7 @@ fn parse_file(
     let aliases = fm.list(&["aliases", "redirect_from"]);
     let section_path = format!("/{}", sections.join("/"));
     let rel = path
-        .strip_prefix(&site.content)
+        .strip_prefix(content_root)
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/");
@@ -674,8 +878,36 @@ fn parse_file(
                 .flatten()
                 .filter(|first| rel.contains('/') && site.config.is_output_collection(first))
                 .map(|first| &first[1..]),
+            lang: lang.as_deref(),
         };
-        site.config.old_url(&page)
+        if section_index && permalink.is_none() {
+            let mut all = sections.clone();
+            all.push(raw_name.to_owned());
+            site.config.section_url(&all, lang.as_deref())
+        } else {
+            site.config.old_url(&page)
+        }
+    };
+    // the generator's pages for the post's tags and categories now live at Quire's tag pages
+    let term_redirects: Vec<RedirectDoc> = if status == PostStatus::Published && !site.quire_export
+    {
+        site.config
+            .term_urls(&source.fields, lang.as_deref())
+            .into_iter()
+            .filter(|(_, term, _)| !term.starts_with('#'))
+            .filter(|(taxonomy, _, _)| {
+                matches!(
+                    taxonomy.to_lowercase().as_str(),
+                    "tags" | "categories" | "category" | "tag"
+                )
+            })
+            .map(|(_, term, from)| RedirectDoc {
+                from,
+                to: format!("/tag/{}/", crate::editing::tag_slug(&term)),
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
     if site.generator == Generator::Plain
         && let Some(old) = fm
@@ -729,6 +961,7 @@ fn parse_file(
         name_date,
         generator_url,
         file: absolute(path),
+        lang,
     });
 
     // Images on disk: the feature image and every image of the body.
@@ -771,7 +1004,7 @@ fn parse_file(
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Parsed::Post(Box::new(doc)))
+    Ok(Parsed::Post(Box::new(doc), term_redirects))
 }
 
 const DATE_KEYS: [&str; 5] = [
@@ -1360,17 +1593,46 @@ fn jekyll_excluded(config: &Value, rel: &Path) -> Option<String> {
     list("exclude").into_iter().find(|e| matches(e))
 }
 
+/// Jekyll's `collections_dir` (where collections, `_posts` and `_drafts` live), when the
+/// configuration names a folder inside the site.
+fn jekyll_collections_dir(config: &Value) -> Option<String> {
+    let dir = config
+        .get("collections_dir")?
+        .as_str()?
+        .trim()
+        .trim_start_matches("./")
+        .trim_matches('/');
+    let inside = !dir.is_empty()
+        && Path::new(dir)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    inside.then(|| dir.to_owned())
+}
+
 /// The reason a file is not imported because of where it is, when its generator publishes
 /// nothing from there: Jekyll ignores folders starting with `_` below the site root (except
 /// `_posts` and `_drafts`), and the other Markdown files of a Hugo or Zola page bundle are the
 /// page's resources, not pages.
 fn unpublished_place(site: &Site, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(&site.content).ok()?;
+    let content_root = site.root_of(path);
+    let rel = path.strip_prefix(content_root).ok()?;
     match site.generator {
         Generator::Jekyll => {
-            if let Some(entry) = jekyll_excluded(&site.template_vars, rel) {
+            let from_root = path.strip_prefix(&site.root).unwrap_or(rel);
+            if let Some(entry) = jekyll_excluded(&site.template_vars, from_root) {
                 return Some(format!(
                     "excluded by `{entry}` in `exclude:` of `_config.yml`: Jekyll does not publish it"
+                ));
+            }
+            if let Some(dir) = jekyll_collections_dir(&site.template_vars)
+                && content_root == site.content
+                && from_root
+                    .components()
+                    .next()
+                    .is_some_and(|c| matches!(c.as_os_str().to_str(), Some("_posts" | "_drafts")))
+            {
+                return Some(format!(
+                    "outside `collections_dir: {dir}`: with it set, Jekyll reads `_posts` and `_drafts` only from that folder"
                 ));
             }
             let dirs = rel
@@ -1398,10 +1660,10 @@ fn unpublished_place(site: &Site, path: &Path) -> Option<String> {
         }
         Generator::Hugo | Generator::Zola => {
             let mut dir = path.parent()?;
-            if path.file_stem().is_some_and(|s| s == "index") {
+            if matches!(site.name_and_lang(path).0.as_str(), "index" | "_index") {
                 dir = dir.parent()?;
             }
-            while dir != site.content && dir.starts_with(&site.content) {
+            while dir != content_root && dir.starts_with(content_root) {
                 let index = dir.join("index.md");
                 if index.is_file() {
                     return Some(format!(
@@ -1453,30 +1715,38 @@ fn cascades(files: &[PathBuf]) -> Vec<Cascade> {
         else {
             continue;
         };
-        let entries = match value {
-            Value::Array(entries) => entries.clone(),
-            other => vec![other.clone()],
+        out.extend(cascade_entries(value, dir, &shown_path(file)));
+    }
+    out
+}
+
+/// The entries of one `cascade` value (a table or a list of tables) that apply to pages of
+/// the production build, for the files below `dir`.
+fn cascade_entries(value: &Value, dir: &Path, origin: &str) -> Vec<Cascade> {
+    let entries = match value {
+        Value::Array(entries) => entries.clone(),
+        other => vec![other.clone()],
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let Value::Object(mut fields) = entry else {
+            continue;
         };
-        for entry in entries {
-            let Value::Object(mut fields) = entry else {
-                continue;
-            };
-            let target = fields.remove("_target").or_else(|| fields.remove("target"));
-            let target_str = |key: &str| target.as_ref()?.get(key)?.as_str().map(str::to_owned);
-            // only entries meant for pages of the production build apply
-            if target_str("kind").is_some_and(|k| !glob(&k).is_some_and(|g| g.is_match("page")))
-                || target_str("environment")
-                    .is_some_and(|e| !glob(&e).is_some_and(|g| g.is_match("production")))
-            {
-                continue;
-            }
-            out.push(Cascade {
-                dir: dir.to_owned(),
-                origin: shown_path(file),
-                path: target_str("path").and_then(|p| glob(&p)),
-                fields,
-            });
+        let target = fields.remove("_target").or_else(|| fields.remove("target"));
+        let target_str = |key: &str| target.as_ref()?.get(key)?.as_str().map(str::to_owned);
+        // only entries meant for pages of the production build apply
+        if target_str("kind").is_some_and(|k| !glob(&k).is_some_and(|g| g.is_match("page")))
+            || target_str("environment")
+                .is_some_and(|e| !glob(&e).is_some_and(|g| g.is_match("production")))
+        {
+            continue;
         }
+        out.push(Cascade {
+            dir: dir.to_owned(),
+            origin: origin.to_owned(),
+            path: target_str("path").and_then(|p| glob(&p)),
+            fields,
+        });
     }
     out
 }
@@ -1517,7 +1787,7 @@ fn norm_key(key: &str) -> String {
 /// A file's path in the site as Hugo's `_target.path` sees it: `/blog/post` for
 /// `content/blog/post.md` and `content/blog/post/index.md`.
 fn logical_path(site: &Site, path: &Path) -> String {
-    let rel = path.strip_prefix(&site.content).unwrap_or(path);
+    let rel = path.strip_prefix(site.root_of(path)).unwrap_or(path);
     let rel = match rel.file_stem() {
         Some(s) if s == "index" => rel.parent().unwrap_or(rel).to_owned(),
         _ => rel.with_extension(""),
@@ -1637,7 +1907,7 @@ fn sections_of(site: &Site, path: &Path, bundle_dir: Option<&Path>) -> Vec<Strin
         Some(dir) => dir.parent(),
         None => path.parent(),
     };
-    let Some(rel) = dir.and_then(|d| d.strip_prefix(&site.content).ok()) else {
+    let Some(rel) = dir.and_then(|d| d.strip_prefix(site.root_of(path)).ok()) else {
         return Vec::new();
     };
     rel.components()
@@ -1996,6 +2266,7 @@ mod tests {
                 name_date: None,
                 generator_url: url.map(str::to_owned),
                 file: PathBuf::new(),
+                lang: None,
             });
             doc
         };

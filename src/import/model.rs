@@ -195,6 +195,8 @@ pub struct SourceFile {
     pub generator_url: Option<String>,
     /// The file on disk, for links between files.
     pub file: PathBuf,
+    /// Hugo and Zola: the language of a multilingual site's page (`fr`), when it has one.
+    pub lang: Option<String>,
 }
 
 /// A reference in a post to an image file on disk.

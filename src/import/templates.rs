@@ -360,9 +360,10 @@ impl Scanner<'_, '_> {
                 if caption.is_empty() {
                     self.out.push_str(&image);
                 } else {
+                    // Hugo renders the caption as Markdown (`markdownify`)
                     self.out.push_str(&format!(
                         "\n\n<figure>\n\n{image}\n\n<figcaption>{}</figcaption>\n</figure>\n\n",
-                        escape_html(&caption.join(" — "))
+                        inline_markdown(&caption.join(" — "))
                     ));
                 }
             }
@@ -1051,6 +1052,22 @@ fn longest_run(s: &str, c: char) -> usize {
     longest
 }
 
+/// One line of Markdown as HTML, without the paragraph around it; raw HTML in it is shown
+/// as text, as Hugo's `markdownify` does without `unsafe`.
+fn inline_markdown(text: &str) -> String {
+    let events = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    let html = html.trim();
+    html.strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .unwrap_or(html)
+        .replace('\n', " ")
+}
+
 fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -1163,7 +1180,7 @@ mod tests {
     #[test]
     fn hugo_built_ins_in_both_forms_with_named_and_positional_parameters() {
         let (out, warnings) = run(concat!(
-            "{{< figure src=\"/i/a.png\" alt=\"A\" caption=\"The <b>caption</b>\" >}}\n",
+            "{{< figure src=\"/i/a.png\" alt=\"A\" caption=\"The <b>caption</b> of *this*\" >}}\n",
             "{{% youtube w7Ft2ymGmfc %}}\n",
             "{{< vimeo id=\"146022717\" >}}\n",
             "{{< gist spf13 7896402 >}}\n",
@@ -1175,7 +1192,7 @@ mod tests {
         ));
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(
-            out.contains("<figure>\n\n![A](/i/a.png)\n\n<figcaption>The &lt;b&gt;caption&lt;/b&gt;</figcaption>\n</figure>"),
+            out.contains("<figure>\n\n![A](/i/a.png)\n\n<figcaption>The &lt;b&gt;caption&lt;/b&gt; of <em>this</em></figcaption>\n</figure>"),
             "{out}"
         );
         assert!(out.contains("[![YouTube video](https://i.ytimg.com/vi/w7Ft2ymGmfc/hqdefault.jpg)](https://www.youtube.com/watch?v=w7Ft2ymGmfc)"), "{out}");

@@ -49,6 +49,27 @@ pub struct Config {
     ugly: bool,
     /// Hugo lowercases paths unless `disablePathToLower`.
     keep_case: bool,
+    /// Hugo and Zola: the languages the site is written in (beyond the default one, pages of
+    /// a language live under `/CODE/`).
+    pub languages: Vec<Language>,
+    /// The language of pages that name none (`defaultContentLanguage`, `default_language`).
+    pub default_language: String,
+    /// Hugo's `defaultContentLanguageInSubdir`: the default language under `/CODE/` too.
+    default_in_subdir: bool,
+    /// Hugo: the taxonomies by front matter key (`tags` → served under `/tags/`); Zola: the
+    /// taxonomies its configuration declares.
+    taxonomies: Vec<String>,
+}
+
+/// One language of a multilingual Hugo or Zola site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Language {
+    /// The code as it appears in paths and file names (`fr`, `pt-br`), lower case.
+    pub code: String,
+    /// Hugo: the folder its content lives in (`content/fr`), from the site root.
+    pub content_dir: Option<String>,
+    /// Hugo: `disabled = true` or listed in `disableLanguages`: nothing of it is published.
+    pub disabled: bool,
 }
 
 /// A file's date as the generator saw it: the wall-clock time as written, and its offset
@@ -82,6 +103,8 @@ pub struct Page<'a> {
     pub rel: &'a str,
     /// Jekyll: the collection a document of `_NAME/` belongs to (not `posts`).
     pub collection: Option<&'a str>,
+    /// Hugo and Zola: the page's language, when the site has more than one.
+    pub lang: Option<&'a str>,
 }
 
 impl Config {
@@ -181,6 +204,31 @@ impl Config {
                     .unwrap_or_default();
                 config.ugly = truthy("uglyURLs");
                 config.keep_case = truthy("disablePathToLower");
+                config.read_languages(&fields, flavour);
+                config.taxonomies = match (flavour, get("taxonomies")) {
+                    // Hugo: `[taxonomies] tag = "tags"`; without it, tags and categories
+                    (Flavour::Hugo, Some(Value::Object(t))) => t
+                        .values()
+                        .filter_map(Value::as_str)
+                        .map(str::to_lowercase)
+                        .collect(),
+                    (Flavour::Hugo, _) => vec!["tags".into(), "categories".into()],
+                    // Zola: `taxonomies = [{name = "tags"}]`
+                    (_, Some(Value::Array(list))) => list
+                        .iter()
+                        .filter_map(|t| t.get("name")?.as_str())
+                        .map(str::to_owned)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let disabled_kinds: Vec<String> =
+                    get("disableKinds").map(list_of_strings).unwrap_or_default();
+                if disabled_kinds
+                    .iter()
+                    .any(|k| matches!(k.to_lowercase().as_str(), "taxonomy" | "term"))
+                {
+                    config.taxonomies.clear();
+                }
                 if let Some(Value::Object(table)) = get("permalinks") {
                     for (section, pattern) in table {
                         match pattern {
@@ -205,6 +253,161 @@ impl Config {
         config
     }
 
+    /// Hugo and Zola: the languages, and which one is the default.
+    fn read_languages(&mut self, fields: &Map<String, Value>, flavour: Flavour) {
+        let get = |key: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        };
+        let default_key = if flavour == Flavour::Hugo {
+            "defaultContentLanguage"
+        } else {
+            "default_language"
+        };
+        self.default_language = get(default_key)
+            .and_then(Value::as_str)
+            .unwrap_or("en")
+            .to_lowercase();
+        self.default_in_subdir = flavour == Flavour::Hugo
+            && get("defaultContentLanguageInSubdir") == Some(&Value::Bool(true));
+        let disabled: Vec<String> = get("disableLanguages")
+            .map(list_of_strings)
+            .unwrap_or_default();
+        if let Some(Value::Object(table)) = get("languages") {
+            for (code, settings) in table {
+                let field = |key: &str| {
+                    settings.as_object().and_then(|m| {
+                        m.iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                            .map(|(_, v)| v)
+                    })
+                };
+                let code = code.to_lowercase();
+                self.languages.push(Language {
+                    content_dir: field("contentDir")
+                        .and_then(Value::as_str)
+                        .map(|d| {
+                            d.trim()
+                                .trim_start_matches("./")
+                                .trim_end_matches('/')
+                                .to_owned()
+                        })
+                        .filter(|d| !d.is_empty()),
+                    disabled: field("disabled") == Some(&Value::Bool(true))
+                        || disabled.iter().any(|d| d.eq_ignore_ascii_case(&code)),
+                    code,
+                });
+            }
+        }
+        if !self
+            .languages
+            .iter()
+            .any(|l| l.code == self.default_language)
+        {
+            self.languages.push(Language {
+                code: self.default_language.clone(),
+                content_dir: None,
+                disabled: false,
+            });
+        }
+    }
+
+    /// The language a file name ends in (`about.fr` → `fr`), when the site has it.
+    pub fn language_of_name<'a>(&self, stem: &'a str) -> Option<(&'a str, &Language)> {
+        let (name, code) = stem.rsplit_once('.')?;
+        let lang = self
+            .languages
+            .iter()
+            .find(|l| l.code.eq_ignore_ascii_case(code))?;
+        (!name.is_empty()).then_some((name, lang))
+    }
+
+    /// Whether a page of language `lang` lives under `/CODE/`.
+    pub fn in_language_dir(&self, lang: Option<&str>) -> bool {
+        match lang {
+            Some(code) => code != self.default_language || self.default_in_subdir,
+            None => self.default_in_subdir,
+        }
+    }
+
+    /// The path a language's pages are served under (`/fr`; empty for the default one).
+    fn language_prefix(&self, lang: Option<&str>) -> String {
+        if !matches!(self.flavour, Flavour::Hugo | Flavour::Zola) || !self.in_language_dir(lang) {
+            return String::new();
+        }
+        format!("/{}", lang.unwrap_or(&self.default_language))
+    }
+
+    /// The list page the generator made for a section (`content/blog/` → `/blog/`), as a
+    /// request for it arrives.
+    pub fn section_url(&self, sections: &[String], lang: Option<&str>) -> Option<String> {
+        let parts: Vec<String> = match self.flavour {
+            Flavour::Hugo => sections
+                .iter()
+                .map(|s| {
+                    let s = hugo_urlize(s);
+                    if self.keep_case { s } else { s.to_lowercase() }
+                })
+                .collect(),
+            Flavour::Zola => sections.iter().map(|s| slugify(s)).collect(),
+            Flavour::Jekyll | Flavour::Plain => return None,
+        };
+        let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+        let path = format!("{}/{}/", self.language_prefix(lang), parts.join("/"));
+        Some(self.finish(&path))
+    }
+
+    /// The generator's pages for the terms of a taxonomy (`tags: [Rust]` → `/tags/rust/`),
+    /// for each of a page's terms: `(taxonomy, term, path)`. Hugo: the taxonomies the site
+    /// configures (tags and categories unless it says otherwise), from front matter keys;
+    /// Zola: those its configuration declares, from the `[taxonomies]` table.
+    pub fn term_urls(
+        &self,
+        fields: &Map<String, Value>,
+        lang: Option<&str>,
+    ) -> Vec<(String, String, String)> {
+        let source = match self.flavour {
+            Flavour::Hugo => Some(fields),
+            Flavour::Zola => fields.get("taxonomies").and_then(Value::as_object),
+            Flavour::Jekyll | Flavour::Plain => None,
+        };
+        let Some(source) = source else {
+            return Vec::new();
+        };
+        let prefix = self.language_prefix(lang);
+        let mut out = Vec::new();
+        for taxonomy in &self.taxonomies {
+            let Some(terms) = source
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(taxonomy))
+                .map(|(_, v)| list_of_strings(v))
+            else {
+                continue;
+            };
+            for term in terms {
+                let part = match self.flavour {
+                    Flavour::Hugo => {
+                        let t = hugo_urlize(&term);
+                        if self.keep_case { t } else { t.to_lowercase() }
+                    }
+                    _ => slugify(&term),
+                };
+                if part.is_empty() {
+                    continue;
+                }
+                let taxonomy_part = match self.flavour {
+                    Flavour::Hugo => hugo_urlize(taxonomy).to_lowercase(),
+                    _ => slugify(taxonomy),
+                };
+                let path = self.finish(&format!("{prefix}/{taxonomy_part}/{part}/"));
+                out.push((taxonomy.clone(), term, path));
+            }
+        }
+        out
+    }
+
     /// The path the generator served the page at (with the old site's base path), as a
     /// request for it arrives; `None` when the generator's rules say nothing (a plain folder).
     /// Jekyll: whether the folder `_NAME` at the site root is a collection Jekyll writes pages
@@ -222,7 +425,8 @@ impl Config {
             Flavour::Zola => zola_url(page),
             Flavour::Plain => return None,
         }?;
-        Some(self.finish(&path))
+        let prefix = self.language_prefix(page.lang);
+        Some(self.finish(&format!("{prefix}{path}")))
     }
 
     /// An alias (`aliases`, `redirect_from`) as the generator serves it: `/functions/title`
@@ -559,6 +763,22 @@ fn hugo_urlize(text: &str) -> String {
         .collect()
 }
 
+/// A string or a list of strings, as configuration and front matter write them.
+fn list_of_strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A path with a trailing slash, unless its last part names a file (`.html`).
 fn with_slash(path: &str) -> String {
     let last = path.rsplit('/').next().unwrap_or("");
@@ -624,11 +844,34 @@ const HUGO_CONFIG_FILES: &[&str] = &[
     "config/_default/config.toml",
 ];
 
-/// A Hugo site's configuration, when `root` has one that parses.
+/// A Hugo site's configuration, when `root` has one that parses: the site's configuration
+/// file, and the files of `config/_default/` (`languages.toml` is the table `languages`,
+/// `params.yaml` the table `params`, ...).
 pub fn hugo_config(root: &Path) -> Option<Map<String, Value>> {
-    HUGO_CONFIG_FILES
+    let mut config = HUGO_CONFIG_FILES
         .iter()
-        .find_map(|f| read_config(&root.join(f)))
+        .find_map(|f| read_config(&root.join(f)));
+    let dir = root.join("config/_default");
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        for file in files {
+            let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if matches!(stem, "hugo" | "config") {
+                continue;
+            }
+            let Some(fields) = read_config(&file) else {
+                continue;
+            };
+            config
+                .get_or_insert_with(Map::new)
+                .entry(stem.to_owned())
+                .or_insert(Value::Object(fields));
+        }
+    }
+    config
 }
 
 /// The content folder a Hugo configuration names (`contentDir`, any case), when it names one

@@ -176,6 +176,9 @@ async fn run(
     report.problems.extend(validate(&bundle.posts));
     report.problems.extend(validate_people_and_tags(&bundle));
     report.problems.extend(validate_media(&bundle.media));
+    report
+        .problems
+        .extend(missing_media(storage, &bundle.media).await?);
     progress("checking images");
     let mut images = check_images(db, &bundle.posts, &mut report.problems).await?;
     if !report.problems.is_empty() {
@@ -916,16 +919,6 @@ fn replace_reference(markdown: &str, reference: &str, url: &str) -> String {
 /// Checks the media library of a bundle: storage keys that stay inside the storage, a
 /// SHA-256, an image type and sizes that make sense.
 pub fn validate_media(media: &[MediaDoc]) -> Vec<Problem> {
-    fn safe_key(key: &str) -> bool {
-        !key.is_empty()
-            && key.len() <= 500
-            && !key.starts_with('/')
-            && !key.contains('\\')
-            && !key.chars().any(char::is_control)
-            && key
-                .split('/')
-                .all(|part| !part.is_empty() && part != "." && part != "..")
-    }
     let mut problems = Vec::new();
     for (i, m) in media.iter().enumerate() {
         let source = media_source(i, m);
@@ -952,6 +945,44 @@ pub fn validate_media(media: &[MediaDoc]) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// The images of a media library (an export's) whose objects are not in the media storage:
+/// their rows would show broken images. Each is a problem naming what to copy.
+async fn missing_media(storage: &Storage, media: &[MediaDoc]) -> anyhow::Result<Vec<Problem>> {
+    use futures_util::{StreamExt, TryStreamExt};
+    let checks = futures_util::stream::iter(media.iter().enumerate())
+        .map(|(i, m)| async move {
+            let keys = std::iter::once(&m.key).chain(m.variants.iter().map(|v| &v.key));
+            // keys that would leave the storage are refused by `validate_media`
+            for key in keys.filter(|k| safe_key(k)) {
+                if !storage.exists(key).await? {
+                    return Ok::<_, anyhow::Error>(Some(Problem::new(
+                        media_source(i, m),
+                        None,
+                        format!(
+                            "`{key}` is not in the media storage: copy the exported site's media (its folder or bucket) there first"
+                        ),
+                    )));
+                }
+            }
+            Ok(None)
+        })
+        .buffered(16);
+    let found: Vec<Option<Problem>> = checks.try_collect().await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// A storage key that stays inside the media storage.
+fn safe_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 500
+        && !key.starts_with('/')
+        && !key.contains('\\')
+        && !key.chars().any(char::is_control)
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// How problems name an image of the media library.

@@ -209,6 +209,30 @@ impl Storage {
         }
     }
 
+    /// Whether an object is there.
+    pub async fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        match &self.backend {
+            Backend::Local(root) => Ok(tokio::fs::try_exists(root.join(key)).await?),
+            Backend::S3 {
+                client,
+                bucket,
+                prefix,
+            } => match client
+                .head_object()
+                .bucket(bucket)
+                .key(format!("{prefix}{key}"))
+                .send()
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
+                Err(e) => Err(StorageError::Unavailable(
+                    aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+                )),
+            },
+        }
+    }
+
     /// Removes an object; a missing one is not an error.
     #[tracing::instrument(skip(self))]
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {

@@ -508,3 +508,47 @@ async fn images_keep_their_srcset_and_library_and_posts_their_feed_ids_through_a
         );
     }
 }
+
+#[tokio::test]
+async fn an_export_whose_media_objects_are_missing_is_refused_naming_each_one() {
+    let scratch = Scratch::new();
+    let data = scratch.join("data");
+    let source = TestDb::new().await;
+    let dir = data.clone();
+    let app = TestApp::spawn_with(&source, move |c| c.db.data_dir = dir, None).await;
+    let owner_email = create_staff(&source.pool, "owner").await;
+    let owner = app.login(&owner_email, PASSWORD).await;
+    let (status, image) =
+        crate::media::upload(&app, &owner, "photo.png", &crate::media::png(800, 600)).await;
+    assert_eq!(status, 201, "{image}");
+    let out = scratch.join("site.json");
+    export(&source, &scratch, "json", &out).await;
+
+    // the target's media storage is another, empty folder
+    let elsewhere = Scratch::new();
+    let target = TestDb::new().await;
+    let output = quire_on(
+        &target,
+        &elsewhere,
+        &["import", "--no-progress", out.to_str().unwrap()],
+    )
+    .await;
+    assert!(!output.status.success(), "the import is refused");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let key: String = sqlx::query_scalar("select storage_key from media")
+        .fetch_one(&source.pool)
+        .await
+        .unwrap();
+    assert!(
+        format!("{stdout}{stderr}")
+            .lines()
+            .any(|l| l.contains(&key) && l.contains("not in the media storage")),
+        "names the missing object: {stdout}{stderr}"
+    );
+    let media: i64 = sqlx::query_scalar("select count(*) from media")
+        .fetch_one(&target.pool)
+        .await
+        .unwrap();
+    assert_eq!(media, 0, "nothing written");
+}

@@ -1475,7 +1475,7 @@ async fn hugo_pages_the_generator_never_publishes_are_skipped_or_drafts_and_old_
     );
     assert!(
         run.skip_reason("content/_index.md")
-            .contains("section index"),
+            .contains("home page's index"),
         "{run}"
     );
     let expired = site.post("old-offer").await;
@@ -1676,11 +1676,14 @@ async fn assert_old_urls_and_links_work(
         assert_eq!(response.headers()["location"], *new, "GET {old}");
         assert_eq!(app.get(new).await.status(), 200, "GET {new}");
     }
-    let orphans: i64 = sqlx::query_scalar("select count(*) from redirects where post_id is null")
+    // the generator's list pages lead to Quire's home and tag pages; the rest to posts
+    let orphans: i64 = sqlx::query_scalar(
+        "select count(*) from redirects where post_id is null and to_path <> '/' and to_path not like '/tag/%'",
+    )
         .fetch_one(&site.db.pool)
         .await
         .unwrap();
-    assert_eq!(orphans, 0, "every redirect belongs to the post it leads to");
+    assert_eq!(orphans, 0, "every redirect to a post belongs to it");
 
     let slugs: Vec<String> =
         sqlx::query_scalar("select slug from posts where status = 'published' order by slug")
@@ -1822,9 +1825,150 @@ async fn every_old_zola_url_redirects_by_its_section_path_and_aliases_and_links_
     assert!(
         lexer
             .markdown
-            .contains("[the parser](/parser-notes/#tokens)"),
+            .contains("[the parser](/parser-notes/#tokens)")
+            && lexer.markdown.contains("[the guides section](/guides/)"),
         "{}",
         lexer.markdown
+    );
+    // a section index with text is a page at the section's address; one without leads home
+    let guides = site.post("guides").await;
+    assert_eq!(guides.title, "Guides");
+    assert!(
+        guides.markdown.contains("[getting started](/start-here/)")
+            && guides.markdown.contains("[the blog](/)"),
+        "{}",
+        guides.markdown
+    );
+    let app = site.serve().await;
+    assert_eq!(app.get("/guides/").await.status(), 200);
+    for (old, new) in [
+        ("/blog/", "/"),
+        ("/tags/parsing/", "/tag/parsing/"),
+        ("/tags/rust-lang/", "/tag/rust-lang/"),
+    ] {
+        assert_eq!(follow(&app, old).await, (200, new.to_owned()), "GET {old}");
+    }
+}
+
+const HUGO_MULTILINGUAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/hugo-multilingual"
+);
+const HUGO_TRANSLATIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/hugo-translations"
+);
+const JEKYLL_COLLECTIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/jekyll-collections"
+);
+
+#[tokio::test]
+async fn a_multilingual_hugo_site_keeps_every_language_section_and_term_address() {
+    let site = assert_old_urls_and_links_work(
+        HUGO_MULTILINGUAL,
+        "https://polyglot.example.org",
+        &[
+            ("/posts/hello/", "/hello/"),
+            ("/fr/posts/hello/", "/hello-fr/"),
+            ("/fr/about/", "/about-fr/"),
+            ("/fr/", "/"),
+            ("/fr/posts/", "/"),
+            ("/tags/rust-lang/", "/tag/rust-lang/"),
+            ("/categories/news/", "/tag/news/"),
+            ("/fr/tags/voyage/", "/tag/voyage/"),
+        ],
+    )
+    .await;
+    assert_eq!(site.post("hello-fr").await.title, "Bonjour");
+    assert_eq!(site.post("about-fr").await.title, "À propos");
+    let hello = site.post("hello").await;
+    assert!(
+        hello.markdown.contains("[in French](/hello-fr/)")
+            && hello.markdown.contains("[all posts](/posts/)"),
+        "{}",
+        hello.markdown
+    );
+    let bonjour = site.post("hello-fr").await;
+    assert!(
+        bonjour.markdown.contains("[à propos](/about-fr/)"),
+        "{}",
+        bonjour.markdown
+    );
+    // the section's text is a page at the section's address
+    let posts = site.post("posts").await;
+    assert_eq!(
+        (posts.title.as_str(), posts.kind.as_str()),
+        ("All posts", "page")
+    );
+    // what the generator never publishes stays out, each with its reason
+    let counts = site.counts().await;
+    assert_eq!(counts.posts, 5, "{counts:?}");
+    let run = site.import(&[HUGO_MULTILINGUAL, "--dry-run"]).await;
+    for (file, reason) in [
+        ("de/hallo.md", "disables"),
+        ("internal/notes.md", "cascade of"),
+        ("en/_index.md", "home page"),
+    ] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.contains(file) && l.contains(reason)),
+            "{file}: {run}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hugo_translations_by_file_name_and_a_config_folder_come_across_whole() {
+    let site = assert_old_urls_and_links_work(
+        HUGO_TRANSLATIONS,
+        "https://trips.example.com",
+        &[
+            ("/en/posts/lisbon/", "/lisbon/"),
+            ("/es/posts/lisbon/", "/lisbon-es/"),
+            ("/en/posts/trip/", "/trip/"),
+            ("/es/posts/trip/", "/trip-es/"),
+            ("/en/", "/"),
+            ("/es/posts/", "/"),
+        ],
+    )
+    .await;
+    assert_eq!(site.post("trip-es").await.title, "El viaje");
+    let lisbon = site.post("lisbon").await;
+    assert!(
+        lisbon.markdown.contains("Lisbon by Ana")
+            && lisbon.markdown.contains("[en español](/lisbon-es/)")
+            && lisbon.markdown.contains("[trip](/trip/)"),
+        "{}",
+        lisbon.markdown
+    );
+}
+
+#[tokio::test]
+async fn a_jekyll_collections_dir_holds_its_posts_and_collections() {
+    let site = assert_old_urls_and_links_work(
+        JEKYLL_COLLECTIONS,
+        "https://kitchen.example.com",
+        &[("/2020/soup/", "/soup/"), ("/recipes/bread/", "/bread/")],
+    )
+    .await;
+    assert!(
+        site.find("stray").await.is_none(),
+        "outside collections_dir"
+    );
+    let soup = site.post("soup").await;
+    assert!(
+        soup.markdown.contains("[the bread](/bread/)")
+            && soup.markdown.contains("[the index](/bread/)"),
+        "{}",
+        soup.markdown
+    );
+    let bread = site.post("bread").await;
+    assert!(
+        bread.markdown.contains("[soup](/soup/)"),
+        "{}",
+        bread.markdown
     );
 }
 mod templates;
