@@ -215,9 +215,7 @@ async fn housekeeping(pool: &PgPool) {
         Ok(n) => tracing::debug!(sessions = n, "removed expired sessions"),
         Err(e) => tracing::debug!(error = %e, "housekeeping skipped"),
     }
-    let _ = sqlx::query("delete from rate_limits where window_start < now() - interval '1 day'")
-        .execute(pool)
-        .await;
+    let _ = store::limits::forget_finished(pool).await;
 }
 
 async fn beat(pool: &PgPool, cache: &PageCache, state: &ContentState) -> sqlx::Result<()> {

@@ -18,14 +18,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::post::{PostStatus, PostType};
-use crate::domain::user::Role;
 use crate::import::markdown::SITE_FILE;
 use crate::import::model::{Bundle, MediaDoc, PostDoc, RedirectDoc, TagDoc, UserDoc};
-use crate::store::media::StoredVariant;
+use crate::store::snapshot::{self, MediaRow, PostRow, TagRow, UserRow};
 
 /// Version of the export format, in the JSON header (`quire.version`).
 pub const FORMAT_VERSION: u32 = 1;
@@ -39,68 +38,25 @@ pub const FORMAT_VERSION: u32 = 1;
 /// import would store them.
 pub async fn bundle(db: &PgPool) -> anyhow::Result<Bundle> {
     let mut tx = db.begin().await?;
-    // a snapshot: a site being edited meanwhile still exports in one consistent state
-    sqlx::query("set transaction isolation level repeatable read, read only")
-        .execute(&mut *tx)
-        .await?;
-
-    let users: Vec<UserRow> = sqlx::query_as(
-        r#"select email, name, slug, role, bio, avatar_url, cover_image, website, location
-           from users order by slug collate "C""#,
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading staff")?;
-    let tags: Vec<TagRow> = sqlx::query_as(
-        r#"select name, slug, description, feature_image, meta_title, meta_description, accent_color
-           from tags order by slug collate "C""#,
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading tags")?;
-    let posts: Vec<PostRow> = sqlx::query_as(
-        r#"select id, type, slug, title, markdown, status, published_at, created_at, updated_at,
-                  custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured,
-                  meta_title, meta_description, canonical_url, codeinjection_head,
-                  codeinjection_foot, feed_guid
-           from posts order by coalesce(published_at, created_at), slug collate "C""#,
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading posts")?;
-    // the same order as the site's (`posts_with_links`), made total by the unique key
-    let post_tags: Vec<(Uuid, String)> = sqlx::query_as(
-        r#"select pt.post_id, t.name from posts_tags pt join tags t on t.id = pt.tag_id
-           order by pt.post_id, pt.sort_order, t.name, t.slug"#,
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading the tags of posts")?;
-    let post_authors: Vec<(Uuid, String)> = sqlx::query_as(
-        r#"select pa.post_id, u.email from posts_authors pa join users u on u.id = pa.author_id
-           order by pa.post_id, pa.sort_order, u.name, u.email"#,
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading the authors of posts")?;
-    let redirects: Vec<(String, String)> = sqlx::query_as(
-        r#"select from_path, to_path from redirects order by from_path collate "C""#,
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading redirects")?;
-    let settings: Vec<(String, serde_json::Value)> =
-        sqlx::query_as(r#"select key, value from settings order by key collate "C""#)
-            .fetch_all(&mut *tx)
-            .await
-            .context("reading settings")?;
-    let media: Vec<MediaRow> = sqlx::query_as(
-        r#"select storage_key, sha256, content_type, bytes, width, height, variants, alt, created_at
-           from media order by storage_key collate "C""#,
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading the media library")?;
+    snapshot::begin_snapshot(&mut tx).await?;
+    let users = snapshot::users(&mut tx).await.context("reading staff")?;
+    let tags = snapshot::tags(&mut tx).await.context("reading tags")?;
+    let posts = snapshot::posts(&mut tx).await.context("reading posts")?;
+    let post_tags = snapshot::post_tags(&mut tx)
+        .await
+        .context("reading the tags of posts")?;
+    let post_authors = snapshot::post_authors(&mut tx)
+        .await
+        .context("reading the authors of posts")?;
+    let redirects = snapshot::redirects(&mut tx)
+        .await
+        .context("reading redirects")?;
+    let settings = snapshot::settings(&mut tx)
+        .await
+        .context("reading settings")?;
+    let media = snapshot::media(&mut tx)
+        .await
+        .context("reading the media library")?;
     tx.commit().await?;
 
     let mut tags_of = group(post_tags);
@@ -125,19 +81,6 @@ pub async fn bundle(db: &PgPool) -> anyhow::Result<Bundle> {
     })
 }
 
-#[derive(FromRow)]
-struct MediaRow {
-    storage_key: String,
-    sha256: String,
-    content_type: String,
-    bytes: i64,
-    width: Option<i32>,
-    height: Option<i32>,
-    variants: sqlx::types::Json<Vec<StoredVariant>>,
-    alt: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
 impl MediaRow {
     fn into_doc(self) -> MediaDoc {
         MediaDoc {
@@ -152,19 +95,6 @@ impl MediaRow {
             created_at: Some(self.created_at),
         }
     }
-}
-
-#[derive(FromRow)]
-struct UserRow {
-    email: String,
-    name: String,
-    slug: String,
-    role: Role,
-    bio: String,
-    avatar_url: Option<String>,
-    cover_image: Option<String>,
-    website: Option<String>,
-    location: Option<String>,
 }
 
 impl UserRow {
@@ -183,17 +113,6 @@ impl UserRow {
     }
 }
 
-#[derive(FromRow)]
-struct TagRow {
-    name: String,
-    slug: String,
-    description: String,
-    feature_image: Option<String>,
-    meta_title: Option<String>,
-    meta_description: Option<String>,
-    accent_color: Option<String>,
-}
-
 impl TagRow {
     fn into_doc(self) -> TagDoc {
         TagDoc {
@@ -206,31 +125,6 @@ impl TagRow {
             accent_color: present(self.accent_color),
         }
     }
-}
-
-#[derive(FromRow)]
-struct PostRow {
-    id: Uuid,
-    #[sqlx(rename = "type")]
-    kind: PostType,
-    slug: String,
-    title: String,
-    markdown: String,
-    status: PostStatus,
-    published_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    custom_excerpt: Option<String>,
-    feature_image: Option<String>,
-    feature_image_alt: Option<String>,
-    feature_image_caption: Option<String>,
-    featured: bool,
-    meta_title: Option<String>,
-    meta_description: Option<String>,
-    canonical_url: Option<String>,
-    codeinjection_head: Option<String>,
-    codeinjection_foot: Option<String>,
-    feed_guid: Option<String>,
 }
 
 impl PostRow {

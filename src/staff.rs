@@ -47,13 +47,7 @@ pub async fn create_account(
     })?;
     if role == Role::Owner {
         // like setup: the welcome content with no author becomes the Owner's
-        sqlx::query(
-            "insert into posts_authors (post_id, author_id) select id, $1 from posts p \
-             where not exists (select 1 from posts_authors pa where pa.post_id = p.id)",
-        )
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
+        store::posts::give_authorless_to(&mut *tx, user.id).await?;
     }
     tx.commit().await?;
     Ok(user)
@@ -84,19 +78,7 @@ pub async fn reset_link(
     user_id: Uuid,
 ) -> sqlx::Result<String> {
     let (token, hash) = auth::new_token();
-    // both statements see the same snapshot: the delete cannot touch the row being inserted
-    sqlx::query(
-        r#"with superseded as (
-               delete from user_tokens where kind = 'reset' and user_id = $2 and used_at is null
-           )
-           insert into user_tokens (token_hash, kind, user_id, expires_at)
-           values ($1, 'reset', $2, now() + make_interval(hours => $3))"#,
-    )
-    .bind(&hash)
-    .bind(user_id)
-    .bind(RESET_HOURS)
-    .execute(db)
-    .await?;
+    store::tokens::replace_reset(db, &hash, user_id, RESET_HOURS).await?;
     Ok(format!(
         "{}/admin/reset/{token}",
         site_url.trim_end_matches('/')
@@ -105,15 +87,7 @@ pub async fn reset_link(
 
 /// The staff member a reset link is for, while the link works (unused, unexpired).
 pub async fn reset_link_user(db: &PgPool, token: &str) -> sqlx::Result<Option<StaffUser>> {
-    let user_id: Option<Uuid> = sqlx::query_scalar(
-        r#"select user_id from user_tokens
-           where token_hash = $1 and kind = 'reset' and user_id is not null
-             and used_at is null and expires_at > now()"#,
-    )
-    .bind(auth::token_hash(token))
-    .fetch_optional(db)
-    .await?;
-    match user_id {
+    match store::tokens::reset_user(db, &auth::token_hash(token)).await? {
         Some(id) => store::users::by_id(db, id).await,
         None => Ok(None),
     }
@@ -144,17 +118,7 @@ pub async fn reset_password(db: &PgPool, token: &str, password: String) -> Resul
     let password_hash = auth::hash_password(password).await?;
     let mut tx = db.begin().await?;
     // checked again under the row lock: of two requests racing with one link, one wins
-    let used: Option<Uuid> = sqlx::query_scalar(
-        r#"update user_tokens set used_at = now()
-           where token_hash = $1 and kind = 'reset' and user_id = $2
-             and used_at is null and expires_at > now()
-           returning user_id"#,
-    )
-    .bind(&token_hash)
-    .bind(user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if used.is_none() {
+    if !store::tokens::use_reset(&mut *tx, &token_hash, user_id).await? {
         return Err(invalid());
     }
     store::users::set_password(&mut *tx, user_id, &password_hash).await?;

@@ -85,17 +85,11 @@ async fn ensure_database(server: &PgConnectOptions) -> Result<PgConnectOptions, 
         Ok(Err(e)) => return Err(LocalError::Refused(e)),
         Err(_) => return Err(LocalError::NoServer(sqlx::Error::PoolTimedOut)),
     };
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-            .bind(DATABASE)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(LocalError::Refused)?;
+    let exists = crate::store::site::database_exists(&mut conn, DATABASE)
+        .await
+        .map_err(LocalError::Refused)?;
     if !exists {
-        match sqlx::query("create database quire")
-            .execute(&mut conn)
-            .await
-        {
+        match crate::store::site::create_quire_database(&mut conn).await {
             Ok(_) => tracing::info!("created database {DATABASE}"),
             // another replica created it meanwhile
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}

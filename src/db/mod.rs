@@ -74,10 +74,7 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 /// Whether every migration embedded in this binary is applied.
 pub async fn migrations_applied(pool: &PgPool) -> anyhow::Result<bool> {
-    let applied: Vec<i64> =
-        sqlx::query_scalar("select version from _sqlx_migrations where success")
-            .fetch_all(pool)
-            .await?;
+    let applied = store::site::applied_migrations(pool).await?;
     Ok(MIGRATOR
         .iter()
         .filter(|m| m.migration_type.is_up_migration())
@@ -109,10 +106,7 @@ pub const SEED_TAG: &str = "getting-started";
 pub async fn untouched_seed(
     db: impl sqlx::PgExecutor<'_>,
 ) -> sqlx::Result<Option<Vec<uuid::Uuid>>> {
-    let posts: Vec<(uuid::Uuid, PostType, String, String, String, i32)> =
-        sqlx::query_as("select id, type, slug, title, markdown, version from posts limit 3")
-            .fetch_all(db)
-            .await?;
+    let posts = store::posts::first_three(db).await?;
     let untouched = posts.len() == SEED.len()
         && posts
             .iter()
@@ -128,13 +122,11 @@ pub async fn untouched_seed(
 /// A fresh install gets a welcome post and an About page, once, whoever starts first.
 async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
     let mut tx = sqlx::Connection::begin(conn).await?;
-    let seeded: bool = sqlx::query_scalar("select seeded from site_state for update")
-        .fetch_one(&mut *tx)
-        .await?;
-    if seeded {
+    if store::site::lock_seeded(&mut tx).await? {
         return Ok(());
     }
     let now = chrono::Utc::now();
+    let mut welcome = None;
     for (kind, slug, title, md) in SEED {
         let rendered = markdown::render(md).expect("the welcome content renders");
         let post = store::posts::NewPost {
@@ -151,23 +143,23 @@ async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
             published_at: Some(now),
             created_by: None,
         };
-        store::posts::insert(&mut *tx, &post).await?;
+        let id = store::posts::insert(&mut *tx, &post).await?;
+        if kind == PostType::Post {
+            welcome = Some(id);
+        }
     }
-    let tag: uuid::Uuid = sqlx::query_scalar(
-        "insert into tags (slug, name, description) values ($1, 'Getting Started', 'First steps with Quire.') returning id",
+    let tag = store::tags::insert(
+        &mut *tx,
+        SEED_TAG,
+        "Getting Started",
+        "First steps with Quire.",
+        "public",
     )
-    .bind(SEED_TAG)
-    .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
-        "insert into posts_tags (post_id, tag_id) select id, $1 from posts where slug = 'welcome'",
-    )
-    .bind(tag)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("update site_state set seeded = true")
-        .execute(&mut *tx)
-        .await?;
+    if let Some(welcome) = welcome {
+        store::admin_posts::set_tags(&mut tx, welcome, &[tag]).await?;
+    }
+    store::site::mark_seeded(&mut tx).await?;
     tx.commit().await?;
     tracing::info!("wrote the welcome post and the About page");
     Ok(())

@@ -60,3 +60,11 @@ pub async fn succeeded(
     .await?;
     Ok(())
 }
+
+/// Forgets the counts of windows that ended more than a day ago.
+pub async fn forget_finished(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    sqlx::query!("delete from rate_limits where window_start < now() - interval '1 day'")
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -8,5 +8,7 @@ pub mod sessions;
 pub mod settings;
 pub mod site;
 pub mod sitemap;
+pub mod snapshot;
 pub mod tags;
+pub mod tokens;
 pub mod users;

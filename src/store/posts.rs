@@ -284,3 +284,34 @@ pub async fn publish_due(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Makes `author` the author of every post that has none (the welcome content of a fresh
+/// install, once there is an Owner).
+pub async fn give_authorless_to(db: impl PgExecutor<'_>, author: Uuid) -> sqlx::Result<u64> {
+    sqlx::query!(
+        r#"insert into posts_authors (post_id, author_id)
+           select id, $1 from posts p
+           where not exists (select 1 from posts_authors pa where pa.post_id = p.id)"#,
+        author,
+    )
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}
+
+/// The first three posts as (id, type, slug, title, Markdown, version), to tell whether a site
+/// is still a fresh install.
+pub async fn first_three(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<(Uuid, PostType, String, String, String, i32)>> {
+    let rows = sqlx::query!(
+        r#"select id, type as "kind: PostType", slug, title, markdown, version
+           from posts limit 3"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.kind, r.slug, r.title, r.markdown, r.version))
+        .collect())
+}

@@ -78,3 +78,45 @@ pub async fn redirect_for(
     .fetch_optional(db)
     .await
 }
+
+/// Whether the welcome content was written, locking the row until the transaction ends: of
+/// replicas starting together, one writes it.
+pub async fn lock_seeded(tx: &mut PgConnection) -> sqlx::Result<bool> {
+    sqlx::query_scalar!("select seeded from site_state for update")
+        .fetch_one(tx)
+        .await
+}
+
+/// Records that the welcome content was written.
+pub async fn mark_seeded(tx: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("update site_state set seeded = true")
+        .execute(tx)
+        .await
+        .map(drop)
+}
+
+/// Whether a database of this name exists on the server.
+pub async fn database_exists(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from pg_database where datname = $1) as "exists!""#,
+        name
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Creates the database `quire` (the local default's; a name cannot be a parameter).
+pub async fn create_quire_database(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query("create database quire")
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// The versions of the migrations applied successfully (sqlx's own table; a database without
+/// it answers an error).
+pub async fn applied_migrations(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("select version from _sqlx_migrations where success")
+        .fetch_all(db)
+        .await
+}

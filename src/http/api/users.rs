@@ -103,16 +103,14 @@ async fn create_user(
         }
         None => {
             let (token, hash) = auth::new_token();
-            let expires_at: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
-                r#"insert into user_tokens (token_hash, kind, email, role, created_by, expires_at)
-                   values ($1, 'invite', $2, $3, $4, now() + make_interval(days => $5)) returning expires_at"#,
+            let expires_at = store::tokens::create_invitation(
+                &s.db,
+                &hash,
+                &email,
+                input.role,
+                staff.user.id,
+                INVITE_DAYS as i32,
             )
-            .bind(&hash)
-            .bind(&email)
-            .bind(input.role)
-            .bind(staff.user.id)
-            .bind(INVITE_DAYS as i32)
-            .fetch_one(&s.db)
             .await?;
             let invite_url = format!("{}/admin/invite/{token}", s.site_url);
             Ok((
@@ -246,15 +244,7 @@ async fn accept_invite(
     crate::staff::check_name(&name)?;
     auth::check_password_strength(&input.password)?;
     let hash = auth::token_hash(&token);
-    let invite: Option<(String, Role)> = sqlx::query_as(
-        r#"update user_tokens set used_at = now()
-           where token_hash = $1 and kind = 'invite' and used_at is null and expires_at > now()
-           returning email, role"#,
-    )
-    .bind(&hash)
-    .fetch_optional(&s.db)
-    .await?;
-    let Some((email, role)) = invite else {
+    let Some((email, role)) = store::tokens::use_invitation(&s.db, &hash).await? else {
         return Err(Error::invalid(
             "token",
             "This invitation link is invalid, used or expired.",
