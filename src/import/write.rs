@@ -36,6 +36,7 @@ use crate::editing::{is_url_or_path, tag_slug, tag_visibility};
 use crate::media::{self, Storage, StoredObjects};
 use crate::render::markdown::{self as md, Rendered};
 use crate::store;
+use crate::store::import::{Person, TagName};
 
 /// How an import behaves.
 #[derive(Debug, Clone, Default)]
@@ -211,15 +212,10 @@ async fn run(
         .map(|p| source_hash(p, &images, options))
         .collect();
     let slugs: Vec<String> = bundle.posts.iter().map(|p| p.slug.clone()).collect();
-    let existing: HashMap<String, Option<String>> = sqlx::query_as(
-        "select slug, source_hash from posts where slug = any($1) and id <> all($2)",
-    )
-    .bind(&slugs)
-    .bind(&seed)
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .collect();
+    let existing: HashMap<String, Option<String>> = store::import::source_hashes(db, &slugs, &seed)
+        .await?
+        .into_iter()
+        .collect();
     let mut writes = Vec::new();
     let ids = free_ids(db, &bundle.posts).await?;
     for (doc, hash) in std::mem::take(&mut bundle.posts).into_iter().zip(hashes) {
@@ -307,11 +303,7 @@ async fn free_ids(db: &PgPool, posts: &[PostDoc]) -> sqlx::Result<HashSet<Uuid>>
         }
     }
     let list: Vec<Uuid> = wanted.keys().copied().collect();
-    let taken: Vec<(Uuid, String)> =
-        sqlx::query_as("select id, slug from posts where id = any($1)")
-            .bind(&list)
-            .fetch_all(db)
-            .await?;
+    let taken = store::import::slugs_by_id(db, &list).await?;
     for (id, slug) in taken {
         if wanted.get(&id).is_some_and(|s| *s != slug) {
             twice.insert(id);
@@ -346,50 +338,22 @@ async fn write(
     let mut changed = 0u64;
 
     if !seed.is_empty() {
-        let deleted = sqlx::query("delete from posts where id = any($1) and version = 1")
-            .bind(seed)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let deleted = store::import::delete_untouched(&mut tx, seed).await?;
         if deleted != seed.len() as u64 {
             bail!("the welcome content was edited during the import; run it again");
         }
-        sqlx::query(
-            "delete from tags t where slug = $1 and not exists (select 1 from posts_tags pt where pt.tag_id = t.id)",
-        )
-        .bind(crate::db::SEED_TAG)
-        .execute(&mut *tx)
-        .await?;
+        store::import::delete_tag_if_unused(&mut tx, crate::db::SEED_TAG).await?;
         // the seeded navigation links to the About page just deleted: unless the import
         // brings a page of that name, the menu keeps only Home (an edited menu is left alone)
         if !bundle.posts.iter().any(|p| p.slug == "about") {
-            sqlx::query(
-                r#"update settings set value = '[{"label": "Home", "url": "/"}]'
-                   where key = 'navigation'
-                     and value = '[{"label": "Home", "url": "/"}, {"label": "About", "url": "/about/"}]'::jsonb"#,
-            )
-            .execute(&mut *tx)
-            .await?;
+            store::import::drop_about_from_seeded_navigation(&mut tx).await?;
         }
         report.seed_replaced = true;
         changed += deleted;
     }
 
     for objects in stored {
-        let inserted = sqlx::query(
-            r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants)
-               values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing"#,
-        )
-        .bind(&objects.key)
-        .bind(&objects.sha256)
-        .bind(objects.content_type)
-        .bind(objects.bytes)
-        .bind(i32::try_from(objects.width).unwrap_or(i32::MAX))
-        .bind(i32::try_from(objects.height).unwrap_or(i32::MAX))
-        .bind(sqlx::types::Json(&objects.variants))
-        .execute(&mut *tx)
-        .await?;
-        changed += inserted.rows_affected();
+        changed += store::import::add_uploaded(&mut tx, &objects.row(None)).await?;
     }
 
     // the library's rows before the posts render, so that their images get `srcset` again
@@ -443,28 +407,16 @@ async fn write(
     let (creates, updates): (Vec<&PostRow>, Vec<&PostRow>) = rows.iter().partition(|r| r.create);
     let mut written: Vec<(Uuid, i32, &PostRow)> = Vec::with_capacity(rows.len());
     if !creates.is_empty() {
-        let ids: Vec<(String, Uuid)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            r#"insert into posts (id, {COLUMNS}, version, created_by)
-               select coalesce(t.id, gen_random_uuid()), {UNNESTED}, 1, t.created_by from {UNNEST}
-               returning slug, id"#
-        )))
-        .bind_rows(&creates)
-        .fetch_all(&mut *tx)
-        .await?;
+        let imported: Vec<_> = creates.iter().map(|r| r.imported()).collect();
+        let ids = store::import::create_posts(&mut tx, &imported).await?;
         let ids: HashMap<String, Uuid> = ids.into_iter().collect();
         for row in creates {
             written.push((ids[&row.slug], 1, row));
         }
     }
     if !updates.is_empty() {
-        let ids: Vec<(String, Uuid, i32)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            r#"update posts p set (id, {COLUMNS}, version) = (coalesce(t.id, p.id), {UPDATED}, p.version + 1)
-               from {UNNEST} where p.slug = t.slug
-               returning p.slug, p.id, p.version"#
-        )))
-        .bind_rows(&updates)
-        .fetch_all(&mut *tx)
-        .await?;
+        let imported: Vec<_> = updates.iter().map(|r| r.imported()).collect();
+        let ids = store::import::update_posts(&mut tx, &imported).await?;
         let ids: HashMap<String, (Uuid, i32)> =
             ids.into_iter().map(|(s, id, v)| (s, (id, v))).collect();
         for row in updates {
@@ -491,21 +443,7 @@ async fn write(
     }
     if !redirects.is_empty() {
         let (from, to): (Vec<String>, Vec<String>) = redirects.into_iter().unzip();
-        let n = sqlx::query(
-            // each redirect belongs to the post it leads to, and goes with it
-            r#"insert into redirects (from_path, to_path, post_id)
-               select distinct on (f) f, t, (select p.id from posts p where '/' || p.slug || '/' = t)
-               from unnest($1::text[], $2::text[]) as x(f, t)
-               on conflict (from_path) do update
-               set to_path = excluded.to_path, post_id = excluded.post_id
-               where (redirects.to_path, redirects.post_id)
-                     is distinct from (excluded.to_path, excluded.post_id)"#,
-        )
-        .bind(&from)
-        .bind(&to)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let n = store::import::upsert_redirects(&mut tx, &from, &to).await?;
         report.redirects_written = n as usize;
         changed += n;
     }
@@ -513,16 +451,7 @@ async fn write(
         if !SETTING_KEYS.contains(&key.as_str()) {
             continue;
         }
-        let n = sqlx::query(
-            r#"insert into settings (key, value) values ($1, $2)
-               on conflict (key) do update set value = excluded.value, updated_at = now()
-               where settings.value is distinct from excluded.value"#,
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let n = store::import::upsert_setting(&mut tx, key, value).await?;
         report.settings_written += n as usize;
         changed += n;
     }
@@ -555,38 +484,19 @@ async fn link_media(
     if media.is_empty() {
         return Ok(0);
     }
-    let col = |f: fn(&MediaDoc) -> Option<String>| media.iter().map(f).collect::<Vec<_>>();
-    let keys = col(|m| Some(m.key.clone()));
-    let hashes = col(|m| Some(m.sha256.clone()));
-    let types = col(|m| Some(m.content_type.clone()));
-    let alts = col(|m| m.alt.clone());
-    let bytes: Vec<i64> = media.iter().map(|m| m.bytes).collect();
-    let widths: Vec<Option<i32>> = media.iter().map(|m| m.width).collect();
-    let heights: Vec<Option<i32>> = media.iter().map(|m| m.height).collect();
-    let variants: Vec<serde_json::Value> = media
-        .iter()
-        .map(|m| serde_json::to_value(&m.variants))
-        .collect::<Result<_, _>>()?;
-    let created: Vec<Option<DateTime<Utc>>> = media.iter().map(|m| m.created_at).collect();
-    let n = sqlx::query(
-        r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants, alt, created_at)
-           select k, s, c, b, w, h, v, a, coalesce(t, now())
-           from unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int[], $6::int[],
-                       $7::jsonb[], $8::text[], $9::timestamptz[]) as x(k, s, c, b, w, h, v, a, t)
-           on conflict do nothing"#,
-    )
-    .bind(&keys)
-    .bind(&hashes)
-    .bind(&types)
-    .bind(&bytes)
-    .bind(&widths)
-    .bind(&heights)
-    .bind(&variants)
-    .bind(&alts)
-    .bind(&created)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let mut columns = store::import::LibraryColumns::default();
+    for m in media {
+        columns.keys.push(m.key.clone());
+        columns.hashes.push(m.sha256.clone());
+        columns.types.push(m.content_type.clone());
+        columns.bytes.push(m.bytes);
+        columns.widths.push(m.width);
+        columns.heights.push(m.height);
+        columns.variants.push(serde_json::to_value(&m.variants)?);
+        columns.alts.push(m.alt.clone());
+        columns.created.push(m.created_at);
+    }
+    let n = store::import::link_library(tx, &columns).await?;
     report.media_linked = n as usize;
     Ok(n)
 }
@@ -597,104 +507,37 @@ async fn write_links(tx: &mut PgConnection, written: &[(Uuid, i32, &PostRow)]) -
         return Ok(());
     }
     let ids: Vec<Uuid> = written.iter().map(|w| w.0).collect();
-    sqlx::query("delete from posts_tags where post_id = any($1)")
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("delete from posts_authors where post_id = any($1)")
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
-    let mut link = (Vec::new(), Vec::new(), Vec::new());
+    let mut tags = store::import::OrderedLinks::default();
+    let mut authors = store::import::OrderedLinks::default();
     for (id, _, row) in written {
         for (i, tag) in row.tag_ids.iter().enumerate() {
-            link.0.push(*id);
-            link.1.push(*tag);
-            link.2.push(i as i32);
+            tags.push(*id, *tag, i as i32);
         }
-    }
-    sqlx::query(
-        "insert into posts_tags (post_id, tag_id, sort_order) select * from unnest($1::uuid[], $2::uuid[], $3::int[])",
-    )
-    .bind(&link.0)
-    .bind(&link.1)
-    .bind(&link.2)
-    .execute(&mut *tx)
-    .await?;
-    let mut link = (Vec::new(), Vec::new(), Vec::new());
-    for (id, _, row) in written {
         for (i, author) in row.author_ids.iter().enumerate() {
-            link.0.push(*id);
-            link.1.push(*author);
-            link.2.push(i as i32);
+            authors.push(*id, *author, i as i32);
         }
     }
-    sqlx::query(
-        "insert into posts_authors (post_id, author_id, sort_order) select * from unnest($1::uuid[], $2::uuid[], $3::int[])",
-    )
-    .bind(&link.0)
-    .bind(&link.1)
-    .bind(&link.2)
-    .execute(&mut *tx)
-    .await?;
+    store::import::replace_links(tx, &ids, &tags, &authors).await?;
     let versions: Vec<i32> = written.iter().map(|w| w.1).collect();
     let titles: Vec<&str> = written.iter().map(|w| w.2.title.as_str()).collect();
     let markdown: Vec<&str> = written.iter().map(|w| w.2.markdown.as_str()).collect();
-    let authors: Vec<Uuid> = written.iter().map(|w| w.2.author_ids[0]).collect();
-    sqlx::query(
-        r#"insert into revisions (post_id, version, title, markdown, author_id, reason)
-           select p, v, t, m, a, 'import' from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::uuid[]) as x(p, v, t, m, a)"#,
+    let first_authors: Vec<Uuid> = written.iter().map(|w| w.2.author_ids[0]).collect();
+    // the same number of revisions per post as the editor keeps
+    store::import::add_revisions(
+        tx,
+        &ids,
+        &versions,
+        &titles,
+        &markdown,
+        &first_authors,
+        store::admin_posts::REVISIONS_KEPT,
     )
-    .bind(&ids)
-    .bind(&versions)
-    .bind(&titles)
-    .bind(&markdown)
-    .bind(&authors)
-    .execute(&mut *tx)
-    .await?;
-    // keep the same number of revisions per post as the editor does
-    sqlx::query(
-        r#"delete from revisions r using (
-               select id, row_number() over (partition by post_id order by id desc) as n
-               from revisions where post_id = any($1)
-           ) old
-           where r.id = old.id and old.n > $2"#,
-    )
-    .bind(&ids)
-    .bind(store::admin_posts::REVISIONS_KEPT)
-    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Posts as rows
-
-/// The columns an import writes, in the order of [`UNNEST`]'s arrays.
-const COLUMNS: &str = "slug, type, status, title, markdown, html, excerpt, word_count, reading_time, \
-    custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured, meta_title, \
-    meta_description, canonical_url, codeinjection_head, codeinjection_foot, published_at, \
-    created_at, updated_at, source_hash, feed_guid";
-const UNNEST: &str = "unnest($1::text[], $2::post_type[], $3::post_status[], $4::text[], $5::text[], \
-    $6::text[], $7::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], \
-    $14::bool[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::timestamptz[], \
-    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[], $25::uuid[], $26::text[]) \
-    as t(slug, type, status, title, markdown, html, excerpt, word_count, reading_time, custom_excerpt, \
-    feature_image, feature_image_alt, feature_image_caption, featured, meta_title, meta_description, \
-    canonical_url, codeinjection_head, codeinjection_foot, published_at, created_at, updated_at, \
-    source_hash, created_by, id, feed_guid)";
-/// New rows: times default to now.
-const UNNESTED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
-    t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
-    t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
-    t.codeinjection_foot, t.published_at, coalesce(t.created_at, now()), \
-    coalesce(t.updated_at, t.published_at, t.created_at, now()), t.source_hash, t.feed_guid";
-/// Updated rows: the creation time stays unless the source gives one.
-const UPDATED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
-    t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
-    t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
-    t.codeinjection_foot, t.published_at, coalesce(t.created_at, p.created_at), \
-    coalesce(t.updated_at, now()), t.source_hash, coalesce(t.feed_guid, p.feed_guid)";
 
 /// One post ready to write.
 struct PostRow {
@@ -809,44 +652,37 @@ fn effective_status(
     }
 }
 
-/// Binds the 26 arrays of [`UNNEST`].
-trait BindRows<'q> {
-    fn bind_rows(self, rows: &'q [&'q PostRow]) -> Self;
-}
-
-impl<'q, O> BindRows<'q>
-    for sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>
-{
-    fn bind_rows(self, rows: &'q [&'q PostRow]) -> Self {
-        fn col<'a, T>(rows: &[&'a PostRow], f: impl Fn(&'a PostRow) -> T) -> Vec<T> {
-            rows.iter().map(|r| f(r)).collect()
+impl PostRow {
+    /// The row as the store writes it.
+    fn imported(&self) -> store::import::ImportedPost<'_> {
+        store::import::ImportedPost {
+            id: self.id,
+            slug: &self.slug,
+            kind: self.kind,
+            status: self.status,
+            title: &self.title,
+            markdown: &self.markdown,
+            html: &self.rendered.html,
+            excerpt: &self.rendered.excerpt,
+            word_count: self.rendered.word_count,
+            reading_time: self.rendered.reading_time,
+            custom_excerpt: self.custom_excerpt.as_deref(),
+            feature_image: self.feature_image.as_deref(),
+            feature_image_alt: self.feature_image_alt.as_deref(),
+            feature_image_caption: self.feature_image_caption.as_deref(),
+            featured: self.featured,
+            meta_title: self.meta_title.as_deref(),
+            meta_description: self.meta_description.as_deref(),
+            canonical_url: self.canonical_url.as_deref(),
+            codeinjection_head: self.codeinjection_head.as_deref(),
+            codeinjection_foot: self.codeinjection_foot.as_deref(),
+            published_at: self.published_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            source_hash: &self.source_hash,
+            created_by: self.author_ids[0],
+            feed_guid: self.feed_guid.as_deref(),
         }
-        self.bind(col(rows, |r| r.slug.as_str()))
-            .bind(col(rows, |r| r.kind))
-            .bind(col(rows, |r| r.status))
-            .bind(col(rows, |r| r.title.as_str()))
-            .bind(col(rows, |r| r.markdown.as_str()))
-            .bind(col(rows, |r| r.rendered.html.as_str()))
-            .bind(col(rows, |r| r.rendered.excerpt.as_str()))
-            .bind(col(rows, |r| r.rendered.word_count))
-            .bind(col(rows, |r| r.rendered.reading_time))
-            .bind(col(rows, |r| r.custom_excerpt.as_deref()))
-            .bind(col(rows, |r| r.feature_image.as_deref()))
-            .bind(col(rows, |r| r.feature_image_alt.as_deref()))
-            .bind(col(rows, |r| r.feature_image_caption.as_deref()))
-            .bind(col(rows, |r| r.featured))
-            .bind(col(rows, |r| r.meta_title.as_deref()))
-            .bind(col(rows, |r| r.meta_description.as_deref()))
-            .bind(col(rows, |r| r.canonical_url.as_deref()))
-            .bind(col(rows, |r| r.codeinjection_head.as_deref()))
-            .bind(col(rows, |r| r.codeinjection_foot.as_deref()))
-            .bind(col(rows, |r| r.published_at))
-            .bind(col(rows, |r| r.created_at))
-            .bind(col(rows, |r| r.updated_at))
-            .bind(col(rows, |r| r.source_hash.as_str()))
-            .bind(col(rows, |r| r.author_ids[0]))
-            .bind(col(rows, |r| r.id))
-            .bind(col(rows, |r| r.feed_guid.as_deref()))
     }
 }
 
@@ -1221,13 +1057,10 @@ async fn check_images(
         }
     }
     let hashes: Vec<String> = read.iter().map(|r| r.1.clone()).collect();
-    let known: HashMap<String, String> =
-        sqlx::query_as("select sha256, storage_key from media where sha256 = any($1)")
-            .bind(&hashes)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .collect();
+    let known: HashMap<String, String> = store::import::keys_by_hash(db, &hashes)
+        .await?
+        .into_iter()
+        .collect();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut out = HashMap::with_capacity(read.len());
     let mut decoding = futures_util::stream::iter(read.into_iter().map(|(path, sha256, bytes)| {
@@ -1290,14 +1123,6 @@ fn source_hash(
 // ---------------------------------------------------------------------------------------------
 // Staff
 
-struct Person {
-    id: Uuid,
-    email: String,
-    slug: String,
-    name: String,
-    role: Role,
-}
-
 /// Staff accounts, loaded once and extended as the import creates them.
 struct People {
     all: Vec<Person>,
@@ -1309,21 +1134,8 @@ struct People {
 
 impl People {
     async fn load(tx: &mut PgConnection) -> sqlx::Result<Self> {
-        let rows: Vec<(Uuid, String, String, String, Role)> =
-            sqlx::query_as("select id, email, slug, name, role from users order by created_at, id")
-                .fetch_all(&mut *tx)
-                .await?;
         Ok(People {
-            all: rows
-                .into_iter()
-                .map(|(id, email, slug, name, role)| Person {
-                    id,
-                    email,
-                    slug,
-                    name,
-                    role,
-                })
-                .collect(),
+            all: store::import::people(tx).await?,
             resolved: HashMap::new(),
             invited: Vec::new(),
         })
@@ -1365,26 +1177,7 @@ impl People {
             .map(|p| p.id);
         let (id, changed) = match found {
             Some(id) => {
-                let n = sqlx::query(
-                    r#"update users set name = $2, bio = coalesce($3, bio),
-                              avatar_url = coalesce($4, avatar_url), cover_image = coalesce($5, cover_image),
-                              website = coalesce($6, website), location = coalesce($7, location),
-                              updated_at = now()
-                       where id = $1
-                         and (name, bio, avatar_url, cover_image, website, location) is distinct from
-                             ($2, coalesce($3, bio), coalesce($4, avatar_url), coalesce($5, cover_image),
-                              coalesce($6, website), coalesce($7, location))"#,
-                )
-                .bind(id)
-                .bind(doc.name.trim())
-                .bind(&doc.bio)
-                .bind(&doc.avatar_url)
-                .bind(&doc.cover_image)
-                .bind(&doc.website)
-                .bind(&doc.location)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                let n = store::import::update_profile(tx, id, profile_of(&doc.name, doc)).await?;
                 (id, n)
             }
             None => {
@@ -1467,22 +1260,9 @@ impl People {
         // an author who cannot sign in yet: `.invalid` never receives mail
         let email = email.map_or_else(|| format!("{slug}@users.invalid"), str::to_owned);
         let name = name.trim();
-        let id: Uuid = sqlx::query_scalar(
-            r#"insert into users (email, name, slug, role, bio, avatar_url, cover_image, website, location)
-               values ($1, $2, $3, $4, coalesce($5, ''), $6, $7, $8, $9) returning id"#,
-        )
-        .bind(&email)
-        .bind(name)
-        .bind(&slug)
-        .bind(role)
-        .bind(&profile.bio)
-        .bind(&profile.avatar_url)
-        .bind(&profile.cover_image)
-        .bind(&profile.website)
-        .bind(&profile.location)
-        .fetch_one(&mut *tx)
-        .await
-        .with_context(|| format!("creating the account of {name} <{email}>"))?;
+        let id = store::import::create_person(tx, &email, &slug, role, profile_of(name, profile))
+            .await
+            .with_context(|| format!("creating the account of {name} <{email}>"))?;
         self.all.push(Person {
             id,
             email,
@@ -1527,32 +1307,49 @@ fn humanise_local_part(local: &str) -> String {
         .join(" ")
 }
 
+/// A bundle's staff profile as the store writes it.
+fn profile_of<'a>(name: &'a str, doc: &'a UserDoc) -> store::import::Profile<'a> {
+    store::import::Profile {
+        name: name.trim(),
+        bio: doc.bio.as_deref(),
+        avatar_url: doc.avatar_url.as_deref(),
+        cover_image: doc.cover_image.as_deref(),
+        website: doc.website.as_deref(),
+        location: doc.location.as_deref(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tags
 
-struct TagRow {
-    id: Uuid,
-    slug: String,
-    name: String,
+/// A bundle's tag as the store writes it.
+fn details_of<'a>(
+    name: &'a str,
+    visibility: &'a str,
+    doc: &'a TagDoc,
+) -> store::import::TagDetails<'a> {
+    store::import::TagDetails {
+        name,
+        description: doc.description.as_deref(),
+        feature_image: doc.feature_image.as_deref(),
+        meta_title: doc.meta_title.as_deref(),
+        meta_description: doc.meta_description.as_deref(),
+        accent_color: doc.accent_color.as_deref(),
+        visibility,
+    }
 }
 
 /// Tags, loaded once and extended as the import creates them.
 struct Tags {
-    all: Vec<TagRow>,
+    all: Vec<TagName>,
     /// Lower-cased names and slugs of the bundle's described tags → their ids.
     described: HashMap<String, Uuid>,
 }
 
 impl Tags {
     async fn load(tx: &mut PgConnection) -> sqlx::Result<Self> {
-        let rows: Vec<(Uuid, String, String)> = sqlx::query_as("select id, slug, name from tags")
-            .fetch_all(&mut *tx)
-            .await?;
         Ok(Tags {
-            all: rows
-                .into_iter()
-                .map(|(id, slug, name)| TagRow { id, slug, name })
-                .collect(),
+            all: store::import::tags(tx).await?,
             described: HashMap::new(),
         })
     }
@@ -1576,28 +1373,8 @@ impl Tags {
         let visibility = tag_visibility(name);
         let (id, changed) = match found {
             Some(id) => {
-                let n = sqlx::query(
-                    r#"update tags set name = $2, description = coalesce($3, description),
-                              feature_image = coalesce($4, feature_image), meta_title = coalesce($5, meta_title),
-                              meta_description = coalesce($6, meta_description),
-                              accent_color = coalesce($7, accent_color), visibility = $8, updated_at = now()
-                       where id = $1
-                         and (name, description, feature_image, meta_title, meta_description, accent_color, visibility)
-                             is distinct from
-                             ($2, coalesce($3, description), coalesce($4, feature_image), coalesce($5, meta_title),
-                              coalesce($6, meta_description), coalesce($7, accent_color), $8)"#,
-                )
-                .bind(id)
-                .bind(name)
-                .bind(&doc.description)
-                .bind(&doc.feature_image)
-                .bind(&doc.meta_title)
-                .bind(&doc.meta_description)
-                .bind(&doc.accent_color)
-                .bind(visibility)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                let n =
+                    store::import::update_tag(tx, id, details_of(name, visibility, doc)).await?;
                 (id, n)
             }
             None => {
@@ -1647,23 +1424,10 @@ impl Tags {
     ) -> anyhow::Result<Uuid> {
         let slug = store::tags::free_slug(&mut *tx, slug).await?;
         let visibility = tag_visibility(name);
-        let id: Uuid = sqlx::query_scalar(
-            r#"insert into tags (slug, name, description, feature_image, visibility, meta_title,
-                                 meta_description, accent_color)
-               values ($1, $2, coalesce($3, ''), $4, $5, $6, $7, $8) returning id"#,
-        )
-        .bind(&slug)
-        .bind(name)
-        .bind(&doc.description)
-        .bind(&doc.feature_image)
-        .bind(visibility)
-        .bind(&doc.meta_title)
-        .bind(&doc.meta_description)
-        .bind(&doc.accent_color)
-        .fetch_one(&mut *tx)
-        .await
-        .with_context(|| format!("creating the tag {name}"))?;
-        self.all.push(TagRow {
+        let id = store::import::create_tag(tx, &slug, details_of(name, visibility, doc))
+            .await
+            .with_context(|| format!("creating the tag {name}"))?;
+        self.all.push(TagName {
             id,
             slug,
             name: name.to_owned(),

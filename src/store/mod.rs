@@ -1,6 +1,7 @@
 //! All SQL lives here, as small functions over `impl PgExecutor` or `&mut PgConnection`.
 
 pub mod admin_posts;
+pub mod import;
 pub mod limits;
 pub mod media;
 pub mod posts;
