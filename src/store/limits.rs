@@ -17,7 +17,7 @@ pub async fn attempt(
 ) -> sqlx::Result<Option<i64>> {
     debug_assert_eq!(keys.len(), limits.len());
     // the rows are locked in key order, so two attempts sharing keys cannot deadlock
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         r#"
         with counted as (
             insert into rate_limits (key, hits, window_start)
@@ -33,10 +33,10 @@ pub async fn attempt(
         from counted c join unnest($1::text[], $2::int[]) as l(key, max_hits) on l.key = c.key
         where c.hits > l.max_hits
         "#,
+        keys,
+        limits,
+        f64::from(window_secs),
     )
-    .bind(keys)
-    .bind(limits)
-    .bind(f64::from(window_secs))
     .fetch_one(db)
     .await
 }
@@ -48,14 +48,14 @@ pub async fn succeeded(
     reset: &[String],
     release: &[String],
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         r#"
         with forgotten as (delete from rate_limits where key = any($1))
         update rate_limits set hits = greatest(hits - 1, 0) where key = any($2)
         "#,
+        reset,
+        release,
     )
-    .bind(reset)
-    .bind(release)
     .execute(db)
     .await?;
     Ok(())

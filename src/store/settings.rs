@@ -7,12 +7,12 @@ use crate::domain::settings::SiteSettings;
 /// The site's settings, defaults filled in for missing keys.
 #[tracing::instrument(skip(db))]
 pub async fn load(db: impl PgExecutor<'_>) -> sqlx::Result<SiteSettings> {
-    let rows: Vec<(String, serde_json::Value)> = sqlx::query_as("select key, value from settings")
+    let rows = sqlx::query!("select key, value from settings")
         .fetch_all(db)
         .await?;
     let mut settings = SiteSettings::default();
-    for (key, value) in rows {
-        settings.apply(&key, value);
+    for row in rows {
+        settings.apply(&row.key, row.value);
     }
     Ok(settings)
 }
@@ -23,14 +23,14 @@ pub async fn put(
     key: &str,
     value: &serde_json::Value,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         r#"
         insert into settings (key, value) values ($1, $2)
         on conflict (key) do update set value = excluded.value, updated_at = now()
         "#,
+        key,
+        value,
     )
-    .bind(key)
-    .bind(value)
     .execute(db)
     .await?;
     Ok(())
