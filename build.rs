@@ -36,7 +36,8 @@ fn main() -> Result<()> {
     fs::create_dir_all(&bundle_dir)?;
 
     let mut assets = Vec::new();
-    // (logical name, source file): `admin/editor.js`, `theme/default/css/screen.css`
+    // (logical name, source file or folder of parts): `admin/admin.js`,
+    // `theme/default/css/screen.css`
     let mut sources: Vec<(String, PathBuf)> = walk(Path::new("static"))?
         .into_iter()
         .filter(|p| !JOINED.iter().any(|(_, dir)| p.starts_with(dir)))
