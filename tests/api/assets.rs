@@ -76,3 +76,17 @@ async fn an_unknown_asset_is_404_and_not_cached_forever() {
     assert_eq!(response.status(), 404);
     assert_eq!(response.headers()["cache-control"], "no-store");
 }
+
+#[test]
+fn the_admin_script_is_one_minified_bundle_and_its_parts_are_not_served() {
+    let bundle = quire::assets::by_logical("admin/admin.js").expect("the admin bundle");
+    let js = std::str::from_utf8(bundle.body).unwrap();
+    assert!(js.starts_with("(()=>{"), "{}", &js[..80.min(js.len())]);
+    assert!(!js.contains("\n  ") && !js.contains("// "), "minified");
+    let parts: Vec<&str> = quire::assets::ASSETS
+        .iter()
+        .map(|a| a.logical)
+        .filter(|l| l.starts_with("admin/src/"))
+        .collect();
+    assert!(parts.is_empty(), "{parts:?}");
+}

@@ -1,0 +1,67 @@
+// The page and its elements: lookups, building elements from text, the toast, the
+// rendered-HTML preview.
+
+const body = document.body;
+const $ = (selector, root) => (root || document).querySelector(selector);
+const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
+const field = (form, name) => form.elements.namedItem(name);
+
+const setAttr = (el, name, value) => {
+  if (value === null || value === undefined || value === false) {
+    return;
+  }
+  if (name === 'text') {
+    el.textContent = value;
+    return;
+  }
+  if (name.startsWith('on')) {
+    el.addEventListener(name.slice(2), value);
+    return;
+  }
+  el.setAttribute(name, value === true ? '' : String(value));
+};
+
+// Builds an element: `text` and string children go in as text, never as HTML.
+const h = (tag, attrs, children) => {
+  const el = document.createElement(tag);
+  const given = attrs || {};
+  Object.keys(given).forEach((name) => setAttr(el, name, given[name]));
+  (children || []).forEach((child) => {
+    if (child === null || child === undefined || child === false) {
+      return;
+    }
+    el.append(child);
+  });
+  return el;
+};
+
+let uid = 0;
+const nextId = (prefix) => {
+  uid += 1;
+  return prefix + '-' + uid;
+};
+
+let toastTimer = null;
+const toast = (message) => {
+  const el = $('#toast');
+  el.textContent = message;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    el.textContent = '';
+  }, 6000);
+};
+
+const markReady = () => body.setAttribute('data-ready', 'true');
+
+// Puts rendered post HTML (sanitised by the server's Markdown renderer, as on the site) into
+// the preview. The page's Content-Security-Policy ignores inline style attributes, so the
+// one the renderer emits, table cell alignment, is applied through the DOM instead.
+const showHtml = (container, html) => {
+  container.innerHTML = html;
+  $$('th[style], td[style]', container).forEach((cell) => {
+    const align = /text-align:\s*(left|center|right)/.exec(cell.getAttribute('style') || '');
+    if (align) {
+      cell.style.textAlign = align[1];
+    }
+  });
+};
