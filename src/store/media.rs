@@ -33,10 +33,13 @@ const COLUMNS: &str =
     "id, storage_key, sha256, content_type, bytes, width, height, variants, created_at";
 
 pub async fn by_sha256(db: impl PgExecutor<'_>, sha256: &str) -> sqlx::Result<Option<Media>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from media where sha256 = $1"
-    )))
-    .bind(sha256)
+    sqlx::query_as!(
+        Media,
+        r#"select id, storage_key, sha256, content_type, bytes, width, height,
+                  variants as "variants: Json<Vec<StoredVariant>>", created_at
+           from media where sha256 = $1"#,
+        sha256
+    )
     .fetch_optional(db)
     .await
 }
@@ -46,10 +49,13 @@ pub async fn by_keys(db: impl PgExecutor<'_>, keys: &[String]) -> sqlx::Result<V
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from media where storage_key = any($1)"
-    )))
-    .bind(keys)
+    sqlx::query_as!(
+        Media,
+        r#"select id, storage_key, sha256, content_type, bytes, width, height,
+                  variants as "variants: Json<Vec<StoredVariant>>", created_at
+           from media where storage_key = any($1)"#,
+        keys
+    )
     .fetch_all(db)
     .await
 }
@@ -67,18 +73,21 @@ pub struct NewMedia<'a> {
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, m: &NewMedia<'_>) -> sqlx::Result<Media> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    sqlx::query_as!(
+        Media,
         r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants, uploaded_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) returning {COLUMNS}"#
-    )))
-    .bind(m.storage_key)
-    .bind(m.sha256)
-    .bind(m.content_type)
-    .bind(m.bytes)
-    .bind(i32::try_from(m.width).unwrap_or(i32::MAX))
-    .bind(i32::try_from(m.height).unwrap_or(i32::MAX))
-    .bind(Json(m.variants))
-    .bind(m.uploaded_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           returning id, storage_key, sha256, content_type, bytes, width, height,
+                  variants as "variants: Json<Vec<StoredVariant>>", created_at"#,
+        m.storage_key,
+        m.sha256,
+        m.content_type,
+        m.bytes,
+        i32::try_from(m.width).unwrap_or(i32::MAX),
+        i32::try_from(m.height).unwrap_or(i32::MAX),
+        Json(m.variants) as _,
+        m.uploaded_by,
+    )
     .fetch_one(db)
     .await
 }
@@ -129,10 +138,13 @@ pub async fn with_use(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<
 }
 
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Media>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "delete from media where id = $1 returning {COLUMNS}"
-    )))
-    .bind(id)
+    sqlx::query_as!(
+        Media,
+        r#"delete from media where id = $1
+           returning id, storage_key, sha256, content_type, bytes, width, height,
+                  variants as "variants: Json<Vec<StoredVariant>>", created_at"#,
+        id
+    )
     .fetch_optional(db)
     .await
 }

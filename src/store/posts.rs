@@ -195,26 +195,28 @@ pub async fn neighbours(
     published_at: DateTime<Utc>,
     id: Uuid,
 ) -> sqlx::Result<(Option<PostLink>, Option<PostLink>)> {
-    let newer = sqlx::query_as(
+    let newer = sqlx::query_as!(
+        PostLink,
         r#"
         select slug, title from posts
         where type = 'post' and status = 'published' and (published_at, id) > ($1, $2)
         order by published_at, id limit 1
         "#,
+        published_at,
+        id
     )
-    .bind(published_at)
-    .bind(id)
     .fetch_optional(&mut *db)
     .await?;
-    let older = sqlx::query_as(
+    let older = sqlx::query_as!(
+        PostLink,
         r#"
         select slug, title from posts
         where type = 'post' and status = 'published' and (published_at, id) < ($1, $2)
         order by published_at desc, id desc limit 1
         "#,
+        published_at,
+        id
     )
-    .bind(published_at)
-    .bind(id)
     .fetch_optional(&mut *db)
     .await?;
     Ok((newer, older))
@@ -240,7 +242,7 @@ pub struct NewPost<'a> {
 /// Inserts a post and answers its id.
 #[tracing::instrument(skip_all, fields(slug = post.slug))]
 pub async fn insert(db: impl PgExecutor<'_>, post: &NewPost<'_>) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         r#"
         insert into posts (type, status, slug, title, markdown, html, excerpt, custom_excerpt,
                            word_count, reading_time, feature_image, meta_title, meta_description,
@@ -248,22 +250,22 @@ pub async fn insert(db: impl PgExecutor<'_>, post: &NewPost<'_>) -> sqlx::Result
         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
         returning id
         "#,
+        post.kind as PostType,
+        post.status as PostStatus,
+        post.slug,
+        post.title,
+        post.markdown,
+        &post.rendered.html,
+        &post.rendered.excerpt,
+        post.custom_excerpt,
+        post.rendered.word_count,
+        post.rendered.reading_time,
+        post.feature_image,
+        post.meta_title,
+        post.meta_description,
+        post.published_at,
+        post.created_by,
     )
-    .bind(post.kind)
-    .bind(post.status)
-    .bind(post.slug)
-    .bind(post.title)
-    .bind(post.markdown)
-    .bind(&post.rendered.html)
-    .bind(&post.rendered.excerpt)
-    .bind(post.custom_excerpt)
-    .bind(post.rendered.word_count)
-    .bind(post.rendered.reading_time)
-    .bind(post.feature_image)
-    .bind(post.meta_title)
-    .bind(post.meta_description)
-    .bind(post.published_at)
-    .bind(post.created_by)
     .fetch_one(db)
     .await
 }
@@ -274,11 +276,11 @@ pub async fn insert(db: impl PgExecutor<'_>, post: &NewPost<'_>) -> sqlx::Result
 /// every replica's cache.
 #[tracing::instrument(skip(db))]
 pub async fn publish_due(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         r#"
         update posts set status = 'published', version = version + 1
         where status = 'scheduled' and published_at <= now()
-        "#,
+        "#
     )
     .execute(db)
     .await?;

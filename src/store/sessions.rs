@@ -100,7 +100,7 @@ pub async fn delete_for_user(
         keep,
     )
     .execute(db)
-        .await?;
+    .await?;
     Ok(())
 }
 

@@ -13,13 +13,14 @@ pub struct Pulse {
 
 /// One cheap read, run by every replica every second as the safety net of invalidation.
 pub async fn pulse(db: impl PgExecutor<'_>) -> sqlx::Result<Pulse> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Pulse,
         r#"
         select content_version,
                exists (select 1 from posts where status = 'scheduled' and published_at <= now())
-                   as scheduled_due
+                   as "scheduled_due!"
         from site_state
-        "#,
+        "#
     )
     .fetch_one(db)
     .await
@@ -40,26 +41,27 @@ pub async fn record_move(
     if from == to {
         return Ok(());
     }
-    sqlx::query("delete from redirects where from_path = $1")
-        .bind(to)
+    sqlx::query!("delete from redirects where from_path = $1", to)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("update redirects set to_path = $2, post_id = $3 where to_path = $1")
-        .bind(from)
-        .bind(to)
-        .bind(post_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
+    sqlx::query!(
+        "update redirects set to_path = $2, post_id = $3 where to_path = $1",
+        from,
+        to,
+        post_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
         r#"
         insert into redirects (from_path, to_path, post_id) values ($1, $2, $3)
         on conflict (from_path) do update set to_path = excluded.to_path, post_id = excluded.post_id
         where redirects.post_id is null or redirects.post_id = excluded.post_id
         "#,
+        from,
+        to,
+        post_id
     )
-    .bind(from)
-    .bind(to)
-    .bind(post_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -71,12 +73,13 @@ pub async fn redirect_for(
     path: &str,
 ) -> sqlx::Result<Option<(String, bool)>> {
     // a redirect to itself would be a loop: such a row (an operator's SQL) is ignored
-    sqlx::query_as(
+    let row = sqlx::query!(
         "select to_path, permanent from redirects where from_path = $1 and to_path <> from_path",
+        path
     )
-    .bind(path)
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| (r.to_path, r.permanent)))
 }
 
 /// Whether the welcome content was written, locking the row until the transaction ends: of

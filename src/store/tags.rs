@@ -17,13 +17,14 @@ pub struct Tag {
 
 /// The public tag with this slug; internal tags have no page.
 pub async fn public_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<Tag>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Tag,
         r#"
         select id, slug, name, description, feature_image, meta_title, meta_description
         from tags where slug = $1 and visibility = 'public'
         "#,
+        slug
     )
-    .bind(slug)
     .fetch_optional(db)
     .await
 }
@@ -43,22 +44,26 @@ pub struct AdminTag {
 }
 
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<AdminTag>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        AdminTag,
         r#"select t.id, t.slug, t.name, t.description, t.visibility, t.feature_image, t.meta_title,
-                  t.meta_description, (select count(*) from posts_tags pt where pt.tag_id = t.id) as post_count
-           from tags t order by lower(t.name)"#,
+                  t.meta_description,
+                  (select count(*) from posts_tags pt where pt.tag_id = t.id) as "post_count!"
+           from tags t order by lower(t.name)"#
     )
     .fetch_all(db)
     .await
 }
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<AdminTag>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        AdminTag,
         r#"select t.id, t.slug, t.name, t.description, t.visibility, t.feature_image, t.meta_title,
-                  t.meta_description, (select count(*) from posts_tags pt where pt.tag_id = t.id) as post_count
+                  t.meta_description,
+                  (select count(*) from posts_tags pt where pt.tag_id = t.id) as "post_count!"
            from tags t where t.id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(db)
     .await
 }
@@ -69,13 +74,14 @@ pub async fn ids_by_names(
     db: impl PgExecutor<'_>,
     names: &[String],
 ) -> sqlx::Result<Vec<(String, Option<Uuid>)>> {
-    sqlx::query_as(
-        r#"select n, (select id from tags where lower(name) = lower(n) order by created_at limit 1)
+    let rows = sqlx::query!(
+        r#"select n as "name!", (select id from tags where lower(name) = lower(n) order by created_at limit 1)
            from unnest($1::text[]) with ordinality as x(n, o) order by o"#,
+        names
     )
-    .bind(names)
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.name, r.id)).collect())
 }
 
 /// Creates a tag; answers its id.
@@ -86,13 +92,15 @@ pub async fn insert(
     description: &str,
     visibility: &str,
 ) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar("insert into tags (slug, name, description, visibility) values ($1, $2, $3, $4) returning id")
-        .bind(slug)
-        .bind(name)
-        .bind(description)
-        .bind(visibility)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar!(
+        "insert into tags (slug, name, description, visibility) values ($1, $2, $3, $4) returning id",
+        slug,
+        name,
+        description,
+        visibility
+    )
+    .fetch_one(db)
+    .await
 }
 
 pub async fn update(
@@ -107,14 +115,14 @@ pub async fn update(
     } else {
         "public"
     };
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "update tags set slug = $2, name = $3, description = $4, visibility = $5, updated_at = now() where id = $1",
+        id,
+        slug,
+        name,
+        description,
+        visibility
     )
-    .bind(id)
-    .bind(slug)
-    .bind(name)
-    .bind(description)
-    .bind(visibility)
     .execute(db)
     .await?
     .rows_affected()
@@ -122,8 +130,7 @@ pub async fn update(
 }
 
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
-    Ok(sqlx::query("delete from tags where id = $1")
-        .bind(id)
+    Ok(sqlx::query!("delete from tags where id = $1", id)
         .execute(db)
         .await?
         .rows_affected()
@@ -132,12 +139,12 @@ pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
 
 /// `base`, or `base-2`, ... whichever no tag uses.
 pub async fn free_slug(db: impl PgExecutor<'_>, base: &str) -> sqlx::Result<String> {
-    sqlx::query_scalar(
-        r#"select candidate from (select $1 as candidate, 0 as n
+    sqlx::query_scalar!(
+        r#"select candidate as "candidate!" from (select $1::text as candidate, 0 as n
                                   union all select $1 || '-' || n, n from generate_series(2, 10000) n) c
            where not exists (select 1 from tags where slug = c.candidate) order by n limit 1"#,
+        base
     )
-    .bind(base)
     .fetch_one(db)
     .await
 }
