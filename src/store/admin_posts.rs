@@ -157,7 +157,7 @@ pub async fn insert(
     f: &PostFields,
     created_by: Option<Uuid>,
 ) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         r#"
         insert into posts (type, status, slug, title, markdown, html, excerpt, word_count, reading_time,
                            custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured,
@@ -166,35 +166,35 @@ pub async fn insert(
         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
         returning id
         "#,
+        f.kind as PostType,
+        f.status as PostStatus,
+        &f.slug,
+        &f.title,
+        &f.markdown,
+        &f.rendered.html,
+        &f.rendered.excerpt,
+        f.rendered.word_count,
+        f.rendered.reading_time,
+        f.custom_excerpt.as_deref(),
+        f.feature_image.as_deref(),
+        f.feature_image_alt.as_deref(),
+        f.feature_image_caption.as_deref(),
+        f.featured,
+        f.meta_title.as_deref(),
+        f.meta_description.as_deref(),
+        f.canonical_url.as_deref(),
+        f.codeinjection_head.as_deref(),
+        f.codeinjection_foot.as_deref(),
+        f.published_at,
+        created_by
     )
-    .bind(f.kind)
-    .bind(f.status)
-    .bind(&f.slug)
-    .bind(&f.title)
-    .bind(&f.markdown)
-    .bind(&f.rendered.html)
-    .bind(&f.rendered.excerpt)
-    .bind(f.rendered.word_count)
-    .bind(f.rendered.reading_time)
-    .bind(&f.custom_excerpt)
-    .bind(&f.feature_image)
-    .bind(&f.feature_image_alt)
-    .bind(&f.feature_image_caption)
-    .bind(f.featured)
-    .bind(&f.meta_title)
-    .bind(&f.meta_description)
-    .bind(&f.canonical_url)
-    .bind(&f.codeinjection_head)
-    .bind(&f.codeinjection_foot)
-    .bind(f.published_at)
-    .bind(created_by)
     .fetch_one(db)
     .await
 }
 
 /// Writes every field and bumps the version; the caller holds the row lock.
 pub async fn update(db: impl PgExecutor<'_>, id: Uuid, f: &PostFields) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         r#"
         update posts set type = $2, status = $3, slug = $4, title = $5, markdown = $6, html = $7,
                excerpt = $8, word_count = $9, reading_time = $10, custom_excerpt = $11,
@@ -204,28 +204,28 @@ pub async fn update(db: impl PgExecutor<'_>, id: Uuid, f: &PostFields) -> sqlx::
                version = version + 1, updated_at = now()
         where id = $1
         "#,
+        id,
+        f.kind as PostType,
+        f.status as PostStatus,
+        &f.slug,
+        &f.title,
+        &f.markdown,
+        &f.rendered.html,
+        &f.rendered.excerpt,
+        f.rendered.word_count,
+        f.rendered.reading_time,
+        f.custom_excerpt.as_deref(),
+        f.feature_image.as_deref(),
+        f.feature_image_alt.as_deref(),
+        f.feature_image_caption.as_deref(),
+        f.featured,
+        f.meta_title.as_deref(),
+        f.meta_description.as_deref(),
+        f.canonical_url.as_deref(),
+        f.codeinjection_head.as_deref(),
+        f.codeinjection_foot.as_deref(),
+        f.published_at
     )
-    .bind(id)
-    .bind(f.kind)
-    .bind(f.status)
-    .bind(&f.slug)
-    .bind(&f.title)
-    .bind(&f.markdown)
-    .bind(&f.rendered.html)
-    .bind(&f.rendered.excerpt)
-    .bind(f.rendered.word_count)
-    .bind(f.rendered.reading_time)
-    .bind(&f.custom_excerpt)
-    .bind(&f.feature_image)
-    .bind(&f.feature_image_alt)
-    .bind(&f.feature_image_caption)
-    .bind(f.featured)
-    .bind(&f.meta_title)
-    .bind(&f.meta_description)
-    .bind(&f.canonical_url)
-    .bind(&f.codeinjection_head)
-    .bind(&f.codeinjection_foot)
-    .bind(f.published_at)
     .execute(db)
     .await?;
     Ok(())
@@ -233,16 +233,14 @@ pub async fn update(db: impl PgExecutor<'_>, id: Uuid, f: &PostFields) -> sqlx::
 
 /// Locks a post's row for the rest of the transaction and answers it.
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<AdminPost>> {
-    sqlx::query("select 1 from posts where id = $1 for update")
-        .bind(id)
-        .execute(&mut *conn)
+    sqlx::query_scalar!("select 1 as locked from posts where id = $1 for update", id)
+        .fetch_optional(&mut *conn)
         .await?;
     by_id(&mut *conn, id).await
 }
 
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
-    Ok(sqlx::query("delete from posts where id = $1")
-        .bind(id)
+    Ok(sqlx::query!("delete from posts where id = $1", id)
         .execute(db)
         .await?
         .rows_affected()
@@ -255,34 +253,33 @@ pub async fn free_slug(
     base: &str,
     except: Option<Uuid>,
 ) -> sqlx::Result<String> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         r#"
-        select candidate from (
-            select $1 as candidate, 0 as n
+        select candidate as "candidate!" from (
+            select $1::text as candidate, 0 as n
             union all
             select $1 || '-' || n, n from generate_series(2, 10000) n
         ) c
         where not exists (select 1 from posts where slug = c.candidate and id is distinct from $2)
         order by n limit 1
         "#,
+        base,
+        except
     )
-    .bind(base)
-    .bind(except)
     .fetch_one(db)
     .await
 }
 
 /// Replaces a post's tags (in this order) and authors.
 pub async fn set_tags(conn: &mut PgConnection, post: Uuid, tags: &[Uuid]) -> sqlx::Result<()> {
-    sqlx::query("delete from posts_tags where post_id = $1")
-        .bind(post)
+    sqlx::query!("delete from posts_tags where post_id = $1", post)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "insert into posts_tags (post_id, tag_id, sort_order) select $1, t, o - 1 from unnest($2::uuid[]) with ordinality as x(t, o)",
+        post,
+        tags
     )
-    .bind(post)
-    .bind(tags)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -293,15 +290,14 @@ pub async fn set_authors(
     post: Uuid,
     authors: &[Uuid],
 ) -> sqlx::Result<()> {
-    sqlx::query("delete from posts_authors where post_id = $1")
-        .bind(post)
+    sqlx::query!("delete from posts_authors where post_id = $1", post)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "insert into posts_authors (post_id, author_id, sort_order) select $1, a, o - 1 from unnest($2::uuid[]) with ordinality as x(a, o)",
+        post,
+        authors
     )
-    .bind(post)
-    .bind(authors)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -332,23 +328,23 @@ pub async fn add_revision(
     author: Option<Uuid>,
     reason: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "insert into revisions (post_id, version, title, markdown, author_id, reason) values ($1, $2, $3, $4, $5, $6)",
+        post,
+        version,
+        title,
+        markdown,
+        author,
+        reason
     )
-    .bind(post)
-    .bind(version)
-    .bind(title)
-    .bind(markdown)
-    .bind(author)
-    .bind(reason)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         r#"delete from revisions where post_id = $1 and id not in (
                select id from revisions where post_id = $1 order by id desc limit $2)"#,
+        post,
+        REVISIONS_KEPT
     )
-    .bind(post)
-    .bind(REVISIONS_KEPT)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -356,24 +352,26 @@ pub async fn add_revision(
 
 /// A post's revisions, newest first.
 pub async fn revisions(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Vec<Revision>> {
-    sqlx::query_as(
-        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as author_name, r.reason, r.created_at
+    sqlx::query_as!(
+        Revision,
+        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as "author_name?", r.reason, r.created_at
            from revisions r left join users u on u.id = r.author_id
            where r.post_id = $1 order by r.id desc"#,
+        post
     )
-    .bind(post)
     .fetch_all(db)
     .await
 }
 
 /// The newest revision, which says who saved the post last.
 pub async fn last_revision(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Option<Revision>> {
-    sqlx::query_as(
-        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as author_name, r.reason, r.created_at
+    sqlx::query_as!(
+        Revision,
+        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as "author_name?", r.reason, r.created_at
            from revisions r left join users u on u.id = r.author_id
            where r.post_id = $1 and r.reason <> 'conflict' order by r.id desc limit 1"#,
+        post
     )
-    .bind(post)
     .fetch_optional(db)
     .await
 }
