@@ -113,7 +113,15 @@ impl AppState {
 /// `quire serve`: validate, connect, migrate, then serve until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     config.validate()?;
-    tracing::info!(?config, "starting quire {}", env!("CARGO_PKG_VERSION"));
+    tracing::info!(
+        bind = %config.bind,
+        base_url = %config.site.base_url,
+        media = ?config.media.backend,
+        cache_mb = config.cache_mb,
+        metrics = ?config.metrics_bind,
+        "starting quire {}",
+        env!("CARGO_PKG_VERSION")
+    );
     let pool = db::connect(&config.db).await?;
     db::migrate(&pool).await?;
     let listener = TcpListener::bind(config.bind)

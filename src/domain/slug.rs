@@ -88,60 +88,17 @@ impl fmt::Display for Slug {
 /// digits with single hyphens between words. May be empty, reserved or too long; used for
 /// parts of slugs (a section's name) and by [`Slug::from_title`], which makes it a slug.
 pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    for c in text.chars() {
-        let folded = fold_accent(c);
-        for c in folded.chars().flat_map(char::to_lowercase) {
-            if c.is_ascii_alphanumeric() {
-                slug.push(c);
-            } else if !slug.is_empty() && !slug.ends_with('-') {
-                slug.push('-');
-            }
+    // any script to ASCII (`Привет` → `Privet`, `北京` → `Bei Jing`), as Zola's slugs do
+    let ascii = deunicode::deunicode(&text.replace('&', " and "));
+    let mut slug = String::with_capacity(ascii.len());
+    for c in ascii.chars().map(|c| c.to_ascii_lowercase()) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
         }
     }
     slug.trim_end_matches('-').to_owned()
-}
-
-/// Latin letters with diacritics to their base letters; anything else unchanged.
-fn fold_accent(c: char) -> String {
-    let base = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
-        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' => "A",
-        'æ' => "ae",
-        'Æ' => "AE",
-        'ç' | 'ć' | 'č' => "c",
-        'Ç' | 'Ć' | 'Č' => "C",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => "e",
-        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ę' | 'Ě' => "E",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
-        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' => "I",
-        'ñ' | 'ń' | 'ň' => "n",
-        'Ñ' | 'Ń' | 'Ň' => "N",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
-        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => "O",
-        'œ' => "oe",
-        'Œ' => "OE",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => "u",
-        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' => "U",
-        'ý' | 'ÿ' => "y",
-        'Ý' | 'Ÿ' => "Y",
-        'ß' => "ss",
-        'ł' => "l",
-        'Ł' => "L",
-        'š' | 'ś' => "s",
-        'Š' | 'Ś' => "S",
-        'ž' | 'ź' | 'ż' => "z",
-        'Ž' | 'Ź' | 'Ż' => "Z",
-        'ř' => "r",
-        'Ř' => "R",
-        'đ' | 'ď' => "d",
-        'Đ' | 'Ď' => "D",
-        'ť' => "t",
-        'Ť' => "T",
-        '&' => " and ",
-        _ => return c.to_string(),
-    };
-    base.to_owned()
 }
 
 #[cfg(test)]
@@ -157,6 +114,13 @@ mod tests {
         );
         assert_eq!(Slug::from_title("  Rust & Go  ").as_str(), "rust-and-go");
         assert_eq!(Slug::from_title("???").as_str(), "untitled");
+        // other scripts are transliterated rather than lost
+        assert_eq!(Slug::from_title("Привет, мир").as_str(), "privet-mir");
+        assert_eq!(Slug::from_title("北京").as_str(), "bei-jing");
+        assert_eq!(
+            Slug::from_title("Straße øl æble").as_str(),
+            "strasse-ol-aeble"
+        );
         assert_eq!(Slug::from_title("Admin").as_str(), "admin-post");
     }
 
