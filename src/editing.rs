@@ -6,8 +6,6 @@
 //! version they were based on, and a stale one is refused with 409, its content kept as a
 //! revision so neither edit is lost.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
@@ -19,7 +17,7 @@ use crate::domain::slug::Slug;
 use crate::domain::user::Role;
 use crate::error::{Error, Result, ResultExt};
 use crate::media::Storage;
-use crate::render::markdown::{self, ImageInfo};
+use crate::render::markdown;
 use crate::store;
 use crate::store::admin_posts::{AdminPost, PostFields};
 use crate::store::users::StaffUser;
@@ -318,37 +316,8 @@ async fn render(
     media: &Storage,
     markdown: &str,
 ) -> Result<markdown::Rendered> {
-    let known = known_images(conn, media, markdown::image_urls(markdown)).await?;
+    let known = crate::media::known_images(conn, media, markdown::image_urls(markdown)).await?;
     Ok(markdown::render_off_thread(markdown.to_owned(), known).await?)
-}
-
-/// What is known of the images among `urls` that were uploaded here (srcset, dimensions), by
-/// URL: one query whatever their number. Others (remote images) are not in the answer.
-pub async fn known_images(
-    conn: &mut PgConnection,
-    media: &Storage,
-    urls: impl IntoIterator<Item = String>,
-) -> sqlx::Result<HashMap<String, ImageInfo>> {
-    let keys: HashMap<String, String> = urls
-        .into_iter()
-        .filter_map(|url| media.key_of(&url).map(str::to_owned).map(|key| (key, url)))
-        .collect();
-    let wanted: Vec<String> = keys.keys().cloned().collect();
-    Ok(store::media::by_keys(&mut *conn, &wanted)
-        .await?
-        .iter()
-        .filter_map(|m| {
-            let url = keys.get(&m.storage_key)?.clone();
-            Some((
-                url,
-                ImageInfo {
-                    srcset: media.srcset(m),
-                    width: m.width,
-                    height: m.height,
-                },
-            ))
-        })
-        .collect())
 }
 
 /// Deletes a post the user may delete.

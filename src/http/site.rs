@@ -4,7 +4,6 @@
 //! Not-found pages and redirects are cached too, so a crawler hammering missing URLs does not
 //! reach the database either.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -23,8 +22,8 @@ use crate::domain::settings::SiteSettings;
 use crate::error::{Error, Result};
 use crate::http::respond::{PAGE_CACHE_CONTROL, cached_response};
 use crate::render::views::{
-    self, AuthorView, ErrorView, Meta, NeighbourView, Pagination, PostCard, PostView, Responsive,
-    SiteView, TagView, absolute, json_ld, page_url,
+    self, AuthorView, ErrorView, Meta, NeighbourView, Pagination, PostCard, PostView, SiteView,
+    TagView, absolute, json_ld, page_url,
 };
 use crate::store::posts::{PostLink, PublicPost};
 use crate::store::{self, posts::ListFilter};
@@ -244,9 +243,9 @@ async fn render_list(s: &AppState, list: List<'_>, page: i64) -> Result<CachedPa
         crate::domain::limits::page_offset(page, per_page).ok_or(Error::NotFound)?,
     )
     .await?;
-    let images = responsive_images(
-        s,
+    let images = crate::media::known_images(
         &mut conn,
+        &s.media,
         posts.iter().filter_map(|p| p.feature_image.as_deref()),
     )
     .await?;
@@ -378,7 +377,8 @@ async fn render_post(s: &AppState, slug: &str) -> Result<CachedPage> {
         PostType::Post => store::posts::neighbours(&mut conn, post.published_at, post.id).await?,
         PostType::Page => (None, None),
     };
-    let images = responsive_images(s, &mut conn, post.feature_image.as_deref()).await?;
+    let images =
+        crate::media::known_images(&mut conn, &s.media, post.feature_image.as_deref()).await?;
     drop(conn);
     let image = images.get(post.feature_image.as_deref().unwrap_or(""));
     let page = post_page(s, &settings, &post, newer, older, false, image)?;
@@ -394,7 +394,7 @@ fn post_page(
     newer: Option<PostLink>,
     older: Option<PostLink>,
     preview: bool,
-    responsive: Option<&Responsive>,
+    responsive: Option<&crate::domain::image::ImageInfo>,
 ) -> Result<CachedPage> {
     let path = format!("/{}/", post.slug);
     let site = SiteView::new(settings, &s.site_url, &path);
@@ -465,7 +465,8 @@ async fn show_preview(State(s): State<AppState>, Path(id): Path<String>) -> Resp
         let post = store::posts::by_preview_id(&mut *conn, id)
             .await?
             .ok_or(Error::NotFound)?;
-        let images = responsive_images(&s, &mut conn, post.feature_image.as_deref()).await?;
+        let images =
+            crate::media::known_images(&mut conn, &s.media, post.feature_image.as_deref()).await?;
         drop(conn);
         let image = images.get(post.feature_image.as_deref().unwrap_or(""));
         post_page(&s, &settings, &post, None, None, true, image)
@@ -499,38 +500,6 @@ async fn show_preview(State(s): State<AppState>, Path(id): Path<String>) -> Resp
         }
         Err(e) => error_response(&s, e),
     }
-}
-
-/// The responsive versions of those image URLs that were uploaded here, by URL.
-async fn responsive_images<'a>(
-    s: &AppState,
-    conn: &mut PgConnection,
-    urls: impl IntoIterator<Item = &'a str>,
-) -> Result<HashMap<String, Responsive>> {
-    let keys: HashMap<String, &str> = urls
-        .into_iter()
-        .filter_map(|url| s.media.key_of(url).map(|key| (key.to_owned(), url)))
-        .collect();
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let wanted: Vec<String> = keys.keys().cloned().collect();
-    let found = store::media::by_keys(&mut *conn, &wanted).await?;
-    Ok(found
-        .iter()
-        .filter_map(|m| {
-            let url = keys.get(&m.storage_key)?;
-            let srcset = s.media.srcset(m);
-            Some((
-                (*url).to_owned(),
-                Responsive {
-                    srcset,
-                    width: m.width,
-                    height: m.height,
-                },
-            ))
-        })
-        .collect())
 }
 
 pub(crate) async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Result<SiteSettings> {

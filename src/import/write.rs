@@ -696,7 +696,7 @@ async fn render_all(
         .iter()
         .flat_map(|row| md::image_urls(&row.markdown))
         .collect();
-    let known = crate::editing::known_images(tx, storage, urls).await?;
+    let known = crate::media::known_images(tx, storage, urls).await?;
     let taken = std::mem::take(rows);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let chunk = taken.len().div_ceil(threads).max(1);

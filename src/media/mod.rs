@@ -14,6 +14,7 @@ use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
 
 use crate::config::{Config, MediaBackend, MediaConfig};
+use crate::domain::image::ImageInfo;
 
 /// Cache-Control of every stored object: content-addressed, so cacheable forever.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -257,6 +258,43 @@ impl Storage {
                 }),
         }
     }
+}
+
+/// What is known of the images among `urls` that were uploaded here (srcset, dimensions), by
+/// URL: one query whatever their number. Others (remote images) are not in the answer.
+pub async fn known_images<S: AsRef<str>>(
+    conn: &mut sqlx::PgConnection,
+    media: &Storage,
+    urls: impl IntoIterator<Item = S>,
+) -> sqlx::Result<std::collections::HashMap<String, ImageInfo>> {
+    let keys: std::collections::HashMap<String, String> = urls
+        .into_iter()
+        .filter_map(|url| {
+            let url = url.as_ref();
+            media
+                .key_of(url)
+                .map(|key| (key.to_owned(), url.to_owned()))
+        })
+        .collect();
+    if keys.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let wanted: Vec<String> = keys.keys().cloned().collect();
+    Ok(crate::store::media::by_keys(&mut *conn, &wanted)
+        .await?
+        .iter()
+        .filter_map(|m| {
+            let url = keys.get(&m.storage_key)?.clone();
+            Some((
+                url,
+                ImageInfo {
+                    srcset: media.srcset(m),
+                    width: m.width,
+                    height: m.height,
+                },
+            ))
+        })
+        .collect())
 }
 
 /// The objects of one processed image, written to storage; the database row comes after.

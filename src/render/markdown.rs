@@ -97,14 +97,7 @@ pub async fn render_off_thread(
     .unwrap_or(Err(RenderError::Cancelled))
 }
 
-/// What is known about an image that was uploaded here.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImageInfo {
-    /// `url 600w, url 1000w, ...`
-    pub srcset: String,
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-}
+pub use crate::domain::image::ImageInfo;
 
 /// Sizes of an image in the post's text column.
 const CONTENT_IMAGE_SIZES: &str = "(min-width: 720px) 720px, 100vw";

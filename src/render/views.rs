@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::domain::image::ImageInfo;
 use crate::domain::limits::clamp_date;
 use crate::domain::settings::SiteSettings;
 use crate::store::posts::{AuthorRef, PostLink, PostSummary, PublicPost, TagRef};
@@ -108,15 +109,6 @@ pub struct AuthorLink {
     pub bio: String,
 }
 
-/// What the page needs to serve an uploaded image responsively.
-#[derive(Debug, Clone, Default)]
-pub struct Responsive {
-    /// `url 600w, url 1000w, ...`
-    pub srcset: String,
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-}
-
 /// A post in a list.
 #[derive(Debug, Serialize)]
 pub struct PostCard {
@@ -139,7 +131,7 @@ pub struct PostCard {
 }
 
 impl PostCard {
-    pub fn new(p: &PostSummary, image: Option<&Responsive>) -> Self {
+    pub fn new(p: &PostSummary, image: Option<&ImageInfo>) -> Self {
         let tags = tag_links(&p.tags);
         PostCard {
             title: p.title.clone(),
@@ -190,7 +182,7 @@ pub struct PostView {
 }
 
 impl PostView {
-    pub fn new(p: &PublicPost, image: Option<&Responsive>) -> Self {
+    pub fn new(p: &PublicPost, image: Option<&ImageInfo>) -> Self {
         let tags = tag_links(&p.tags);
         PostView {
             title: p.title.clone(),
