@@ -903,7 +903,12 @@ fn parse_file(
             })
             .map(|(_, term, from)| RedirectDoc {
                 from,
-                to: format!("/tag/{}/", crate::editing::tag_slug(&term)),
+                // the list of all terms: Quire has none, its home page lists the posts
+                to: if term.is_empty() {
+                    "/".to_owned()
+                } else {
+                    format!("/tag/{}/", crate::editing::tag_slug(&term))
+                },
             })
             .collect()
     } else {

@@ -360,7 +360,8 @@ impl Config {
     }
 
     /// The generator's pages for the terms of a taxonomy (`tags: [Rust]` → `/tags/rust/`),
-    /// for each of a page's terms: `(taxonomy, term, path)`. Hugo: the taxonomies the site
+    /// for each of a page's terms: `(taxonomy, term, path)`, each followed by the taxonomy's
+    /// own page (`/tags/`) with an empty term. Hugo: the taxonomies the site
     /// configures (tags and categories unless it says otherwise), from front matter keys;
     /// Zola: those its configuration declares, from the `[taxonomies]` table.
     pub fn term_urls(
@@ -403,6 +404,9 @@ impl Config {
                 };
                 let path = self.finish(&format!("{prefix}/{taxonomy_part}/{part}/"));
                 out.push((taxonomy.clone(), term, path));
+                // and the taxonomy's own page, which lists its terms
+                let list = self.finish(&format!("{prefix}/{taxonomy_part}/"));
+                out.push((taxonomy.clone(), String::new(), list));
             }
         }
         out

@@ -1877,6 +1877,7 @@ async fn a_multilingual_hugo_site_keeps_every_language_section_and_term_address(
             ("/tags/rust-lang/", "/tag/rust-lang/"),
             ("/categories/news/", "/tag/news/"),
             ("/fr/tags/voyage/", "/tag/voyage/"),
+            ("/tags/", "/"),
         ],
     )
     .await;
