@@ -1,6 +1,30 @@
 //! Site settings as the site uses them, with the defaults of a fresh install.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::limits;
+
+/// The settings a site has; any other key is refused.
+pub const KEYS: &[&str] = &[
+    "title",
+    "description",
+    "lang",
+    "timezone",
+    "posts_per_page",
+    "feed_items",
+    "accent_color",
+    "logo",
+    "cover_image",
+    "navigation",
+    "codeinjection_head",
+    "codeinjection_foot",
+];
+
+/// Posts on one page of the home, tag and author archives, at most.
+pub const MAX_POSTS_PER_PAGE: u64 = 100;
+/// Items in one feed, at most.
+pub const MAX_FEED_ITEMS: u64 = 100;
 
 /// One entry of the site's navigation menu.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +82,7 @@ impl Default for SiteSettings {
 impl SiteSettings {
     /// Applies one stored `key = value` pair; unknown keys and ill-typed values are ignored so a
     /// hand-edited row cannot take the site down.
-    pub fn apply(&mut self, key: &str, value: serde_json::Value) {
-        use serde_json::Value;
+    pub fn apply(&mut self, key: &str, value: Value) {
         fn text(v: Value) -> Option<String> {
             match v {
                 Value::String(s) => Some(s),
@@ -77,12 +100,12 @@ impl SiteSettings {
             "timezone" => self.timezone = text(value).unwrap_or_else(|| "Etc/UTC".into()),
             "posts_per_page" => {
                 if let Some(n) = value.as_u64() {
-                    self.posts_per_page = n.clamp(1, 100) as u32;
+                    self.posts_per_page = n.clamp(1, MAX_POSTS_PER_PAGE) as u32;
                 }
             }
             "feed_items" => {
                 if let Some(n) = value.as_u64() {
-                    self.feed_items = n.clamp(1, 200) as u32;
+                    self.feed_items = n.clamp(1, MAX_FEED_ITEMS) as u32;
                 }
             }
             "accent_color" => {
@@ -101,6 +124,61 @@ impl SiteSettings {
             "codeinjection_foot" => self.codeinjection_foot = text(value).unwrap_or_default(),
             _ => {}
         }
+    }
+}
+
+/// Why a setting is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidSetting {
+    /// Not one of [`KEYS`].
+    Unknown,
+    /// The value does not fit the setting named.
+    Value(&'static str),
+}
+
+/// Checks one setting as every writer must (the admin API and the importer): a known key and
+/// a value within its limits.
+pub fn validate(key: &str, value: &Value) -> Result<(), InvalidSetting> {
+    let field = *KEYS
+        .iter()
+        .find(|k| **k == key)
+        .ok_or(InvalidSetting::Unknown)?;
+    let ok = match field {
+        "posts_per_page" => value
+            .as_u64()
+            .is_some_and(|n| (1..=MAX_POSTS_PER_PAGE).contains(&n)),
+        "feed_items" => value
+            .as_u64()
+            .is_some_and(|n| (1..=MAX_FEED_ITEMS).contains(&n)),
+        "accent_color" => value.as_str().is_some_and(is_hex_color),
+        "logo" | "cover_image" => {
+            value.is_null() || value.as_str().is_some_and(|v| v.len() <= limits::MAX_URL)
+        }
+        "navigation" => value.as_array().is_some_and(|items| {
+            items.len() <= limits::MAX_NAV_ITEMS
+                && items.iter().all(|i| {
+                    i.get("label")
+                        .and_then(Value::as_str)
+                        .is_some_and(|l| !l.trim().is_empty() && l.len() <= limits::MAX_NAV_LABEL)
+                        && i.get("url")
+                            .and_then(Value::as_str)
+                            .is_some_and(|u| !u.is_empty() && u.len() <= limits::MAX_URL)
+                })
+        }),
+        "title" => value
+            .as_str()
+            .is_some_and(|t| !t.trim().is_empty() && t.len() <= limits::MAX_SETTING_TITLE),
+        "codeinjection_head" | "codeinjection_foot" => value
+            .as_str()
+            .is_some_and(|c| c.len() <= limits::MAX_CODE_INJECTION),
+        _ => value
+            .as_str()
+            .is_some_and(|t| t.len() <= limits::MAX_SETTING_TEXT),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidSetting::Value(field))
     }
 }
 
@@ -128,5 +206,24 @@ mod tests {
         assert_eq!(s.posts_per_page, 3);
         assert_eq!(s.accent_color, "#d9480f");
         assert_eq!(s.navigation.len(), 2);
+    }
+
+    #[test]
+    fn every_writer_gets_the_same_limits() {
+        assert_eq!(validate("feed_items", &json!(100)), Ok(()));
+        assert_eq!(
+            validate("feed_items", &json!(150)),
+            Err(InvalidSetting::Value("feed_items"))
+        );
+        assert_eq!(
+            validate("colour", &json!("x")),
+            Err(InvalidSetting::Unknown)
+        );
+        let mut s = SiteSettings::default();
+        s.apply("feed_items", json!(150));
+        assert_eq!(
+            s.feed_items as u64, MAX_FEED_ITEMS,
+            "a hand-edited row is clamped alike"
+        );
     }
 }

@@ -114,22 +114,6 @@ impl Report {
     }
 }
 
-/// Settings an import may write; anything else in a source is ignored.
-const SETTING_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "lang",
-    "timezone",
-    "posts_per_page",
-    "feed_items",
-    "accent_color",
-    "logo",
-    "cover_image",
-    "navigation",
-    "codeinjection_head",
-    "codeinjection_foot",
-];
-
 /// Reports progress: a short description of the step under way.
 pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 
@@ -448,7 +432,8 @@ async fn write(
         changed += n;
     }
     for (key, value) in &bundle.settings {
-        if !SETTING_KEYS.contains(&key.as_str()) {
+        // unknown keys (another version's) are left out; invalid values were problems
+        if crate::domain::settings::validate(key, value).is_err() {
             continue;
         }
         let n = store::import::upsert_setting(&mut tx, key, value).await?;
@@ -952,9 +937,21 @@ pub fn validate(posts: &[PostDoc]) -> Vec<Problem> {
     problems
 }
 
-/// Checks the staff and tags a bundle describes against the same limits as the admin API.
+/// Checks the staff, tags and settings a bundle describes against the same limits as the
+/// admin API.
 pub fn validate_people_and_tags(bundle: &Bundle) -> Vec<Problem> {
     let mut problems = Vec::new();
+    for (key, value) in &bundle.settings {
+        if let Err(crate::domain::settings::InvalidSetting::Value(field)) =
+            crate::domain::settings::validate(key, value)
+        {
+            problems.push(Problem::new(
+                format!("settings.{field}"),
+                None,
+                format!("`{value}` is not a valid value for the setting {field}"),
+            ));
+        }
+    }
     let too_long = |value: &Option<String>, max: usize| {
         value.as_ref().is_some_and(|v| v.chars().count() > max)
     };
