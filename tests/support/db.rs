@@ -4,9 +4,10 @@
 //! Migrating takes longer than copying, so each test process migrates one template database
 //! once and every migrated test database is a `create database … template` copy of it. The
 //! template is the process's own: the welcome content it holds is written with the time of the
-//! run, as a fresh install's would be. Names carry the process id, so that the first test of a
-//! run can drop what killed runs left behind (databases whose process is gone and that nobody
-//! uses) without touching those of test processes running beside it.
+//! run, as a fresh install's would be. Names carry the machine and the process id, so that the
+//! first test of a run can drop what killed runs on this machine left behind (databases whose
+//! process is gone and that nobody uses) without touching those of test processes running
+//! beside it, here or on another machine sharing the server.
 
 use std::str::FromStr;
 
@@ -14,9 +15,9 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::OnceCell;
 
-/// What every test database's name starts with: `quire_test_{pid}_…`.
+/// What every test database's name starts with: `quire_test_{machine}_{pid}_…`.
 const PREFIX: &str = "quire_test_";
-/// What the template's name starts with: `quire_template_{pid}_{migrations}`.
+/// What the template's name starts with: `quire_template_{machine}_{pid}_{migrations}`.
 const TEMPLATE_PREFIX: &str = "quire_template_";
 /// Held while a process sweeps leftovers and creates its template (any 64-bit number that
 /// nothing else locks on the test server).
@@ -54,18 +55,35 @@ async fn execute(conn: &mut PgConnection, sql: String) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
-/// A short, stable hash of the embedded migrations (FNV-1a over versions and checksums), so
-/// a template's name says which schema it holds.
+/// FNV-1a: short, stable names from longer things.
+fn fnv(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A hash of the embedded migrations (versions and checksums), so that a template's name
+/// says which schema it holds.
 fn migrations_hash() -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for migration in quire::db::MIGRATOR.iter() {
-        let bytes = migration.version.to_le_bytes();
-        for byte in bytes.iter().chain(migration.checksum.iter()) {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{:012x}", hash & 0xffff_ffff_ffff)
+    let bytes = quire::db::MIGRATOR.iter().flat_map(|m| {
+        m.version
+            .to_le_bytes()
+            .into_iter()
+            .chain(m.checksum.iter().copied())
+            .collect::<Vec<u8>>()
+    });
+    format!("{:012x}", fnv(bytes) & 0xffff_ffff_ffff)
+}
+
+/// This machine, as six hex digits of its host name.
+fn machine() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("{:06x}", fnv(host.trim().bytes()) & 0xff_ffff)
+}
+
+/// `{machine}_{pid}`: whose a test or template database is.
+fn owner_tag() -> String {
+    format!("{}_{}", machine(), std::process::id())
 }
 
 /// Whether a process with this id runs on this machine.
@@ -73,59 +91,77 @@ fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// The process id in a test or template database's name, if it has one.
-fn owner(name: &str) -> Option<u32> {
+/// The process id in the name of a test or template database made on this machine.
+fn local_owner(name: &str) -> Option<u32> {
     let rest = name
         .strip_prefix(PREFIX)
         .or_else(|| name.strip_prefix(TEMPLATE_PREFIX))?;
-    let (pid, _) = rest.split_once('_')?;
-    pid.parse().ok()
+    let mut parts = rest.split('_');
+    if parts.next()? != machine() {
+        return None;
+    }
+    parts.next()?.parse().ok()
 }
 
-/// Drops test and template databases whose process has ended. A plain `drop database` fails
-/// on one still in use, which is then left alone.
+/// Drops this machine's test and template databases whose process has ended and that nobody
+/// is connected to. A plain `drop database` fails on one that is in use by then, which is
+/// left alone.
 async fn sweep(conn: &mut PgConnection) {
     let names: Vec<String> = sqlx::query_scalar(
-        "select datname from pg_database where datname like 'quire\\_test\\_%' or datname like 'quire\\_template\\_%'",
+        r"select datname from pg_database d
+           where (datname like 'quire\_test\_%' or datname like 'quire\_template\_%')
+             and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)",
     )
     .fetch_all(&mut *conn)
     .await
     .expect("list test databases");
     for name in names {
-        if owner(&name).is_some_and(|pid| pid != std::process::id() && !alive(pid)) {
+        if local_owner(&name).is_some_and(|pid| pid != std::process::id() && !alive(pid)) {
             let _ = execute(conn, format!("drop database if exists {name}")).await;
         }
     }
 }
 
-/// The name of this process's migrated template, created (after the sweep) on first use.
-async fn template() -> &'static str {
-    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
-    TEMPLATE
+/// Sweeps once per process, before its first database. Test processes starting together
+/// sweep one at a time.
+async fn swept() {
+    static SWEPT: OnceCell<()> = OnceCell::const_new();
+    SWEPT
         .get_or_init(|| async {
-            let name = format!(
-                "{TEMPLATE_PREFIX}{}_{}",
-                std::process::id(),
-                migrations_hash()
-            );
             let mut conn = connect_server().await;
-            // test processes starting together sweep one at a time
             sqlx::query("select pg_advisory_lock($1)")
                 .bind(SWEEP_LOCK)
                 .execute(&mut conn)
                 .await
                 .expect("take the sweep lock");
             sweep(&mut conn).await;
-            execute(&mut conn, format!("drop database if exists {name}"))
-                .await
-                .expect("drop a stale template");
-            execute(&mut conn, format!("create database {name}"))
-                .await
-                .expect("create the template database");
             let _ = sqlx::query("select pg_advisory_unlock($1)")
                 .bind(SWEEP_LOCK)
                 .execute(&mut conn)
                 .await;
+            let _ = conn.close().await;
+        })
+        .await;
+}
+
+/// The name of this process's migrated template, created on first use.
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            swept().await;
+            let name = format!("{TEMPLATE_PREFIX}{}_{}", owner_tag(), migrations_hash());
+            let mut conn = connect_server().await;
+            // one a process with this id left behind, if it was still in use at the sweep
+            execute(
+                &mut conn,
+                format!("drop database if exists {name} with (force)"),
+            )
+            .await
+            .expect("drop a stale template");
+            execute(&mut conn, format!("create database {name}"))
+                .await
+                .expect("create the template database");
             let _ = conn.close().await;
             // migrated on one connection, closed before anyone copies it: a template must
             // have no session
@@ -158,14 +194,13 @@ impl TestDb {
 
     /// A new, empty database (no migrations applied).
     pub async fn empty() -> Self {
-        // the sweep runs before the first database of a process, migrated or not
-        template().await;
+        swept().await;
         Self::create("").await
     }
 
     async fn create(clause: &str) -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let name = format!("{PREFIX}{}_{}", std::process::id(), &id[..16]);
+        let name = format!("{PREFIX}{}_{}", owner_tag(), &id[..16]);
         let mut conn = connect_server().await;
         execute(&mut conn, format!("create database {name} {clause}"))
             .await
