@@ -25,12 +25,10 @@ pub fn jpeg(width: u32, height: u32, tint: u8) -> Vec<u8> {
     )
 }
 
-/// A PNG of the given size with a horizontal gradient.
+/// A black PNG of the given size: cheap to make and to process, for uploads whose content
+/// does not matter.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    encode(
-        RgbImage::from_fn(width, height, |x, _| image::Rgb([(x * 5) as u8, 120, 60])),
-        ImageFormat::Png,
-    )
+    encode(RgbImage::new(width, height), ImageFormat::Png)
 }
 
 /// A `multipart/form-data` body with `bytes` as the field `file`, as the editor sends an
