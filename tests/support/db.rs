@@ -19,8 +19,8 @@ use tokio::sync::OnceCell;
 const PREFIX: &str = "quire_test_";
 /// What the template's name starts with: `quire_template_{machine}_{pid}_{migrations}`.
 const TEMPLATE_PREFIX: &str = "quire_template_";
-/// Held while a process sweeps leftovers and creates its template (any 64-bit number that
-/// nothing else locks on the test server).
+/// Held while a process sweeps leftovers, so that processes starting together do not drop
+/// the same databases at once (any 64-bit number that nothing else locks on the test server).
 const SWEEP_LOCK: i64 = 0x7175_6972_6574_7374;
 
 /// The URL of the server tests create their databases on.
@@ -122,8 +122,7 @@ async fn sweep(conn: &mut PgConnection) {
     }
 }
 
-/// Sweeps once per process, before its first database. Test processes starting together
-/// sweep one at a time.
+/// Sweeps once per process, before its first database.
 async fn swept() {
     static SWEPT: OnceCell<()> = OnceCell::const_new();
     SWEPT
