@@ -1,11 +1,9 @@
 //! The admin API: every route against every identity, CSRF, throttling, conflicts, setup.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Session, TestApp, TestDb, create_staff, eventually};
+use crate::helpers::{PASSWORD, Session, TestApp, TestDb, converges, create_staff};
 
 const ROLES: [&str; 5] = ["owner", "administrator", "editor", "author", "contributor"];
 
@@ -582,7 +580,7 @@ async fn a_post_published_on_one_replica_is_served_by_another_within_a_second() 
         .await;
     assert_eq!(status, 201, "{post}");
     assert_eq!(post["url"], "http://blog.test/hello-replicas/");
-    let took = eventually(Duration::from_secs(1), "post on replica b", || async {
+    let took = converges("post on replica b", || async {
         b.get("/hello-replicas/").await.status() == 200
     })
     .await;
@@ -700,7 +698,7 @@ async fn renaming_a_published_post_redirects_its_old_address() {
         )
         .await;
     assert_eq!(status, 200);
-    eventually(Duration::from_secs(1), "redirect", || async {
+    converges("redirect", || async {
         let response = app.get("/old-name/").await;
         response.status() == 301 && response.headers()["location"] == "/new-name/"
     })

@@ -259,7 +259,7 @@ async fn a_new_post_changes_the_feed_and_its_validators() {
         .unwrap()
         .to_owned();
     insert_post(&db.pool, "news", "Breaking news", "Now.", "published").await;
-    crate::helpers::eventually(Duration::from_secs(1), "feed update", || async {
+    crate::helpers::converges("feed update", || async {
         app.get_with("/rss/", &[("if-none-match", &etag)])
             .await
             .status()

@@ -25,7 +25,8 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 
 use crate::cli::quire;
-use crate::helpers::{BASE_URL, TestApp, TestDb, create_staff, eventually};
+use crate::helpers::{BASE_URL, TestApp, TestDb, converges, create_staff};
+use crate::support::temp::TempDir;
 
 const JEKYLL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jekyll");
 const HUGO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hugo");
@@ -50,34 +51,6 @@ const BROKEN_FILES: [(&str, usize, &str); 6] = [
     ("bad-slug.md", 3, "slug"),
     ("missing-image.md", 8, "dashboard-overview.png"),
 ];
-
-/// A directory of its own under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(what: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "quire-import-{what}-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn arg(&self) -> &str {
-        self.0.to_str().expect("a UTF-8 temporary path")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Copies a fixture tree, so a test can edit it.
 fn copy_tree(from: &Path, to: &Path) {
@@ -857,13 +830,13 @@ async fn a_second_import_changes_nothing_and_an_edited_file_updates_its_post() {
     let tree = TempDir::new("jekyll");
     copy_tree(Path::new(JEKYLL), tree.path());
 
-    let first = site.import(&[tree.arg()]).await;
+    let first = site.import(&[tree.as_str()]).await;
     first.assert_success();
     assert_eq!(first.table(), [6, 0, 0, 1, 0], "{first}");
     let after_first = site.counts().await;
     let stored = site.media_files();
 
-    let second = site.import(&[tree.arg()]).await;
+    let second = site.import(&[tree.as_str()]).await;
     second.assert_success();
     assert_eq!(second.table(), [0, 0, 6, 1, 0], "{second}");
     assert!(second.stdout.contains("Nothing changed"), "{second}");
@@ -884,7 +857,7 @@ async fn a_second_import_changes_nothing_and_an_edited_file_updates_its_post() {
     assert_ne!(text, edited);
     std::fs::write(&file, edited).unwrap();
 
-    let dry = site.import(&["--dry-run", tree.arg()]).await;
+    let dry = site.import(&["--dry-run", tree.as_str()]).await;
     dry.assert_success();
     assert_eq!(dry.table(), [0, 1, 5, 1, 0], "{dry}");
     assert!(
@@ -896,7 +869,7 @@ async fn a_second_import_changes_nothing_and_an_edited_file_updates_its_post() {
         "a dry run writes nothing"
     );
 
-    let third = site.import(&[tree.arg()]).await;
+    let third = site.import(&[tree.as_str()]).await;
     third.assert_success();
     assert_eq!(third.table(), [0, 1, 5, 1, 0], "{third}");
     assert!(!third.stdout.contains("Nothing changed"), "{third}");
@@ -1188,7 +1161,7 @@ async fn a_running_site_shows_an_import_within_a_second() {
     );
 
     site.import(&[ZOLA]).await.assert_success();
-    let took = eventually(Duration::from_secs(1), "the import on the site", || async {
+    let took = converges("the import on the site", || async {
         app.page("/").await.contains("Writing a lexer by hand")
             && app.get("/writing-a-lexer/").await.status() == 200
     })

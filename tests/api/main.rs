@@ -16,3 +16,5 @@ mod replicas;
 mod reset;
 mod signin;
 mod site;
+#[path = "../support/mod.rs"]
+mod support;

@@ -1,27 +1,16 @@
 //! Image uploads: local disk and a real S3-protocol server (s3s-fs, in this process).
 
-use std::io::Cursor;
-use std::net::SocketAddr;
-
-use image::{DynamicImage, ImageFormat, RgbImage};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, TestDb};
-
-const BUCKET: &str = "quire-media";
-const ACCESS_KEY: &str = "quire-test-access";
-const SECRET_KEY: &str = "quire-test-secret-key";
+use crate::support::images::jpeg;
+pub(crate) use crate::support::images::png;
+use crate::support::s3::{self, BUCKET, S3Server};
 
 /// A photo-like JPEG carrying an EXIF segment with a recognisable marker.
 fn jpeg_with_exif(width: u32, height: u32) -> Vec<u8> {
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 90])
-    });
-    let mut jpeg = Vec::new();
-    DynamicImage::ImageRgb8(img)
-        .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
-        .unwrap();
+    let jpeg = jpeg(width, height, 90);
     // EXIF: a big-endian TIFF header and one IFD entry, ImageDescription = the marker
     let description = b"secret-gps-marker\0";
     let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
@@ -40,14 +29,6 @@ fn jpeg_with_exif(width: u32, height: u32) -> Vec<u8> {
     [&jpeg[..2], &segment[..], &jpeg[2..]].concat()
 }
 
-pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    DynamicImage::ImageRgb8(RgbImage::new(width, height))
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .unwrap();
-    out
-}
-
 /// Uploads `bytes` as the multipart field `file`, as the editor does.
 pub(crate) async fn upload(
     app: &TestApp,
@@ -55,29 +36,15 @@ pub(crate) async fn upload(
     name: &str,
     bytes: &[u8],
 ) -> (u16, Value) {
-    let boundary = "quire-test-boundary-7d1f";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
+    crate::support::images::upload(
+        &app.client,
+        &app.base,
+        session,
+        name,
+        "application/octet-stream",
+        bytes,
     )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(app.url("/admin/api/images"))
-        .header("cookie", &session.cookie)
-        .header("x-csrf-token", &session.csrf)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    .await
 }
 
 /// Every file under a directory, recursively.
@@ -242,91 +209,12 @@ async fn bad_uploads_are_refused_clearly_and_leave_nothing_behind() {
     assert_eq!(status, 401, "uploads need a session");
 }
 
-/// An in-process S3-protocol server (s3s-fs) on a loopback port, with one bucket.
-struct S3Server {
-    addr: SocketAddr,
-    _root: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl S3Server {
-    async fn start() -> Self {
-        let root = TempDir(
-            std::env::temp_dir().join(format!("quire-s3-{}", uuid::Uuid::new_v4().simple())),
-        );
-        std::fs::create_dir_all(root.0.join(BUCKET)).unwrap();
-        let fs = s3s_fs::FileSystem::new(&root.0).unwrap();
-        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-        let service = builder.build();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let http =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let connection = http
-                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone())
-                    .into_owned();
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-            }
-        });
-        S3Server { addr, _root: root }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-/// An S3 client with the test credentials, as the AWS chain would provide them.
-fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let config = aws_sdk_s3::config::Builder::new()
-        .behavior_version_latest()
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            ACCESS_KEY, SECRET_KEY, None, None, "test",
-        ))
-        .endpoint_url(endpoint)
-        .force_path_style(true)
-        .http_client(http)
-        .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(1))
-        .timeout_config(
-            aws_sdk_s3::config::timeout::TimeoutConfig::builder()
-                .connect_timeout(std::time::Duration::from_secs(2))
-                .build(),
-        )
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
 #[tokio::test]
 async fn an_s3_upload_lands_in_the_bucket_and_pages_use_the_cdn_url_with_srcset() {
     let db = TestDb::new().await;
     let s3 = S3Server::start().await;
-    let client = s3_client(&s3.endpoint());
-    let storage = quire::media::Storage::s3(
-        client.clone(),
-        BUCKET.into(),
-        "blog".into(),
-        "https://cdn.example.net".into(),
-    );
+    let client = s3.client();
+    let storage = s3.storage("blog", "https://cdn.example.net");
     let (a, b) = (
         TestApp::spawn_with(&db, |_| {}, Some(storage.clone())).await,
         TestApp::spawn_with(&db, |_| {}, Some(storage)).await,
@@ -411,7 +299,7 @@ async fn when_s3_is_down_an_upload_answers_503_and_saves_nothing_while_pages_kee
         l.local_addr().unwrap()
     };
     let storage = quire::media::Storage::s3(
-        s3_client(&format!("http://{closed}")),
+        s3::client(&format!("http://{closed}")),
         BUCKET.into(),
         String::new(),
         "https://cdn.example.net".into(),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, TestDb, eventually, insert_post};
+use crate::helpers::{TestApp, TestDb, converges, eventually, insert_post};
 
 /// Two replicas render the same content to the same bytes and the same ETags.
 #[tokio::test]
@@ -57,7 +57,7 @@ async fn a_committed_change_reaches_every_replica_within_a_second() {
             .await
             .unwrap();
         for app in [&a, &b] {
-            let took = eventually(Duration::from_secs(1), &title, || async {
+            let took = converges(&title, || async {
                 app.page("/welcome/").await.contains(&title) && app.page("/").await.contains(&title)
             })
             .await;
@@ -86,7 +86,7 @@ async fn a_new_post_appears_on_every_replicas_home_page() {
     )
     .await;
     for app in [&a, &b] {
-        eventually(Duration::from_secs(1), "new post", || async {
+        converges("new post", || async {
             app.get("/fresh/").await.status() == 200
                 && app.page("/").await.contains("Fresh off the press")
         })

@@ -10,7 +10,7 @@ async fn a_wrong_password_is_refused_on_the_page_and_the_right_one_leads_back() 
         return;
     };
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     let email = create_staff(&db.pool, "editor", "Eddie Editor").await;
     let browser = driver.browser(1280, 900).await;
 
@@ -53,7 +53,7 @@ async fn a_contributor_on_a_phone_writes_drafts_but_cannot_publish() {
         return;
     };
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     let email = create_staff(&db.pool, "contributor", "Cora Contributor").await;
     let browser = driver.browser(390, 844).await;
 

@@ -23,7 +23,7 @@ async fn an_invited_author_joins_and_the_owners_settings_reach_the_site() {
         return;
     };
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     let owner_email = create_staff(&db.pool, "owner", "Olive Owner").await;
     let owner = driver.browser(1280, 900).await;
     sign_in(&owner, &app, &owner_email, PASSWORD).await;
@@ -100,7 +100,7 @@ async fn revisions_restore_scheduling_and_deleting_after_confirmation() {
         return;
     };
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     let email = create_staff(&db.pool, "editor", "Eddie Editor").await;
     let api = ApiSession::login(&app, &email).await;
     let post = api

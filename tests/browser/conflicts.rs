@@ -27,7 +27,7 @@ async fn a_stale_save_shows_the_conflict_and_keeps_both_texts() {
         return;
     };
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     let owner = create_staff(&db.pool, "owner", "Olive Owner").await;
     let editor = create_staff(&db.pool, "editor", "Eddie Editor").await;
     let api = ApiSession::login(&app, &owner).await;

@@ -1,24 +1,18 @@
-//! Fixtures of the browser tests: a fresh database per test, Quire replicas served on loopback
-//! ports at their real address (so the browser's links work), and Chromium sessions driven
-//! through a chromedriver the test starts and stops.
+//! Fixtures of the browser tests: the shared harness (`tests/support`) gives a fresh database
+//! per test and Quire replicas, served here at their real address (so the browser's links
+//! work); this adds Chromium sessions driven through a chromedriver the test starts and stops.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use quire::app::AppState;
-use quire::config::Config;
 use serde_json::{Value, json};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use url::Url;
+
+use crate::support::session::{self, Session};
+use crate::support::wait;
 
 /// Where Debian's packages put the browser and its driver.
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -35,222 +29,53 @@ pub fn skipped() -> bool {
     skip
 }
 
-fn admin_options() -> PgConnectOptions {
-    let url = std::env::var("QUIRE_TEST_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    PgConnectOptions::from_str(&url).expect("a valid test database URL")
-}
-
-/// A migrated database of its own for one test, dropped when the test ends.
-pub struct TestDb {
-    name: String,
-    options: PgConnectOptions,
-    pub pool: PgPool,
-}
-
-impl TestDb {
-    pub async fn new() -> Self {
-        let admin = admin_options();
-        let name = format!("quire_browser_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::connect_with(&admin).await.expect(
-            "tests need PostgreSQL: set QUIRE_TEST_DATABASE_URL or run it on 127.0.0.1:5432 with user postgres",
-        );
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("create test database");
-        let options = admin.database(&name);
-        let pool = quire::db::pool_options(5)
-            .connect_with(options.clone())
-            .await
-            .expect("connect to test database");
-        quire::db::migrate(&pool).await.expect("migrate");
-        TestDb {
-            name,
-            options,
-            pool,
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        // async drop does not exist; a thread with its own runtime does the cleanup
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut conn) = PgConnection::connect_with(&admin_options()).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "drop database if exists {name} with (force)"
-                    )))
-                    .execute(&mut conn)
-                    .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-/// One Quire replica on a loopback port; its base URL is the address it listens on.
-pub struct TestApp {
-    pub base: String,
-    state: AppState,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl TestApp {
-    pub async fn spawn(db: &TestDb) -> Self {
-        Self::spawn_with(db, |_| {}, None).await
-    }
-
-    /// A replica with its configuration adjusted by `configure` and, when given, its own
-    /// image storage (an S3 bucket shared with other replicas).
-    pub async fn spawn_with(
-        db: &TestDb,
-        configure: impl FnOnce(&mut Config),
-        media: Option<quire::media::Storage>,
-    ) -> Self {
-        let pool = quire::db::pool_options(5)
-            .connect_with(db.options.clone())
-            .await
-            .expect("connect");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let base = format!("http://{addr}");
-        let mut config = Config::for_base_url(Url::parse(&base).unwrap());
-        configure(&mut config);
-        let state = match media {
-            Some(storage) => AppState::with_media(config, pool, storage),
-            None => AppState::new(config, pool),
-        }
-        .expect("build app");
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(quire::app::serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        let app = TestApp {
-            base,
-            state,
-            stop: Some(stop),
-        };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while http_status(&app.url("/readyz")).await != 200 {
-            assert!(Instant::now() < deadline, "the app did not become ready");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        app
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.state.stop();
-    }
-}
+pub use crate::support::app::TestApp;
+pub use crate::support::db::TestDb;
+pub use crate::support::session::{PASSWORD, create_staff_as as create_staff};
 
 /// The status of a plain GET (0 when the request fails).
 pub async fn http_status(url: &str) -> u16 {
-    http_client()
-        .get(url)
-        .send()
-        .await
-        .map_or(0, |r| r.status().as_u16())
-}
-
-fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The password of every account the tests create.
-pub const PASSWORD: &str = "correct horse battery staple";
-
-/// Creates an active staff account and answers its email.
-pub async fn create_staff(pool: &PgPool, role: &str, name: &str) -> String {
-    let hash = quire::auth::hash_password(PASSWORD.to_owned())
-        .await
-        .unwrap();
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    let email = format!("{role}-{}@example.com", &tag[..8]);
-    sqlx::query("insert into users (email, name, slug, role, password_hash) values ($1, $2, $3, $4::user_role, $5)")
-        .bind(&email)
-        .bind(name)
-        .bind(format!("{role}-{}", &tag[..8]))
-        .bind(role)
-        .bind(hash)
-        .execute(pool)
-        .await
-        .expect("create staff");
-    email
+    wait::status(&wait::client(), url).await
 }
 
 /// A script's view of the API: signed in with a cookie and the CSRF token.
 pub struct ApiSession {
     client: reqwest::Client,
     base: String,
-    cookie: String,
-    csrf: String,
+    session: Session,
 }
 
 impl ApiSession {
     pub async fn login(app: &TestApp, email: &str) -> Self {
-        let client = http_client();
-        let response = client
-            .post(app.url("/admin/api/session"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "sign in as {email}");
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let body: Value = response.json().await.unwrap();
+        let client = wait::client();
+        let session = session::sign_in(&client, &app.base, email, PASSWORD).await;
         ApiSession {
             client,
             base: app.base.clone(),
-            cookie,
-            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            session,
         }
     }
 
     /// The `Cookie` header value of the session.
     pub fn cookie(&self) -> &str {
-        &self.cookie
+        &self.session.cookie
     }
 
+    /// Calls the admin API; the call must succeed.
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .client
-            .request(method.clone(), format!("{}/admin/api{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
+        let (status, body) = session::call(
+            &self.client,
+            method.clone(),
+            &self.base,
+            path,
+            Some(&self.session),
+            body,
+        )
+        .await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {body}"
+        );
         body
     }
 }
@@ -291,11 +116,13 @@ impl Driver {
             port,
             profiles: Vec::new(),
         };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while http_status(&format!("http://127.0.0.1:{port}/status")).await != 200 {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        wait::until_ok(
+            &wait::client(),
+            &format!("http://127.0.0.1:{port}/status"),
+            "chromedriver",
+            Duration::from_secs(10),
+        )
+        .await;
         driver
     }
 

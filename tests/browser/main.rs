@@ -13,3 +13,5 @@ mod media;
 mod pages;
 mod publishing;
 mod reset;
+#[path = "../support/mod.rs"]
+mod support;

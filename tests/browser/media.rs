@@ -4,118 +4,21 @@
 //! only what is not. Storage is a real S3-protocol server (s3s-fs) in this process, shared by
 //! both replicas, as in a scaled deployment.
 
-use std::io::Cursor;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use image::{DynamicImage, ImageFormat, RgbImage};
 use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{ApiSession, Browser, PASSWORD, TestApp, TestDb, create_staff, driver};
+use crate::support::images::{jpeg, png};
+use crate::support::s3::{BUCKET, S3Server};
+use crate::support::temp::TempDir;
 
-const BUCKET: &str = "quire-media";
-const ACCESS_KEY: &str = "quire-test-access";
-const SECRET_KEY: &str = "quire-test-secret-key";
 const CDN: &str = "https://cdn.example.net";
-
-/// A directory of this test, removed when it ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(what: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("quire-{what}-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// An in-process S3-protocol server (s3s-fs) on a loopback port, with one bucket.
-struct S3Server {
-    addr: SocketAddr,
-    _root: TempDir,
-}
-
-impl S3Server {
-    async fn start() -> Self {
-        let root = TempDir::new("s3");
-        std::fs::create_dir_all(root.0.join(BUCKET)).unwrap();
-        let fs = s3s_fs::FileSystem::new(&root.0).unwrap();
-        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
-        let service = builder.build();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let http =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let connection = http
-                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone())
-                    .into_owned();
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-            }
-        });
-        S3Server { addr, _root: root }
-    }
-
-    /// An S3 client with the test credentials, as the AWS chain would provide them.
-    fn client(&self) -> aws_sdk_s3::Client {
-        use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        let config = aws_sdk_s3::config::Builder::new()
-            .behavior_version_latest()
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                ACCESS_KEY, SECRET_KEY, None, None, "test",
-            ))
-            .endpoint_url(format!("http://{}", self.addr))
-            .force_path_style(true)
-            .http_client(http)
-            .build();
-        aws_sdk_s3::Client::from_conf(config)
-    }
-}
-
-/// A photo-like JPEG of the given size.
-fn jpeg(width: u32, height: u32, tint: u8) -> Vec<u8> {
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, tint])
-    });
-    let mut out = Vec::new();
-    DynamicImage::ImageRgb8(img)
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
-        .unwrap();
-    out
-}
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = RgbImage::from_fn(width, height, |x, _| image::Rgb([(x * 5) as u8, 120, 60]));
-    let mut out = Vec::new();
-    DynamicImage::ImageRgb8(img)
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .unwrap();
-    out
-}
 
 /// Writes a file for the browser to pick; answers its absolute path.
 fn write_file(dir: &TempDir, name: &str, bytes: &[u8]) -> String {
-    let path = dir.0.join(name);
+    let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path.display().to_string()
 }
@@ -165,12 +68,11 @@ async fn an_author_adds_an_image_in_the_editor_and_every_replica_shows_it_from_t
     let db = TestDb::new().await;
     let s3 = S3Server::start().await;
     let s3_client = s3.client();
-    let storage =
-        quire::media::Storage::s3(s3_client.clone(), BUCKET.into(), "blog".into(), CDN.into());
+    let storage = s3.storage("blog", CDN);
     // a small limit, so that a too-large file is quick to make
     let small_limit = |c: &mut quire::config::Config| c.media.upload_max_mb = 1;
-    let a = TestApp::spawn_with(&db, small_limit, Some(storage.clone())).await;
-    let b = TestApp::spawn_with(&db, small_limit, Some(storage)).await;
+    let a = TestApp::spawn_at_address_with(&db, small_limit, Some(storage.clone())).await;
+    let b = TestApp::spawn_at_address_with(&db, small_limit, Some(storage)).await;
     let author_email = create_staff(&db.pool, "author", "Ann Author").await;
     let editor_email = create_staff(&db.pool, "editor", "Ed Editor").await;
     let files = TempDir::new("uploads");

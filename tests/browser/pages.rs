@@ -25,7 +25,7 @@ fn location(response: &reqwest::Response) -> &str {
 #[tokio::test]
 async fn visitors_are_sent_to_setup_then_sign_in_and_pages_are_never_cached() {
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
 
     for path in ["/admin/", "/admin/login/"] {
         let response = get(path, &app, None).await;
@@ -122,7 +122,7 @@ async fn visitors_are_sent_to_setup_then_sign_in_and_pages_are_never_cached() {
 #[tokio::test]
 async fn sections_beyond_a_role_answer_403_and_are_not_in_its_navigation() {
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     let author = create_staff(&db.pool, "author", "Ari Author").await;
     let session = ApiSession::login(&app, &author).await;
     for path in ["/admin/tags/", "/admin/staff/", "/admin/settings/"] {

@@ -1,8 +1,9 @@
 //! A newcomer's first visit: set up, write, preview, publish, read it on every replica.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::helpers::{TestApp, TestDb, driver, http_status};
+use crate::support::wait::converges;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomer_sets_up_writes_previews_and_publishes_a_post_every_replica_serves() {
@@ -10,9 +11,9 @@ async fn a_newcomer_sets_up_writes_previews_and_publishes_a_post_every_replica_s
         return;
     };
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     // another replica on the same database; it has already cached the page as missing
-    let replica = TestApp::spawn(&db).await;
+    let replica = TestApp::spawn_at_address(&db).await;
     let slug = "hello-from-chromium";
     assert_eq!(http_status(&replica.url(&format!("/{slug}/"))).await, 404);
 
@@ -74,15 +75,17 @@ async fn a_newcomer_sets_up_writes_previews_and_publishes_a_post_every_replica_s
         .unwrap();
     assert_eq!(view, app.url(&format!("/{slug}/")));
 
-    // the other replica serves it within a second of the publish being confirmed
+    // the other replica serves it soon after the publish is confirmed (the one-second figure
+    // is the cluster test's; a loaded machine gets a margin here)
     let path = format!("/{slug}/");
-    while http_status(&replica.url(&path)).await != 200 {
-        assert!(
-            published.elapsed() < Duration::from_secs(3),
-            "the other replica still misses the post after three seconds"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    converges("the other replica serves the new post", || async {
+        http_status(&replica.url(&path)).await == 200
+    })
+    .await;
+    eprintln!(
+        "published in the browser, served by the other replica {:?} after the confirmation",
+        published.elapsed()
+    );
 
     for base in [&app, &replica] {
         browser.client.goto(&base.url(&path)).await.unwrap();

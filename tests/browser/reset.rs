@@ -11,7 +11,7 @@ async fn a_reset_link_from_the_staff_page_sets_a_password_and_signs_in() {
         return;
     };
     let db = TestDb::new().await;
-    let app = TestApp::spawn(&db).await;
+    let app = TestApp::spawn_at_address(&db).await;
     let owner_email = create_staff(&db.pool, "owner", "Olive Owner").await;
     let author_email = create_staff(&db.pool, "author", "Ada Author").await;
     // a session the author had before the reset; it ends with it

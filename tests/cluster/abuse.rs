@@ -10,11 +10,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::harness::{Replica, SharedDb, TempDir, client, free_ports};
+use crate::harness::{Replica, TempDir, TestDb, client, free_ports};
+use crate::support::images::multipart;
+use crate::support::process::{cpu_ticks, status_kib};
+use crate::support::session::{PASSWORD, create_staff, sign_in};
 use crate::{bounded, report, summary};
 
 const TEST: &str = "abuse";
-const PASSWORD: &str = "correct horse battery staple";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_under_abuse_keeps_serving_cached_pages_within_its_memory() {
@@ -26,44 +28,7 @@ async fn a_replica_under_abuse_keeps_serving_cached_pages_within_its_memory() {
 
 /// Resident memory of a process, in MiB.
 fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
-/// CPU time a process has used (user + system), in clock ticks (1/100 s).
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // the command name may hold spaces: count fields after its closing parenthesis
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name
-    field(11) + field(12)
-}
-
-async fn create_staff(pool: &sqlx::PgPool, email: &str, role: &str) {
-    let hash = quire::auth::hash_password(PASSWORD.to_owned())
-        .await
-        .unwrap();
-    sqlx::query(
-        "insert into users (email, name, slug, role, password_hash) values ($1, $1, $2, $3::user_role, $4)",
-    )
-    .bind(email)
-    .bind(email.split('@').next().unwrap())
-    .bind(role)
-    .bind(hash)
-    .execute(pool)
-    .await
-    .expect("create staff");
+    status_kib(pid, "VmRSS:").map_or(0.0, |kib| kib as f64 / 1024.0)
 }
 
 /// A 7000 × 7000 PNG (49 megapixels, under the 50 MP limit), small on the wire.
@@ -76,18 +41,6 @@ fn big_png(seed: u8) -> Vec<u8> {
         .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
     out
-}
-
-fn multipart(bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "quire-abuse-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// Counts answers by status.
@@ -104,12 +57,12 @@ fn tally(statuses: &[u16]) -> String {
 }
 
 async fn abuse() {
-    let db = SharedDb::create().await;
+    let db = TestDb::empty().await;
     let dir = TempDir::new("abuse");
     let port = free_ports(1)[0];
     let base = format!("http://127.0.0.1:{port}");
     let env = vec![
-        ("DATABASE_URL".to_owned(), db.url().to_owned()),
+        ("DATABASE_URL".to_owned(), db.url()),
         ("QUIRE_BIND".to_owned(), format!("127.0.0.1:{port}")),
         ("QUIRE_BASE_URL".to_owned(), base.clone()),
         (
@@ -130,29 +83,13 @@ async fn abuse() {
     let http = client();
     replica.wait_ready(&http, Duration::from_secs(30)).await;
     let pid = replica.pid();
-    create_staff(&db.pool, "owner@example.com", "owner").await;
-    create_staff(&db.pool, "writer@example.com", "contributor").await;
+    let owner = create_staff(&db.pool, "owner").await;
+    let writer = create_staff(&db.pool, "contributor").await;
     let idle_rss = rss_mib(pid);
 
     // a contributor's session, for previews and uploads
-    let signed_in = http
-        .post(format!("{base}/admin/api/session"))
-        .json(&json!({"email": "writer@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), 200);
-    let cookie = signed_in.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = signed_in.json::<serde_json::Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = sign_in(&http, &base, &writer, PASSWORD).await;
+    let (cookie, csrf) = (session.cookie, session.csrf);
 
     // the cached page a reader keeps asking for, and the memory watch
     assert_eq!(
@@ -196,9 +133,10 @@ async fn abuse() {
     let guess = |password: &'static str| {
         let http = http.clone();
         let url = format!("{base}/admin/api/session");
+        let owner = owner.clone();
         async move {
             http.post(url)
-                .json(&json!({"email": "owner@example.com", "password": password}))
+                .json(&json!({"email": owner, "password": password}))
                 .send()
                 .await
                 .map_or(0, |r| r.status().as_u16())
@@ -261,7 +199,7 @@ async fn abuse() {
     let uploads = futures_util::future::join_all(images.iter().map(|png| {
         let http = http.clone();
         let (cookie, csrf) = (cookie.clone(), csrf.clone());
-        let (content_type, body) = multipart(png);
+        let (content_type, body) = multipart("big.png", "image/png", png);
         let url = format!("{base}/admin/api/images");
         async move {
             let start = Instant::now();

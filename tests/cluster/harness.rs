@@ -1,217 +1,28 @@
-//! The pieces of a cluster, each a guard that stops what it started when dropped: `quire serve`
-//! processes, nginx, a private PostgreSQL cluster, a database on the shared test server and an
+//! The pieces of a cluster, each a guard that stops what it started when dropped: nginx, a
+//! private PostgreSQL cluster and three `quire serve` processes behind them. The shared harness
+//! (`tests/support`) gives the processes, the database on the shared test server and the
 //! S3-protocol server. Everything listens on loopback ports chosen by binding port 0.
 
 use std::fs::File;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::str::FromStr;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
-use url::Url;
 
-/// A directory of its own under the system's temporary directory, removed when dropped.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let path = std::env::temp_dir().join(format!("quire-cluster-{label}-{}", &id[..8]));
-        std::fs::create_dir_all(&path).expect("create a temporary directory");
-        TempDir(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `n` distinct loopback ports that were free a moment ago.
-pub fn free_ports(n: usize) -> Vec<u16> {
-    // all held at once, so the same port cannot come back twice
-    let listeners: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
-}
+pub use crate::support::db::TestDb;
+pub use crate::support::process::Replica;
+use crate::support::process::signal;
+use crate::support::s3::BUCKET;
+pub use crate::support::s3::S3Server;
+pub use crate::support::temp::{TempDir, free_ports, tail};
+pub use crate::support::wait::client;
 
 /// Whether this process runs as root (PostgreSQL then runs as `postgres`, nginx as root).
 pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-/// The last `n` lines of a file, for failure messages.
-pub fn tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// Sends `signal` (`TERM`, `KILL`, ...) to a process.
-fn signal(pid: u32, signal: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-/// An HTTP client for loopback servers: no proxy, no redirects, bounded time.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("HTTP client")
-}
-
-/// One `quire serve` process on a fixed loopback port; it can be killed, stopped and started
-/// again on the same port. Its output goes to a log file, kept across restarts.
-pub struct Replica {
-    pub name: String,
-    pub port: u16,
-    /// Where its `/metrics` listener is, when it has one.
-    pub metrics_port: Option<u16>,
-    env: Vec<(String, String)>,
-    pub log: PathBuf,
-    child: Option<Child>,
-}
-
-impl Replica {
-    pub fn new(name: &str, port: u16, env: Vec<(String, String)>, log: PathBuf) -> Self {
-        Replica {
-            name: name.to_owned(),
-            port,
-            metrics_port: None,
-            env,
-            log,
-            child: None,
-        }
-    }
-
-    /// Starts the process (not waiting for it to be ready).
-    pub fn start(&mut self) {
-        assert!(self.child.is_none(), "{} is already running", self.name);
-        let mut log = File::options()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("open the replica's log");
-        let _ = writeln!(log, "----- quire serve on port {} -----", self.port);
-        let child = Command::new(env!("CARGO_BIN_EXE_quire"))
-            .arg("serve")
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .expect("start quire serve");
-        self.child = Some(child);
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.as_ref().expect("running").id()
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// The URL of its `/metrics`, on the separate metrics listener.
-    pub fn metrics_url(&self) -> String {
-        let port = self
-            .metrics_port
-            .expect("a replica started with QUIRE_METRICS_BIND");
-        format!("http://127.0.0.1:{port}/metrics")
-    }
-
-    /// SIGKILL, as a crashed machine or the OOM killer would.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// SIGTERM, as an orchestrator stopping a replica: answers how long the graceful drain took
-    /// and the exit status. Kills the process and fails the test past `limit`.
-    pub async fn terminate(&mut self, limit: Duration) -> (Duration, ExitStatus) {
-        let start = Instant::now();
-        let child = self.child.as_mut().expect("running");
-        signal(child.id(), "TERM");
-        loop {
-            if let Some(status) = child.try_wait().expect("wait for quire") {
-                self.child = None;
-                return (start.elapsed(), status);
-            }
-            if start.elapsed() > limit {
-                self.kill();
-                panic!(
-                    "{} did not exit within {limit:?} of SIGTERM; its log ends:\n{}",
-                    self.name,
-                    tail(&self.log, 30)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// Fails the test, with the end of the log, if the process has exited.
-    fn check_alive(&mut self) {
-        if let Some(child) = self.child.as_mut()
-            && let Ok(Some(status)) = child.try_wait()
-        {
-            self.child = None;
-            panic!(
-                "{} exited ({status}); its log ends:\n{}",
-                self.name,
-                tail(&self.log, 30)
-            );
-        }
-    }
-
-    /// Polls `/readyz` until it answers 200; answers how long that took.
-    pub async fn wait_ready(&mut self, client: &reqwest::Client, limit: Duration) -> Duration {
-        let start = Instant::now();
-        loop {
-            self.check_alive();
-            if let Ok(r) = client.get(self.url("/readyz")).send().await
-                && r.status() == 200
-            {
-                return start.elapsed();
-            }
-            if start.elapsed() > limit {
-                panic!(
-                    "{} was not ready within {limit:?}; its log ends:\n{}",
-                    self.name,
-                    tail(&self.log, 30)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 /// The nginx binary: on the PATH, else Debian's place.
@@ -575,182 +386,6 @@ impl Drop for PrivatePostgres {
     }
 }
 
-/// The server the other tests use: `QUIRE_TEST_DATABASE_URL`, else `DATABASE_URL`, else the
-/// local server as `postgres`.
-fn shared_server_url() -> String {
-    std::env::var("QUIRE_TEST_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// A new, empty database on the shared test server, dropped at the end.
-pub struct SharedDb {
-    pub name: String,
-    url: String,
-    pub pool: PgPool,
-}
-
-impl SharedDb {
-    pub async fn create() -> Self {
-        let server = shared_server_url();
-        let admin = PgConnectOptions::from_str(&server).expect("a valid test database URL");
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let name = format!("quire_cluster_{}", &id[..12]);
-        let mut conn = PgConnection::connect_with(&admin).await.expect(
-            "the cluster tests need PostgreSQL: set QUIRE_TEST_DATABASE_URL or run it on \
-             127.0.0.1:5432 with user postgres",
-        );
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("create the cluster's database");
-        let _ = conn.close().await;
-        let mut url = Url::parse(&server).expect("a valid test database URL");
-        url.set_path(&format!("/{name}"));
-        let url = url.to_string();
-        let pool = quire::db::pool_options(3)
-            .connect(&url)
-            .await
-            .expect("connect to the cluster's database");
-        SharedDb { name, url, pool }
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-impl Drop for SharedDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        // no async drop: a thread with a runtime of its own drops the database
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let admin = PgConnectOptions::from_str(&shared_server_url()).unwrap();
-                if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "drop database if exists {name} with (force)"
-                    )))
-                    .execute(&mut conn)
-                    .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-pub const S3_BUCKET: &str = "quire-media";
-pub const S3_ACCESS_KEY: &str = "quire-cluster-access";
-pub const S3_SECRET_KEY: &str = "quire-cluster-secret-key";
-
-/// An S3-protocol server (s3s-fs) in this process on a loopback port, with one bucket whose
-/// objects anyone may read (as behind a CDN) and only signed requests may write.
-pub struct S3Server {
-    pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-    _root: TempDir,
-}
-
-/// Reads (GET, HEAD) are public; everything else needs a valid signature.
-struct PublicRead;
-
-impl s3s::access::S3Access for PublicRead {
-    // what `#[async_trait]` would generate, written out to need no macro crate
-    fn check<'a, 'b, 'c, 'f>(
-        &'a self,
-        cx: &'b mut s3s::access::S3AccessContext<'c>,
-    ) -> std::pin::Pin<Box<dyn Future<Output = s3s::S3Result<()>> + Send + 'f>>
-    where
-        'a: 'f,
-        'b: 'f,
-        'c: 'f,
-        Self: 'f,
-    {
-        let allowed = cx.credentials().is_some() || matches!(cx.method().as_str(), "GET" | "HEAD");
-        Box::pin(async move {
-            if allowed {
-                Ok(())
-            } else {
-                Err(s3s::s3_error!(AccessDenied, "Signature is required"))
-            }
-        })
-    }
-}
-
-impl S3Server {
-    pub async fn start() -> Self {
-        let root = TempDir::new("s3");
-        std::fs::create_dir_all(root.path().join(S3_BUCKET)).unwrap();
-        let fs = s3s_fs::FileSystem::new(root.path()).unwrap();
-        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(
-            S3_ACCESS_KEY,
-            S3_SECRET_KEY,
-        ));
-        builder.set_access(PublicRead);
-        let service = builder.build();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            let http =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let connection = http
-                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone())
-                    .into_owned();
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-            }
-        });
-        S3Server {
-            addr,
-            task,
-            _root: root,
-        }
-    }
-
-    pub fn origin(&self) -> MediaOrigin {
-        MediaOrigin {
-            addr: self.addr,
-            bucket: S3_BUCKET.to_owned(),
-        }
-    }
-
-    /// What a replica needs in its environment to store media in this server's bucket,
-    /// served publicly at `public_base`.
-    pub fn env(&self, public_base: &str) -> Vec<(String, String)> {
-        [
-            ("QUIRE_MEDIA", "s3".to_owned()),
-            ("QUIRE_S3_BUCKET", S3_BUCKET.to_owned()),
-            ("QUIRE_S3_ENDPOINT", format!("http://{}", self.addr)),
-            ("QUIRE_S3_PATH_STYLE", "true".to_owned()),
-            ("QUIRE_MEDIA_BASE_URL", public_base.to_owned()),
-            ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY.to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY.to_owned()),
-            ("AWS_REGION", "us-east-1".to_owned()),
-            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// Three replicas on one database behind nginx. Dropping it stops every process it started
 /// (and, after a failure, prints the end of their logs).
 pub struct Cluster {
@@ -774,7 +409,10 @@ impl Cluster {
         let (nginx_port, replica_ports, metrics_ports) = (ports[0], &ports[1..4], &ports[4..]);
         let nginx_dir = dir.path().join("nginx");
         std::fs::create_dir_all(&nginx_dir).unwrap();
-        let origin = s3.map(S3Server::origin);
+        let origin = s3.map(|s3| MediaOrigin {
+            addr: s3.addr,
+            bucket: BUCKET.to_owned(),
+        });
         let nginx = Nginx::start(&nginx_dir, nginx_port, replica_ports, origin.as_ref()).await;
         let base_url = nginx.url("");
         let replicas = replica_ports

@@ -137,6 +137,21 @@ impl Load {
         }
     }
 
+    /// Waits until the clients have had `ok` answers of 200 (the load is running, on every
+    /// path); panics past `limit`.
+    pub async fn until_ok(&self, ok: u64, limit: Duration) {
+        crate::support::wait::within(limit, Duration::from_millis(10), || async {
+            self.tally().ok >= ok
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "the load had not {ok} answers within {limit:?}: {}",
+                self.tally()
+            )
+        });
+    }
+
     /// Stops the clients; answers the final counts, how long the load ran, and the first
     /// failures seen.
     pub async fn stop(mut self) -> (Tally, Duration, Vec<String>) {

@@ -16,6 +16,8 @@ mod harness;
 mod load;
 mod outage;
 mod scaling;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::io::Write;
 use std::sync::Mutex;

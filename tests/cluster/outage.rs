@@ -91,7 +91,8 @@ async fn outage() {
         Duration::from_millis(4),
         Duration::from_secs(60),
     );
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // the load runs on every page before the database goes away
+    load.until_ok(200, Duration::from_secs(10)).await;
     let before = load.tally();
 
     // the database goes away

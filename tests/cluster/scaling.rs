@@ -2,50 +2,21 @@
 //! empty database, share sessions and media, see each other's changes within a second, and
 //! lose no request when one is killed or all are restarted one after another.
 
-use std::io::Cursor;
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use image::{DynamicImage, ImageFormat, RgbImage};
 use serde_json::{Value, json};
 
-use crate::harness::{Cluster, S3Server, SharedDb};
+use crate::harness::{Cluster, S3Server, TestDb};
 use crate::load::Load;
+use crate::support::images::{self, jpeg};
+use crate::support::session::{self, PASSWORD, Session};
 use crate::{bounded, report, summary};
 
 const TEST: &str = "scaling";
-const PASSWORD: &str = "a long cluster test password";
-
-/// A signed-in staff member, as a browser holds it.
-struct Session {
-    cookie: String,
-    csrf: String,
-    user_id: String,
-}
-
 /// `POST /admin/api/session` on `base`.
 async fn sign_in(cluster: &Cluster, base: &str, email: &str) -> Session {
-    let response = cluster
-        .client
-        .post(format!("{base}/admin/api/session"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "sign in through {base}");
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let body: Value = response.json().await.unwrap();
-    Session {
-        cookie,
-        csrf: body["csrf_token"].as_str().unwrap().to_owned(),
-        user_id: body["user"]["id"].as_str().unwrap().to_owned(),
-    }
+    session::sign_in(&cluster.client, base, email, PASSWORD).await
 }
 
 /// A call to the admin API on `base` with the session's cookie and CSRF token.
@@ -57,61 +28,17 @@ async fn api(
     session: &Session,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut request = cluster
-        .client
-        .request(method, format!("{base}/admin/api{path}"))
-        .header("cookie", &session.cookie)
-        .header("x-csrf-token", &session.csrf);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    session::call(&cluster.client, method, base, path, Some(session), body).await
 }
 
-/// A photo-like JPEG.
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 120])
-    });
-    let mut out = Vec::new();
-    DynamicImage::ImageRgb8(img)
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
-        .unwrap();
-    out
-}
-
-/// Uploads an image through `base` as the editor does (multipart field `file`).
+/// Uploads a photo through `base` as the editor does (multipart field `file`).
 async fn upload(
     client: &reqwest::Client,
     base: &str,
     session: &Session,
     bytes: &[u8],
 ) -> (u16, Value) {
-    let boundary = "quire-cluster-boundary-51c2";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\n\
-         Content-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = client
-        .post(format!("{base}/admin/api/images"))
-        .header("cookie", &session.cookie)
-        .header("x-csrf-token", &session.csrf)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    images::upload(client, base, session, "photo.jpg", "image/jpeg", bytes).await
 }
 
 /// Polls `url` until it answers 200 with a body containing `text`; answers when it did, or
@@ -146,11 +73,11 @@ async fn three_replicas_behind_nginx_share_everything_and_lose_no_request() {
 }
 
 async fn scaling() {
-    let db = SharedDb::create().await;
+    let db = TestDb::empty().await;
     let s3 = S3Server::start().await;
 
     // three replicas started at the same moment on an empty database
-    let (mut cluster, ready) = Cluster::start("scaling", db.url(), Some(&s3)).await;
+    let (mut cluster, ready) = Cluster::start("scaling", &db.url(), Some(&s3)).await;
     report(
         TEST,
         format!(
@@ -223,7 +150,7 @@ async fn scaling() {
         )
         .await;
         assert_eq!(status, 200, "the session works on {base}");
-        assert_eq!(me["user"]["id"].as_str(), Some(session.user_id.as_str()));
+        assert_eq!(me["user"]["id"], json!(session.user_id.to_string()));
     }
     report(
         TEST,
@@ -314,7 +241,7 @@ async fn scaling() {
     );
 
     // an image uploaded through one replica is served through the others
-    let (status, image) = upload(&cluster.client, &bases[1], &session, &jpeg(1100, 700)).await;
+    let (status, image) = upload(&cluster.client, &bases[1], &session, &jpeg(1100, 700, 120)).await;
     assert_eq!(status, 201, "upload through replica 2: {image}");
     let image_url = image["url"].as_str().unwrap().to_owned();
     assert!(
@@ -407,11 +334,11 @@ async fn scaling() {
     cut_listener(&cluster, &db).await;
     check_metrics(&cluster).await;
     let session = sign_in(&cluster, &cluster.nginx.url(""), email).await;
-    kill_and_roll(&mut cluster, &slugs, &session).await;
+    kill_and_roll(&mut cluster, &s3, &slugs, &session).await;
 }
 
 /// A replica whose notification connection is cut converges anyway, and listens again.
-async fn cut_listener(cluster: &Cluster, db: &SharedDb) {
+async fn cut_listener(cluster: &Cluster, db: &TestDb) {
     let replica = &cluster.replicas[0];
     let name = format!("quire listener {}", replica.pid());
     let listener_pid = || async {
@@ -543,11 +470,19 @@ async fn wait_taking_traffic(cluster: &Cluster, i: usize) -> Duration {
 
 /// SIGTERM reaches replica 1 while it processes an image upload (a POST, which nginx would
 /// not retry, sent to the replica directly): the upload still succeeds, then the replica exits.
-async fn drain_an_upload(cluster: &mut Cluster, session: &Session) -> (Duration, ExitStatus) {
+/// The S3 server holds the upload's first write until the signal is sent, so the upload is in
+/// flight when it arrives, whatever the machine's speed.
+async fn drain_an_upload(
+    cluster: &mut Cluster,
+    s3: &S3Server,
+    session: &Session,
+) -> (Duration, ExitStatus) {
     let client = cluster.client.clone();
     let base = cluster.replicas[0].url("");
-    let photo = jpeg(2400, 1600);
+    let photo = jpeg(2400, 1600, 120);
     let replica = &mut cluster.replicas[0];
+    let writes = s3.writes();
+    let held = s3.hold_writes();
     let sent = Instant::now();
     let (((status, image), answered), (signalled, (drained, exit))) = tokio::join!(
         async {
@@ -555,9 +490,12 @@ async fn drain_an_upload(cluster: &mut Cluster, session: &Session) -> (Duration,
             (answer, sent.elapsed())
         },
         async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            let signalled = sent.elapsed();
-            (signalled, replica.terminate(Duration::from_secs(35)).await)
+            s3.wait_for_writes_beyond(writes, Duration::from_secs(20))
+                .await;
+            let at = replica.signal_terminate();
+            drop(held);
+            let exit = replica.wait_exit(at, Duration::from_secs(35)).await;
+            (at - sent, exit)
         }
     );
     assert_eq!(
@@ -566,13 +504,12 @@ async fn drain_an_upload(cluster: &mut Cluster, session: &Session) -> (Duration,
     );
     assert!(
         signalled < answered,
-        "SIGTERM came {signalled:?} after the upload was sent, after its answer ({answered:?}); \
-         a bigger image would keep it in flight"
+        "SIGTERM came {signalled:?} after the upload was sent, after its answer ({answered:?})"
     );
     report(
         TEST,
         format!(
-            "SIGTERM {:.0} ms into an image upload on replica 1: the upload answered 201 after {:.0} ms, the replica exited {:.0} ms after the signal",
+            "SIGTERM {:.0} ms into an image upload on replica 1 (while it stored the image): the upload answered 201 after {:.0} ms, the replica exited {:.0} ms after the signal",
             signalled.as_secs_f64() * 1000.0,
             answered.as_secs_f64() * 1000.0,
             drained.as_secs_f64() * 1000.0
@@ -583,7 +520,7 @@ async fn drain_an_upload(cluster: &mut Cluster, session: &Session) -> (Duration,
 
 /// Under a steady load through nginx, SIGKILL of one replica, then a rolling restart of all
 /// three with SIGTERM, fail no request.
-async fn kill_and_roll(cluster: &mut Cluster, slugs: &[String], session: &Session) {
+async fn kill_and_roll(cluster: &mut Cluster, s3: &S3Server, slugs: &[String], session: &Session) {
     let mut paths: Vec<String> = [
         "/",
         "/welcome/",
@@ -607,11 +544,13 @@ async fn kill_and_roll(cluster: &mut Cluster, slugs: &[String], session: &Sessio
         Duration::from_millis(4),
         Duration::from_secs(90),
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // the load runs on every page before anything happens
+    load.until_ok(200, Duration::from_secs(10)).await;
     let before_kill = load.tally();
 
     cluster.replicas[1].kill();
     let killed = Instant::now();
+    // down for a while, as a crashed machine is before it is replaced
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let down = killed.elapsed();
     let back = cluster.restart(1).await;
@@ -632,7 +571,7 @@ async fn kill_and_roll(cluster: &mut Cluster, slugs: &[String], session: &Sessio
     let mut drains = Vec::new();
     for i in 0..3 {
         let (drained, status) = if i == 0 {
-            drain_an_upload(cluster, session).await
+            drain_an_upload(cluster, s3, session).await
         } else {
             cluster.replicas[i].terminate(Duration::from_secs(35)).await
         };
