@@ -274,6 +274,16 @@ impl Browser {
             .is_empty()
     }
 
+    /// Waits until the element matching `css` is displayed: an image, for one, takes its
+    /// place only once the browser has tried to load it.
+    pub async fn wait_displayed(&self, css: &str, what: &str) {
+        let shown = wait::within(WAIT, Duration::from_millis(50), || self.is_displayed(css)).await;
+        assert!(
+            shown.is_some(),
+            "{what}: {css} not displayed within {WAIT:?}"
+        );
+    }
+
     pub async fn is_displayed(&self, css: &str) -> bool {
         self.find(css)
             .await

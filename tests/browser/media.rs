@@ -212,10 +212,9 @@ async fn an_author_adds_an_image_in_the_editor_and_every_replica_shows_it_from_t
         )
         .await;
     let feature = author.value("#feature-image").await;
-    assert!(
-        author.is_displayed(".image-upload-preview").await,
-        "a preview of the feature image"
-    );
+    author
+        .wait_displayed(".image-upload-preview", "a preview of the feature image")
+        .await;
 
     author.click("#publish").await;
     author.wait_for_text("#save-state", "Published at").await;
@@ -342,7 +341,9 @@ async fn an_author_adds_an_image_in_the_editor_and_every_replica_shows_it_from_t
         )
         .await;
     let logo_url = author.value("#set-logo").await;
-    assert!(author.is_displayed(".image-upload-preview").await);
+    author
+        .wait_displayed(".image-upload-preview", "a preview of the logo")
+        .await;
     author.click("#settings-form button[type=submit]").await;
     author.wait_for_text("#toast", "Settings saved").await;
     let start = Instant::now();
