@@ -757,13 +757,13 @@ impl Scanner<'_, '_> {
                 "default" => value,
                 "date" => {
                     let format = arg.unwrap_or_default();
-                    let date = super::markdown::parse_date(&value)
-                        .ok_or("has a date Quire cannot read")?;
+                    let date =
+                        super::dates::parse_date(&value).ok_or("has a date Quire cannot read")?;
                     format_date(date, &format).ok_or("has a date format Quire does not know")?
                 }
                 "date_to_string" => {
-                    let date = super::markdown::parse_date(&value)
-                        .ok_or("has a date Quire cannot read")?;
+                    let date =
+                        super::dates::parse_date(&value).ok_or("has a date Quire cannot read")?;
                     date.format("%d %b %Y").to_string()
                 }
                 _ => {
