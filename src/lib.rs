@@ -24,5 +24,6 @@ pub mod metrics;
 pub mod render;
 pub mod server;
 pub mod staff;
+pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -7,20 +7,17 @@
 use std::collections::HashSet;
 use std::sync::RwLock;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use sqlx::PgPool;
 
-use crate::app::AppState;
+use crate::cache::PageCache;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
@@ -158,7 +155,7 @@ impl Metrics {
         leaked
     }
 
-    fn record(&self, route: &str, method: &Method, status: u16, seconds: f64) {
+    pub fn record(&self, route: &str, method: &Method, status: u16, seconds: f64) {
         let route = self.intern(route);
         let method = match *method {
             Method::GET => "GET",
@@ -180,62 +177,38 @@ impl Metrics {
     }
 }
 
-/// Middleware: counts and times every request under its matched route.
-pub async fn track(State(s): State<AppState>, request: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = request.method().clone();
-    // a clone of the matched path is a reference count, not a copy
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("fallback", MatchedPath::as_str);
-    s.metrics.record(
-        route,
-        &method,
-        response.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
-    response
-}
-
-/// `GET /metrics`.
-pub async fn show_metrics(State(s): State<AppState>) -> Response {
-    let m = &s.metrics;
-    let stats = &s.cache.stats;
-    let sync = |counter: &Counter, value: u64| {
-        let seen = counter.get();
-        if value > seen {
-            counter.inc_by(value - seen);
-        }
-    };
-    sync(&m.cache_hits, stats.hits.load(Ordering::Relaxed));
-    sync(&m.cache_misses, stats.misses.load(Ordering::Relaxed));
-    sync(
-        &m.cache_invalidations,
-        stats.invalidations.load(Ordering::Relaxed),
-    );
-    m.cache_entries
-        .set(i64::try_from(s.cache.len()).unwrap_or(i64::MAX));
-    let size = i64::from(s.db.size());
-    let idle = i64::try_from(s.db.num_idle()).unwrap_or(0);
-    m.pool
-        .get_or_create(&PoolLabels { state: "idle" })
-        .set(idle);
-    m.pool
-        .get_or_create(&PoolLabels { state: "used" })
-        .set(size - idle);
-    m.pool_max
-        .set(i64::from(s.db.options().get_max_connections()));
-    m.content_version.set(s.content.version());
-    let mut body = String::with_capacity(8 * 1024);
-    if prometheus_client::encoding::text::encode(&mut body, &m.registry).is_err() {
-        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+impl Metrics {
+    /// The metrics in OpenMetrics text, with the gauges and counters that mirror other parts
+    /// (the page cache's statistics, the pool, the content version) brought up to date.
+    pub fn encode(&self, cache: &PageCache, db: &PgPool, content_version: i64) -> Option<String> {
+        let stats = &cache.stats;
+        let sync = |counter: &Counter, value: u64| {
+            let seen = counter.get();
+            if value > seen {
+                counter.inc_by(value - seen);
+            }
+        };
+        sync(&self.cache_hits, stats.hits.load(Ordering::Relaxed));
+        sync(&self.cache_misses, stats.misses.load(Ordering::Relaxed));
+        sync(
+            &self.cache_invalidations,
+            stats.invalidations.load(Ordering::Relaxed),
+        );
+        self.cache_entries
+            .set(i64::try_from(cache.len()).unwrap_or(i64::MAX));
+        let size = i64::from(db.size());
+        let idle = i64::try_from(db.num_idle()).unwrap_or(0);
+        self.pool
+            .get_or_create(&PoolLabels { state: "idle" })
+            .set(idle);
+        self.pool
+            .get_or_create(&PoolLabels { state: "used" })
+            .set(size - idle);
+        self.pool_max
+            .set(i64::from(db.options().get_max_connections()));
+        self.content_version.set(content_version);
+        let mut body = String::with_capacity(8 * 1024);
+        prometheus_client::encoding::text::encode(&mut body, &self.registry).ok()?;
+        Some(body)
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-        )],
-        body,
-    )
-        .into_response()
 }

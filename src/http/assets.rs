@@ -6,9 +6,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::AppState;
 use crate::assets;
 use crate::http::respond::{Encoding, negotiate};
+use crate::state::AppState;
 
 /// Content-hashed names never change content: cache for a year, never revalidate.
 pub const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");

@@ -13,11 +13,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::form_urlencoded;
 
-use crate::app::AppState;
 use crate::auth;
 use crate::config::TrustedProxies;
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
+use crate::state::AppState;
 use crate::store;
 use crate::store::users::StaffUser;
 

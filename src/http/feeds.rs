@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use crate::app::AppState;
 use crate::cache::CachedPage;
 use crate::domain::limits;
 use crate::error::{Error, Result};
 use crate::http::site::{cached, segment};
 use crate::render::feeds::{self, FeedInfo};
 use crate::render::views::rfc3339;
+use crate::state::AppState;
 use crate::store::sitemap::Kind;
 use crate::store::{self, posts::ListFilter};
 

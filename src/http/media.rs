@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::AppState;
 use crate::media::IMMUTABLE;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/content/images/{*path}", get(show_image))

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod media;
+pub mod metrics;
 pub mod respond;
 pub mod site;
 
@@ -24,8 +25,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::AppState;
 use crate::error::{Error, LoggedError};
+use crate::state::AppState;
 use crate::telemetry;
 
 /// Largest request body accepted by default (posts and uploads set their own limits).
@@ -71,7 +72,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(middleware::from_fn(log_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::metrics::track,
+            metrics::track,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
@@ -144,7 +145,7 @@ pub async fn refuse_announced_oversize(
 /// the site's visitors.
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", axum::routing::get(crate::metrics::show_metrics))
+        .route("/metrics", axum::routing::get(metrics::show_metrics))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(10),

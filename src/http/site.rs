@@ -15,7 +15,6 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::PgConnection;
 
-use crate::app::AppState;
 use crate::cache::CachedPage;
 use crate::domain::post::PostType;
 use crate::domain::settings::SiteSettings;
@@ -25,6 +24,7 @@ use crate::render::views::{
     self, AuthorView, ErrorView, Meta, NeighbourView, Pagination, PostCard, PostView, SiteView,
     TagView, absolute, json_ld, page_url,
 };
+use crate::state::AppState;
 use crate::store::posts::{PostLink, PublicPost};
 use crate::store::{self, posts::ListFilter};
 

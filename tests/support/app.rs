@@ -4,9 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use quire::app::AppState;
 use quire::config::Config;
 use quire::media::Storage;
+use quire::state::AppState;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

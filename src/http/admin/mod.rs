@@ -18,10 +18,10 @@ use serde::Serialize;
 use tera::Tera;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::app::AppState;
 use crate::domain::user::Role;
 use crate::error::{Error, LoggedError};
 use crate::http::extract::Staff;
+use crate::state::AppState;
 use crate::store;
 
 /// What the admin pages may load: only this origin, no inline script or style. Images in the

@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Layout, PageError, Section, render, safe_next, signed_in};
-use crate::app::AppState;
 use crate::domain::post::PostType;
 use crate::domain::user::UserStatus;
 use crate::editing;
 use crate::error::Error;
 use crate::http::extract::Staff;
+use crate::state::AppState;
 use crate::store;
 
 type PageResult = Result<Response, PageError>;

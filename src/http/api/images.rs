@@ -11,13 +11,13 @@ use axum::routing::{delete, post};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
 use crate::http::extract::{Path, Staff};
 use crate::http::{AnnouncedLimit, UPLOAD_FRAMING, refuse_announced_oversize};
 use crate::media::image::{self, ImageError, Processed};
 use crate::media::{Storage, StorageError};
+use crate::state::AppState;
 use crate::store;
 use crate::store::media::Media;
 

@@ -10,9 +10,9 @@ pub mod users;
 
 use axum::Router;
 
-use crate::app::AppState;
 use crate::domain::limits::POST_BODY_LIMIT;
 use crate::http::{AnnouncedLimit, BODY_LIMIT, refuse_announced_oversize};
+use crate::state::AppState;
 
 pub fn router(upload_max_bytes: usize) -> Router<AppState> {
     let json = Router::new()

@@ -8,13 +8,13 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::user::Role;
 use crate::editing::{self, PostInput};
 use crate::error::{Error, Result};
 use crate::http::extract::{Json, Path, Query, Staff};
+use crate::state::AppState;
 use crate::store;
 use crate::store::admin_posts::{AdminFilter, AdminPost, Revision};
 

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::auth;
 use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::extract::{ClientIp, Json, SESSION_COOKIE, Staff, check_origin};
+use crate::state::AppState;
 use crate::store;
 use crate::store::users::StaffUser;
 

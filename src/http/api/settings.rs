@@ -5,11 +5,11 @@ use axum::extract::State;
 use axum::routing::get;
 use serde_json::{Map, Value};
 
-use crate::app::AppState;
 use crate::domain::settings::{self, InvalidSetting, SiteSettings};
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
 use crate::http::extract::{Json, Staff};
+use crate::state::AppState;
 use crate::store;
 
 pub fn router() -> Router<AppState> {

@@ -8,13 +8,13 @@ use axum::routing::get;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::domain::limits;
 use crate::domain::slug::Slug;
 use crate::domain::user::Role;
 use crate::editing;
 use crate::error::{Error, Result, ResultExt};
 use crate::http::extract::{Json, Path, Staff};
+use crate::state::AppState;
 use crate::store;
 use crate::store::tags::AdminTag;
 

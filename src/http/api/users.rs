@@ -9,12 +9,12 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth;
 use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::api::session::{PasswordAttempt, start_session, validate_email};
 use crate::http::extract::{ClientIp, Json, Path, Staff, check_origin};
+use crate::state::AppState;
 use crate::store;
 use crate::store::users::StaffUser;
 
