@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
+use crate::domain::tag::{TagVisibility, tag_slug};
 use crate::domain::user::Role;
 use crate::error::{Error, Result, ResultExt};
 use crate::media::Storage;
@@ -433,24 +434,14 @@ async fn resolve_tags(conn: &mut PgConnection, role: Role, names: &[String]) -> 
 /// Creates a tag from its name: `#name` is internal (never shown), as in Ghost.
 pub async fn create_tag(conn: &mut PgConnection, name: &str, description: &str) -> Result<Uuid> {
     let slug = store::tags::free_slug(&mut *conn, &tag_slug(name)).await?;
-    Ok(store::tags::insert(&mut *conn, &slug, name, description, tag_visibility(name)).await?)
-}
-
-/// The slug a tag name gets: `#name` → `hash-name`, as in Ghost.
-pub fn tag_slug(name: &str) -> String {
-    match name.strip_prefix('#') {
-        Some(rest) => format!("hash-{}", Slug::from_title(rest)),
-        None => Slug::from_title(name).to_string(),
-    }
-}
-
-/// `#name` is an internal tag, never shown to readers; any other is public.
-pub fn tag_visibility(name: &str) -> &'static str {
-    if name.starts_with('#') {
-        "internal"
-    } else {
-        "public"
-    }
+    Ok(store::tags::insert(
+        &mut *conn,
+        &slug,
+        name,
+        description,
+        TagVisibility::of(name).as_str(),
+    )
+    .await?)
 }
 
 fn slug_taken() -> Error {

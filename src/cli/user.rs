@@ -6,8 +6,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use crate::config::{DbConfig, SiteConfig};
+use crate::domain::user::Email;
 use crate::domain::user::Role;
-use crate::http::api::session::validate_email;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -57,7 +57,9 @@ impl UserCommand {
 }
 
 async fn create(args: CreateUser) -> anyhow::Result<()> {
-    let email = validate_email(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let email = Email::parse(&args.email)
+        .map_err(|e| anyhow::anyhow!("--email: {e}"))?
+        .into_string();
     let name = args.name.trim();
     if name.is_empty() {
         bail!("--name cannot be empty");
@@ -80,7 +82,9 @@ async fn create(args: CreateUser) -> anyhow::Result<()> {
 }
 
 async fn reset_link(args: ResetLink) -> anyhow::Result<()> {
-    let email = validate_email(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let email = Email::parse(&args.email)
+        .map_err(|e| anyhow::anyhow!("--email: {e}"))?
+        .into_string();
     args.site.validate()?;
     let pool = crate::db::connect(&args.db).await?;
     crate::db::migrate(&pool).await?;

@@ -5,4 +5,5 @@ pub mod limits;
 pub mod post;
 pub mod settings;
 pub mod slug;
+pub mod tag;
 pub mod user;

@@ -26,6 +26,50 @@ pub enum UserStatus {
     Suspended,
 }
 
+/// A staff member's email address, trimmed and lower-cased: what sign-in matches on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+/// Why an email address is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidEmail;
+
+impl std::fmt::Display for InvalidEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enter a valid email address.")
+    }
+}
+
+impl Email {
+    /// An address with something before the `@`, a dotted domain after it, no spaces or
+    /// control characters, at most 254 characters.
+    pub fn parse(raw: &str) -> Result<Email, InvalidEmail> {
+        let email = raw.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && !email.contains(char::is_control)
+            && !email.contains(char::is_whitespace)
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err(InvalidEmail)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 impl Role {
     fn rank(self) -> u8 {
         match self {
@@ -77,6 +121,24 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").map(Email::into_string),
+            Ok("ann@example.com".to_owned())
+        );
+        for bad in [
+            "ann",
+            "@example.com",
+            "ann@example",
+            "ann@.com",
+            "an n@example.com",
+            "ann@x.com.",
+        ] {
+            assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad}");
+        }
+    }
 
     #[test]
     fn roles_are_ordered_as_in_ghost() {

@@ -908,7 +908,7 @@ fn parse_file(
                 to: if term.is_empty() {
                     "/".to_owned()
                 } else {
-                    format!("/tag/{}/", crate::editing::tag_slug(&term))
+                    format!("/tag/{}/", crate::domain::tag::tag_slug(&term))
                 },
             })
             .collect()

@@ -31,8 +31,9 @@ use super::model::{Bundle, MediaDoc, PostDoc, Problem, TagDoc, UserDoc};
 use crate::domain::limits::{self, MAX_MARKDOWN, MAX_TITLE};
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::slug::Slug;
+use crate::domain::tag::{TagVisibility, tag_slug};
 use crate::domain::user::Role;
-use crate::editing::{is_url_or_path, tag_slug, tag_visibility};
+use crate::editing::is_url_or_path;
 use crate::media::{self, Storage, StoredObjects};
 use crate::render::markdown::{self as md, Rendered};
 use crate::store;
@@ -1367,7 +1368,7 @@ impl Tags {
             .find(|t| t.slug == slug)
             .or_else(|| self.all.iter().find(|t| t.name.to_lowercase() == lower))
             .map(|t| t.id);
-        let visibility = tag_visibility(name);
+        let visibility = TagVisibility::of(name).as_str();
         let (id, changed) = match found {
             Some(id) => {
                 let n =
@@ -1420,7 +1421,7 @@ impl Tags {
         doc: &TagDoc,
     ) -> anyhow::Result<Uuid> {
         let slug = store::tags::free_slug(&mut *tx, slug).await?;
-        let visibility = tag_visibility(name);
+        let visibility = TagVisibility::of(name).as_str();
         let id = store::import::create_tag(tx, &slug, details_of(name, visibility, doc))
             .await
             .with_context(|| format!("creating the tag {name}"))?;

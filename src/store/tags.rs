@@ -110,11 +110,7 @@ pub async fn update(
     name: &str,
     description: &str,
 ) -> sqlx::Result<bool> {
-    let visibility = if name.starts_with('#') {
-        "internal"
-    } else {
-        "public"
-    };
+    let visibility = crate::domain::tag::TagVisibility::of(name).as_str();
     Ok(sqlx::query!(
         "update tags set slug = $2, name = $3, description = $4, visibility = $5, updated_at = now() where id = $1",
         id,

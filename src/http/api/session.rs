@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
-use crate::domain::user::{Role, UserStatus};
+use crate::domain::user::{Email, Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::extract::{ClientIp, Json, SESSION_COOKIE, Staff, check_origin};
 use crate::state::AppState;
@@ -295,19 +295,7 @@ async fn create_owner(
 
 /// A trimmed, lower-cased email address that looks deliverable.
 pub fn validate_email(raw: &str) -> Result<String> {
-    let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && !email.contains(char::is_control)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        })
-        && !email.contains(char::is_whitespace);
-    if valid {
-        Ok(email)
-    } else {
-        Err(Error::invalid("email", "Enter a valid email address."))
-    }
+    Email::parse(raw)
+        .map(Email::into_string)
+        .map_err(|e| Error::invalid("email", e.to_string()))
 }
