@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
+use crate::domain::post::{ScheduleError, settle_status};
 use crate::domain::slug::Slug;
 use crate::domain::tag::{TagVisibility, tag_slug};
 use crate::domain::user::Role;
@@ -368,27 +369,15 @@ fn normalise_status(
     published_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(PostStatus, Option<DateTime<Utc>>)> {
-    match status {
-        PostStatus::Draft => Ok((PostStatus::Draft, published_at)),
-        PostStatus::Published => match published_at {
-            Some(at) if at > now + chrono::TimeDelta::seconds(5) => {
-                Ok((PostStatus::Scheduled, Some(at)))
-            }
-            Some(at) => Ok((PostStatus::Published, Some(at))),
-            None => Ok((PostStatus::Published, Some(now))),
-        },
-        PostStatus::Scheduled => match published_at {
-            Some(at) if at > now => Ok((PostStatus::Scheduled, Some(at))),
-            Some(_) => Err(Error::invalid(
-                "published_at",
-                "A scheduled post needs a date in the future.",
-            )),
-            None => Err(Error::invalid(
-                "published_at",
-                "Choose when the post should be published.",
-            )),
-        },
-    }
+    settle_status(status, published_at, now).map_err(|e| match e {
+        ScheduleError::PastDate => Error::invalid(
+            "published_at",
+            "A scheduled post needs a date in the future.",
+        ),
+        ScheduleError::NoDate => {
+            Error::invalid("published_at", "Choose when the post should be published.")
+        }
+    })
 }
 
 /// Finds tags by name, creating the missing ones (not for Contributors).

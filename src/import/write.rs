@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use super::model::{Bundle, MediaDoc, PostDoc, Problem, TagDoc, UserDoc};
 use crate::domain::limits::{self, MAX_MARKDOWN, MAX_TITLE};
-use crate::domain::post::{PostStatus, PostType};
+use crate::domain::post::{PostStatus, PostType, settle_status};
 use crate::domain::slug::Slug;
 use crate::domain::tag::{TagVisibility, tag_slug};
 use crate::domain::user::Role;
@@ -614,8 +614,9 @@ impl PostRow {
     }
 }
 
-/// The status and date a post gets: published without a date takes its other dates or now;
-/// published in the future is scheduled; scheduled in the past is published.
+/// The status and date a post gets: published (or scheduled) without a date takes its other
+/// dates or now, then the editor's rule applies, except that a post scheduled in the past (an
+/// old site's) is published rather than refused.
 fn effective_status(
     status: PostStatus,
     doc: &PostDoc,
@@ -629,11 +630,8 @@ fn effective_status(
                 .or(doc.created_at)
                 .or(doc.updated_at)
                 .unwrap_or(now);
-            if at > now {
-                (PostStatus::Scheduled, Some(at))
-            } else {
-                (PostStatus::Published, Some(at))
-            }
+            settle_status(PostStatus::Published, Some(at), now)
+                .unwrap_or((PostStatus::Published, Some(at)))
         }
     }
 }
