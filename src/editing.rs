@@ -342,23 +342,23 @@ pub fn may_view(user: &StaffUser, post: &AdminPost) -> bool {
 /// Editors and above edit anything; Authors their own posts; Contributors their own drafts.
 fn check_may_edit(user: &StaffUser, post: &AdminPost) -> Result<()> {
     if !may_view(user, post) {
-        return Err(Error::ForbiddenBecause(
+        return Err(Error::Forbidden(Some(
             "you can only change your own posts".into(),
-        ));
+        )));
     }
     if !user.role.can_publish() && post.status != PostStatus::Draft {
-        return Err(Error::ForbiddenBecause(
+        return Err(Error::Forbidden(Some(
             "contributors cannot change a published or scheduled post".into(),
-        ));
+        )));
     }
     Ok(())
 }
 
 fn check_may_set_status(role: Role, status: PostStatus) -> Result<()> {
     if status != PostStatus::Draft && !role.can_publish() {
-        return Err(Error::ForbiddenBecause(
+        return Err(Error::Forbidden(Some(
             "contributors can save drafts; an editor publishes them".into(),
-        ));
+        )));
     }
     Ok(())
 }
@@ -409,9 +409,9 @@ async fn resolve_tags(conn: &mut PgConnection, role: Role, names: &[String]) -> 
         let id = match id {
             Some(id) => id,
             None if !role.can_publish() => {
-                return Err(Error::ForbiddenBecause(format!(
+                return Err(Error::Forbidden(Some(format!(
                     "contributors cannot create tags (\"{name}\")"
-                )));
+                ))));
             }
             None => create_tag(conn, &name, "").await?,
         };
@@ -506,9 +506,9 @@ pub fn is_url_or_path(value: &str) -> bool {
 fn code(value: Option<String>, role: Role, field: &'static str) -> Result<Option<String>> {
     let value = value.filter(|v| !v.trim().is_empty());
     if value.is_some() && !role.at_least(Role::Administrator) {
-        return Err(Error::ForbiddenBecause(
+        return Err(Error::Forbidden(Some(
             "only administrators can inject code".into(),
-        ));
+        )));
     }
     if value
         .as_ref()

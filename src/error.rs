@@ -16,14 +16,12 @@ use serde_json::json;
 pub enum Error {
     #[error("not found")]
     NotFound,
-    #[error("authentication required")]
-    Unauthorized,
-    #[error("{0}")]
-    UnauthorizedBecause(String),
-    #[error("not allowed for your role")]
-    Forbidden,
-    #[error("{0}")]
-    ForbiddenBecause(String),
+    /// 401, with the reason when there is more to say than "sign in".
+    #[error("{}", .0.as_deref().unwrap_or("authentication required"))]
+    Unauthorized(Option<String>),
+    /// 403, with the reason when it is not simply the role.
+    #[error("{}", .0.as_deref().unwrap_or("not allowed for your role"))]
+    Forbidden(Option<String>),
     #[error("missing or invalid CSRF token; reload the page and try again")]
     Csrf,
     #[error("too many attempts; try again in {0} seconds")]
@@ -82,8 +80,8 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Unauthorized | Error::UnauthorizedBecause(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden | Error::ForbiddenBecause(_) | Error::Csrf => StatusCode::FORBIDDEN,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) | Error::Csrf => StatusCode::FORBIDDEN,
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -113,7 +113,7 @@ pub async fn reset_password(db: &PgPool, token: &str, password: String) -> Resul
     let user_id = user.id;
     if user.status != UserStatus::Active {
         // the link stays usable for when the account is reactivated
-        return Err(Error::ForbiddenBecause("this account is suspended".into()));
+        return Err(Error::Forbidden(Some("this account is suspended".into())));
     }
     let password_hash = auth::hash_password(password).await?;
     let mut tx = db.begin().await?;

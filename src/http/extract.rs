@@ -140,7 +140,7 @@ impl Staff {
         if self.user.role.at_least(role) {
             Ok(())
         } else {
-            Err(Error::Forbidden)
+            Err(Error::Forbidden(None))
         }
     }
 }
@@ -149,10 +149,10 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(Error::Unauthorized)?;
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(Error::Unauthorized(None))?;
         let session = store::sessions::find(&state.db, &auth::token_hash(token))
             .await?
-            .ok_or(Error::Unauthorized)?;
+            .ok_or(Error::Unauthorized(None))?;
         if changes_state(&parts.method) {
             check_origin(&parts.headers, state)?;
             let sent = parts
@@ -197,9 +197,9 @@ pub fn check_origin(headers: &HeaderMap, state: &AppState) -> Result<()> {
     if same_host {
         Ok(())
     } else {
-        Err(Error::ForbiddenBecause(
+        Err(Error::Forbidden(Some(
             "cross-origin request refused".into(),
-        ))
+        )))
     }
 }
 

@@ -351,7 +351,7 @@ impl IntoResponse for PageError {
                 "Not found",
                 "There is nothing here. It may have been deleted.".to_owned(),
             ),
-            Error::Forbidden | Error::ForbiddenBecause(_) => (
+            Error::Forbidden(_) => (
                 "Not available to your role",
                 "Your role cannot use this page. Ask an administrator if you need it.".to_owned(),
             ),
@@ -399,7 +399,7 @@ impl IntoResponse for PageError {
 fn signed_in(staff: Result<Staff, Error>, uri: &Uri) -> Result<Staff, PageError> {
     match staff {
         Ok(staff) => Ok(staff),
-        Err(Error::Unauthorized | Error::UnauthorizedBecause(_)) => Err(PageError::SignIn {
+        Err(Error::Unauthorized(_)) => Err(PageError::SignIn {
             next: uri
                 .path_and_query()
                 .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),

@@ -23,7 +23,7 @@ type PageResult = Result<Response, PageError>;
 pub async fn show_start(State(s): State<AppState>, staff: Result<Staff, Error>) -> PageResult {
     match staff {
         Ok(_) => Ok(Redirect::to("/admin/posts/").into_response()),
-        Err(Error::Unauthorized | Error::UnauthorizedBecause(_)) => {
+        Err(Error::Unauthorized(_)) => {
             if store::users::any_exist(&s.db).await? {
                 Ok(Redirect::to("/admin/login/").into_response())
             } else {
@@ -72,7 +72,7 @@ pub async fn show_login(
     let next = safe_next(query.next.as_deref());
     match staff {
         Ok(_) => return Ok(Redirect::to(&next).into_response()),
-        Err(Error::Unauthorized | Error::UnauthorizedBecause(_)) => {}
+        Err(Error::Unauthorized(_)) => {}
         Err(e) => return Err(e.into()),
     }
     if !store::users::any_exist(&s.db).await? {
@@ -232,7 +232,7 @@ pub async fn edit_post(
         .await?
         .ok_or(Error::NotFound)?;
     if !editing::may_view(&staff.user, &post) {
-        return Err(Error::Forbidden.into());
+        return Err(Error::Forbidden(None).into());
     }
     let section = match post.kind {
         PostType::Post => Section::Posts,

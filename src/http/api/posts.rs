@@ -141,7 +141,7 @@ async fn show_post(
         .await?
         .ok_or(Error::NotFound)?;
     if !editing::may_view(&staff.user, &post) {
-        return Err(Error::Forbidden);
+        return Err(Error::Forbidden(None));
     }
     Ok(axum::Json(PostBody::new(&s, post)))
 }
@@ -176,7 +176,7 @@ async fn list_revisions(
         .await?
         .ok_or(Error::NotFound)?;
     if !editing::may_view(&staff.user, &post) {
-        return Err(Error::Forbidden);
+        return Err(Error::Forbidden(None));
     }
     Ok(axum::Json(store::admin_posts::revisions(&s.db, id).await?))
 }

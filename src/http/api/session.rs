@@ -90,9 +90,7 @@ async fn create_session(
     // a suspended account answers like a wrong password, so the answer does not tell whether
     // a guessed password was right
     let Some(user) = user.filter(|u| valid && u.status == UserStatus::Active) else {
-        return Err(Error::UnauthorizedBecause(
-            "Wrong email or password.".into(),
-        ));
+        return Err(Error::Unauthorized(Some("Wrong email or password.".into())));
     };
     attempt.succeeded(&s).await?;
     store::users::touch_login(&s.db, user.id).await?;

@@ -75,10 +75,10 @@ async fn create_user(
     Json(input): Json<NewStaff>,
 ) -> Result<Response> {
     if !staff.user.role.manages(input.role) {
-        return Err(Error::ForbiddenBecause(format!(
+        return Err(Error::Forbidden(Some(format!(
             "your role cannot add a user as {}",
             input.role.as_str()
-        )));
+        ))));
     }
     let email = validate_email(&input.email)?;
     if store::users::by_email(&s.db, &email).await?.is_some() {
@@ -146,18 +146,18 @@ async fn update_user(
         .await?
         .ok_or(Error::NotFound)?;
     if target.id == staff.user.id {
-        return Err(Error::ForbiddenBecause(
+        return Err(Error::Forbidden(Some(
             "you cannot change your own role or status".into(),
-        ));
+        )));
     }
     let role = change.role.unwrap_or(target.role);
     let status = change.status.unwrap_or(target.status);
     let mut tx = s.db.begin().await?;
     if role == Role::Owner && target.role != Role::Owner {
         if staff.user.role != Role::Owner {
-            return Err(Error::ForbiddenBecause(
+            return Err(Error::Forbidden(Some(
                 "only the Owner can hand ownership over".into(),
-            ));
+            )));
         }
         if status != UserStatus::Active {
             return Err(Error::invalid("status", "The new Owner must be active."));
@@ -170,9 +170,9 @@ async fn update_user(
         )
         .await?;
     } else if !staff.user.role.manages(target.role) || !staff.user.role.manages(role) {
-        return Err(Error::ForbiddenBecause(
+        return Err(Error::Forbidden(Some(
             "your role cannot change this user".into(),
-        ));
+        )));
     }
     let user = store::users::update_access(&mut *tx, id, role, status).await?;
     if status == UserStatus::Suspended {
@@ -279,9 +279,9 @@ async fn create_reset_link(
         role => staff.user.role.manages(role),
     };
     if !allowed {
-        return Err(Error::ForbiddenBecause(
+        return Err(Error::Forbidden(Some(
             "your role cannot make a reset link for this user".into(),
-        ));
+        )));
     }
     let reset_url = crate::staff::reset_link(&s.db, &s.site_url, target.id).await?;
     tracing::info!(by = %staff.user.email, user = %target.email, "created a password reset link");
