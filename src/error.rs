@@ -38,8 +38,13 @@ pub enum Error {
     Conflict(String),
     #[error("the service is starting or its database is unreachable")]
     Unavailable,
-    #[error("{0}")]
-    UnavailableBecause(String),
+    /// 503 with a message for the user; the cause goes to the log, once, with the request.
+    #[error("{message}")]
+    UnavailableBecause {
+        message: String,
+        #[source]
+        cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// Too much work queued (password hashing): 503 with `Retry-After` seconds, not an error
     /// worth a log line.
     #[error("busy; try again in {0} seconds")]
@@ -86,7 +91,7 @@ impl Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::Unavailable | Error::UnavailableBecause(_) | Error::Busy(_) => {
+            Error::Unavailable | Error::UnavailableBecause { .. } | Error::Busy(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Error::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -185,7 +190,7 @@ impl IntoResponse for Error {
         let status = self.status();
         let (message, field) = match self.root() {
             Error::Invalid { field, message } => (message.clone(), field.clone()),
-            Error::UnavailableBecause(message) => (message.clone(), None),
+            Error::UnavailableBecause { message, .. } => (message.clone(), None),
             _ if status.is_server_error() => (server_message(status).to_owned(), None),
             e => (e.to_string(), None),
         };

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::http::extract::{Path, Staff};
 use crate::http::{AnnouncedLimit, UPLOAD_FRAMING, refuse_announced_oversize};
 use crate::media::image::{self, ImageError, Processed};
-use crate::media::{Storage, StorageError};
+use crate::media::Storage;
 use crate::state::AppState;
 use crate::store;
 use crate::store::media::Media;
@@ -138,16 +138,15 @@ async fn upload_image(
 
 /// Writes the objects, then the row; undoes the objects if anything fails.
 async fn store_image(s: &AppState, staff: &Staff, p: Processed) -> Result<Media> {
+    // what was written is removed before the error comes back; the request's log line names
+    // the cause
     let stored = crate::media::store_objects(&s.media, p)
         .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "image upload failed; removed what was written");
-            match e {
-            StorageError::Unavailable(_) | StorageError::Io(_) => Error::UnavailableBecause(
+        .map_err(|e| Error::UnavailableBecause {
+            message:
                 "Image storage is unavailable right now; nothing was saved. Try again in a moment."
                     .into(),
-            ),
-        }
+            cause: Some(Box::new(e)),
         })?;
     match store::media::insert(&s.db, &stored.row(Some(staff.user.id))).await {
         Ok(media) => Ok(media),
