@@ -129,21 +129,26 @@ async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
     let mut welcome = None;
     for (kind, slug, title, md) in SEED {
         let rendered = markdown::render(md).expect("the welcome content renders");
-        let post = store::posts::NewPost {
+        let post = store::admin_posts::PostFields {
             kind,
             status: PostStatus::Published,
-            slug,
-            title,
-            markdown: md,
-            rendered: &rendered,
+            slug: slug.to_owned(),
+            title: title.to_owned(),
+            markdown: md.to_owned(),
+            rendered,
             custom_excerpt: None,
             feature_image: None,
+            feature_image_alt: None,
+            feature_image_caption: None,
+            featured: false,
             meta_title: None,
             meta_description: None,
+            canonical_url: None,
+            codeinjection_head: None,
+            codeinjection_foot: None,
             published_at: Some(now),
-            created_by: None,
         };
-        let id = store::posts::insert(&mut *tx, &post).await?;
+        let id = store::admin_posts::insert(&mut *tx, &post, None).await?;
         if kind == PostType::Post {
             welcome = Some(id);
         }

@@ -6,8 +6,7 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::domain::post::{PostStatus, PostType};
-use crate::render::markdown::Rendered;
+use crate::domain::post::PostType;
 
 /// A tag as listed on a post.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,54 +219,6 @@ pub async fn neighbours(
     .fetch_optional(&mut *db)
     .await?;
     Ok((newer, older))
-}
-
-/// What a new post is made of.
-#[derive(Debug, Clone)]
-pub struct NewPost<'a> {
-    pub kind: PostType,
-    pub status: PostStatus,
-    pub slug: &'a str,
-    pub title: &'a str,
-    pub markdown: &'a str,
-    pub rendered: &'a Rendered,
-    pub custom_excerpt: Option<&'a str>,
-    pub feature_image: Option<&'a str>,
-    pub meta_title: Option<&'a str>,
-    pub meta_description: Option<&'a str>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_by: Option<Uuid>,
-}
-
-/// Inserts a post and answers its id.
-#[tracing::instrument(skip_all, fields(slug = post.slug))]
-pub async fn insert(db: impl PgExecutor<'_>, post: &NewPost<'_>) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar!(
-        r#"
-        insert into posts (type, status, slug, title, markdown, html, excerpt, custom_excerpt,
-                           word_count, reading_time, feature_image, meta_title, meta_description,
-                           published_at, created_by)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-        returning id
-        "#,
-        post.kind as PostType,
-        post.status as PostStatus,
-        post.slug,
-        post.title,
-        post.markdown,
-        &post.rendered.html,
-        &post.rendered.excerpt,
-        post.custom_excerpt,
-        post.rendered.word_count,
-        post.rendered.reading_time,
-        post.feature_image,
-        post.meta_title,
-        post.meta_description,
-        post.published_at,
-        post.created_by,
-    )
-    .fetch_one(db)
-    .await
 }
 
 /// Publishes every scheduled post whose time has come; answers how many.
