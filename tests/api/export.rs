@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::cli::quire;
-use crate::helpers::{BASE_URL, PASSWORD, TestApp, TestDb, create_staff};
+use crate::helpers::{BASE_URL, PASSWORD, Session, TestApp, TestDb, create_staff};
 
 /// A folder for one test's files, removed when the test ends.
 struct Scratch(PathBuf);
@@ -438,18 +438,29 @@ async fn exporting_into_a_folder_that_is_not_empty_is_refused() {
     assert_eq!(tree(&dir).into_keys().collect::<Vec<_>>(), ["notes.txt"]);
 }
 
-#[tokio::test]
-async fn images_keep_their_srcset_and_library_and_posts_their_feed_ids_through_a_round_trip() {
-    let scratch = Scratch::new();
-    let data = scratch.join("data");
+/// A site with its media in `scratch`'s data folder, its Owner signed in, and one uploaded
+/// image of this size (the upload's answer).
+async fn site_with_an_image(
+    scratch: &Scratch,
+    width: u32,
+    height: u32,
+) -> (TestDb, TestApp, Session, Value) {
     let source = TestDb::new().await;
-    let dir = data.clone();
+    let dir = scratch.join("data");
     let app = TestApp::spawn_with(&source, move |c| c.db.data_dir = dir, None).await;
     let owner_email = create_staff(&source.pool, "owner").await;
     let owner = app.login(&owner_email, PASSWORD).await;
     let (status, image) =
-        crate::media::upload(&app, &owner, "photo.png", &crate::media::png(1600, 900)).await;
+        crate::media::upload(&app, &owner, "photo.png", &crate::media::png(width, height)).await;
     assert_eq!(status, 201, "{image}");
+    (source, app, owner, image)
+}
+
+#[tokio::test]
+async fn images_keep_their_srcset_and_library_and_posts_their_feed_ids_through_a_round_trip() {
+    let scratch = Scratch::new();
+    let data = scratch.join("data");
+    let (source, app, owner, image) = site_with_an_image(&scratch, 1600, 900).await;
     let url = image["url"].as_str().unwrap().to_owned();
     let (status, answer) = app
         .api(
@@ -512,15 +523,7 @@ async fn images_keep_their_srcset_and_library_and_posts_their_feed_ids_through_a
 #[tokio::test]
 async fn an_export_whose_media_objects_are_missing_is_refused_naming_each_one() {
     let scratch = Scratch::new();
-    let data = scratch.join("data");
-    let source = TestDb::new().await;
-    let dir = data.clone();
-    let app = TestApp::spawn_with(&source, move |c| c.db.data_dir = dir, None).await;
-    let owner_email = create_staff(&source.pool, "owner").await;
-    let owner = app.login(&owner_email, PASSWORD).await;
-    let (status, image) =
-        crate::media::upload(&app, &owner, "photo.png", &crate::media::png(800, 600)).await;
-    assert_eq!(status, 201, "{image}");
+    let (source, _app, _owner, _image) = site_with_an_image(&scratch, 800, 600).await;
     let out = scratch.join("site.json");
     export(&source, &scratch, "json", &out).await;
 
