@@ -116,12 +116,7 @@ const editorState = () => {
     if (!input) {
       return;
     }
-    input.setAttribute('aria-invalid', 'true');
-    const fieldError = document.getElementById(input.id + '-error');
-    if (fieldError) {
-      fieldError.textContent = error.message;
-      fieldError.hidden = false;
-    }
+    markInvalid(input, error.message);
     if (el.settings.contains(input)) {
       setPanel(true);
     }

@@ -8,6 +8,16 @@ const clearErrors = (root) => {
   });
 };
 
+// Marks `input` invalid and shows `message` in its own error line (`ID-error`), if it has one.
+const markInvalid = (input, message) => {
+  input.setAttribute('aria-invalid', 'true');
+  const fieldError = document.getElementById(input.id + '-error');
+  if (fieldError) {
+    fieldError.textContent = message;
+    fieldError.hidden = false;
+  }
+};
+
 // Shows an API error in the form's alert, and on the field it names when there is one
 // (`inputFor` maps the API's field name to an input; by default the input of that name).
 const showError = (root, error, inputFor) => {
@@ -21,12 +31,7 @@ const showError = (root, error, inputFor) => {
   if (!input) {
     return;
   }
-  input.setAttribute('aria-invalid', 'true');
-  const fieldError = document.getElementById(input.id + '-error');
-  if (fieldError) {
-    fieldError.textContent = error.message;
-    fieldError.hidden = false;
-  }
+  markInvalid(input, error.message);
   input.focus();
 };
 
