@@ -200,12 +200,7 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) -> Site {
     let files = files_of(&site);
     if site.generator == Generator::Hugo {
         site.cascades = cascades(&files);
-        // the site configuration's own `cascade` applies to every page
-        if let Some(value) = urls::hugo_config(root).and_then(|c| {
-            c.into_iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("cascade"))
-                .map(|(_, v)| v)
-        }) {
+        if let Some(value) = site.config_cascade.take() {
             let origin = format!("the `cascade` of {}", shown_path(root));
             site.cascades
                 .extend(cascade_entries(&value, &site.content, &origin));
@@ -241,9 +236,9 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) -> Site {
         out.warnings.extend(part.warnings);
         out.site_redirects.extend(part.site_redirects);
     }
-    let (redirects, files) = section_redirects(&site, &out.bundle.posts[first_post..]);
+    let (redirects, indexes) = section_redirects(&site, &files, &out.bundle.posts[first_post..]);
     out.site_redirects.extend(redirects);
-    out.section_files.extend(files);
+    out.section_files.extend(indexes);
     site
 }
 
@@ -251,11 +246,25 @@ fn read_tree(root: &Path, out: &mut Read, on_file: &(dyn Fn() + Sync)) -> Site {
 /// top-level section and every folder with an `_index.md`; Zola: folders with an `_index.md`)
 /// and for each language's home page, to Quire's home page. A section whose index was
 /// imported as a page keeps its address as that page's old address instead.
-fn section_redirects(site: &Site, posts: &[PostDoc]) -> (Vec<RedirectDoc>, Vec<(PathBuf, String)>) {
+/// `files` are the tree's Markdown files, section indexes among them.
+fn section_redirects(
+    site: &Site,
+    files: &[PathBuf],
+    posts: &[PostDoc],
+) -> (Vec<RedirectDoc>, Vec<(PathBuf, String)>) {
     let mut out = Vec::new();
-    let mut files = Vec::new();
+    let mut index_files = Vec::new();
     if !matches!(site.generator, Generator::Hugo | Generator::Zola) {
-        return (out, files);
+        return (out, index_files);
+    }
+    // each folder's section indexes (`_index.md`, `_index.fr.md`)
+    let mut indexes: HashMap<&Path, Vec<&PathBuf>> = HashMap::new();
+    for file in files {
+        if site.name_and_lang(file).0 == "_index"
+            && let Some(dir) = file.parent()
+        {
+            indexes.entry(dir).or_default().push(file);
+        }
     }
     let mut seen = HashSet::new();
     for post in posts {
@@ -278,18 +287,8 @@ fn section_redirects(site: &Site, posts: &[PostDoc]) -> (Vec<RedirectDoc>, Vec<(
             let dir = source.sections[..depth]
                 .iter()
                 .fold(root.clone(), |d, s| d.join(s));
-            let indexes: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .into_iter()
-                .flatten()
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension().is_some_and(|e| e == "md")
-                        && site.name_and_lang(p).0 == "_index"
-                })
-                .collect();
-            if indexes.is_empty() && !(site.generator == Generator::Hugo && depth == 1) {
+            let here = indexes.get(dir.as_path()).map_or(&[][..], Vec::as_slice);
+            if here.is_empty() && !(site.generator == Generator::Hugo && depth == 1) {
                 continue;
             }
             if let Some(from) = site.config.section_url(&source.sections[..depth], lang)
@@ -299,11 +298,11 @@ fn section_redirects(site: &Site, posts: &[PostDoc]) -> (Vec<RedirectDoc>, Vec<(
                     from,
                     to: "/".into(),
                 });
-                files.extend(indexes.into_iter().map(|f| (f, "/".to_owned())));
+                index_files.extend(here.iter().map(|f| ((*f).clone(), "/".to_owned())));
             }
         }
     }
-    (out, files)
+    (out, index_files)
 }
 
 fn read_site_file(path: &Path) -> Result<Bundle, Problem> {
@@ -338,6 +337,9 @@ struct Site {
     root: PathBuf,
     /// Where content lives: `content/` for Hugo and Zola, the root otherwise.
     content: PathBuf,
+    /// Hugo: the site configuration's `cascade`, for every page (taken when the cascades are
+    /// gathered).
+    config_cascade: Option<Value>,
     /// Other folders content lives in, deepest first: each language's `contentDir` (Hugo),
     /// the `collections_dir` (Jekyll). A file's sections and address start from the
     /// deepest of these (or `content`) that holds it.
@@ -396,8 +398,9 @@ impl Site {
         let jekyll = root.join("_config.yml").is_file()
             || root.join("_config.yaml").is_file()
             || root.join("_posts").is_dir();
-        // Hugo may name another content folder in its configuration (`contentDir`)
-        let hugo_content = (!jekyll).then(|| urls::hugo_content_dir(root)).flatten();
+        // Hugo's configuration, read once; it may name another content folder (`contentDir`)
+        let hugo = (!jekyll).then(|| urls::hugo_config(root)).flatten();
+        let hugo_content = hugo.as_ref().and_then(|c| urls::hugo_content_dir(root, c));
         let content_dir = !jekyll && (hugo_content.is_some() || root.join("content").is_dir());
         // Zola's configuration has `base_url`; Hugo's has `baseURL`, or another file name
         let zola = content_dir
@@ -418,8 +421,15 @@ impl Site {
             Generator::Zola => Flavour::Zola,
             Generator::Plain => Flavour::Plain,
         };
-        let config = urls::Config::read(flavour, root);
-        let template_vars = template_vars(generator, root);
+        let hugo = hugo.filter(|_| generator == Generator::Hugo);
+        let config = urls::Config::read(flavour, root, hugo.as_ref());
+        let template_vars = template_vars(generator, root, hugo.as_ref());
+        // the configuration's own `cascade` applies to every page
+        let config_cascade = hugo.as_ref().and_then(|c| {
+            c.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("cascade"))
+                .map(|(_, v)| v.clone())
+        });
         let mut roots: Vec<Root> = config
             .languages
             .iter()
@@ -442,6 +452,7 @@ impl Site {
             generator,
             config,
             cascades: Vec::new(),
+            config_cascade,
             root: root.to_owned(),
             roots,
             content: if let Some(dir) = hugo_content {
@@ -462,7 +473,7 @@ impl Site {
 /// The site configuration template tags may name: Jekyll's `_config.yml` for `{{ site.X }}`,
 /// the `params` of Hugo's configuration for `{{< param X >}}`. `Null` when there is none or it
 /// does not parse (the generator's own problem; the tags that name it are reported).
-fn template_vars(generator: Generator, root: &Path) -> Value {
+fn template_vars(generator: Generator, root: &Path, hugo: Option<&Map<String, Value>>) -> Value {
     let read = |name: &str| std::fs::read_to_string(root.join(name)).ok();
     match generator {
         Generator::Jekyll => ["_config.yml", "_config.yaml"]
@@ -470,11 +481,11 @@ fn template_vars(generator: Generator, root: &Path) -> Value {
             .find_map(|n| read(n))
             .and_then(|text| serde_saphyr::from_str::<Value>(&text).ok())
             .unwrap_or(Value::Null),
-        Generator::Hugo => urls::hugo_config(root)
+        Generator::Hugo => hugo
             .and_then(|c| {
-                c.into_iter()
+                c.iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case("params"))
-                    .map(|(_, v)| v)
+                    .map(|(_, v)| v.clone())
             })
             .unwrap_or(Value::Null),
         Generator::Zola | Generator::Plain => Value::Null,

@@ -108,9 +108,10 @@ pub struct Page<'a> {
 }
 
 impl Config {
-    /// Reads the configuration of the site at `root`. Settings that cannot be read are left
-    /// at the generator's defaults.
-    pub fn read(flavour: Flavour, root: &Path) -> Config {
+    /// Reads the configuration of the site at `root` (for Hugo, `hugo` is its configuration
+    /// already read by [`hugo_config`]). Settings that cannot be read are left at the
+    /// generator's defaults.
+    pub fn read(flavour: Flavour, root: &Path, hugo: Option<&Map<String, Value>>) -> Config {
         let mut config = Config {
             flavour,
             ..Config::default()
@@ -119,7 +120,7 @@ impl Config {
             Flavour::Jekyll => ["_config.yml", "_config.yaml"]
                 .iter()
                 .find_map(|f| read_config(&root.join(f))),
-            Flavour::Hugo => hugo_config(root),
+            Flavour::Hugo => hugo.cloned(),
             Flavour::Zola => read_config(&root.join("config.toml")),
             Flavour::Plain => None,
         }
@@ -880,8 +881,7 @@ pub fn hugo_config(root: &Path) -> Option<Map<String, Value>> {
 
 /// The content folder a Hugo configuration names (`contentDir`, any case), when it names one
 /// inside the site.
-pub fn hugo_content_dir(root: &Path) -> Option<std::path::PathBuf> {
-    let config = hugo_config(root)?;
+pub fn hugo_content_dir(root: &Path, config: &Map<String, Value>) -> Option<std::path::PathBuf> {
     let dir = config
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("contentDir"))
