@@ -124,6 +124,12 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+impl From<crate::domain::post::InvalidField> for Error {
+    fn from(e: crate::domain::post::InvalidField) -> Self {
+        Error::invalid(e.field, e.message)
+    }
+}
+
 impl From<tera::Error> for Error {
     fn from(e: tera::Error) -> Self {
         Error::Template(e)

@@ -2,7 +2,7 @@
 //!
 //! Everything a replica needs lives in PostgreSQL (content, users, sessions, settings, rate
 //! limits) or in object storage (images). What a replica keeps in memory is a page cache that
-//! every committed change invalidates on every replica (see [`content`]).
+//! every committed change invalidates on every replica (see [`watcher`]).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -11,7 +11,6 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
-pub mod content;
 pub mod db;
 pub mod domain;
 pub mod editing;
@@ -27,3 +26,4 @@ pub mod staff;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod watcher;

@@ -11,10 +11,10 @@ use tokio::sync::watch;
 
 use crate::cache::PageCache;
 use crate::config::Config;
-use crate::content::{self, ContentState};
 use crate::domain::settings::SiteSettings;
 use crate::media::Storage;
 use crate::render::templates::{DEFAULT_THEME, Templates};
+use crate::watcher::{self, ContentState};
 
 /// Everything a request handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -80,7 +80,7 @@ impl AppState {
             db,
             shutdown,
         };
-        content::spawn(
+        watcher::spawn(
             app.db.clone(),
             app.cache.clone(),
             app.content.clone(),

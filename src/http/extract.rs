@@ -128,13 +128,13 @@ fn deserialize_error<E: std::fmt::Display>(what: &str, e: serde_path_to_error::E
 /// requests that change state, 403 unless the session's CSRF token is sent and any `Origin`
 /// is the site's own.
 #[derive(Debug, Clone)]
-pub struct Staff {
+pub struct SignedIn {
     pub user: StaffUser,
     pub token_hash: String,
     pub csrf_token: String,
 }
 
-impl Staff {
+impl SignedIn {
     /// 403 unless the role is at least `role`.
     pub fn require(&self, role: Role) -> Result<()> {
         if self.user.role.at_least(role) {
@@ -145,7 +145,7 @@ impl Staff {
     }
 }
 
-impl FromRequestParts<AppState> for Staff {
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
@@ -164,7 +164,7 @@ impl FromRequestParts<AppState> for Staff {
                 return Err(Error::Csrf);
             }
         }
-        Ok(Staff {
+        Ok(SignedIn {
             user: session.user,
             token_hash: session.token_hash,
             csrf_token: session.csrf_token,

@@ -56,7 +56,7 @@ pub struct MediaDoc {
     pub height: Option<i32>,
     /// Resized copies, each with its own storage key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub variants: Vec<crate::store::media::StoredVariant>,
+    pub variants: Vec<crate::domain::image::StoredVariant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

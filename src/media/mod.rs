@@ -14,7 +14,7 @@ use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
 
 use crate::config::{Config, MediaBackend, MediaConfig};
-use crate::domain::image::ImageInfo;
+use crate::domain::image::{ImageInfo, StoredImage, StoredVariant};
 
 /// Cache-Control of every stored object: content-addressed, so cacheable forever.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -299,32 +299,9 @@ pub async fn known_images<S: AsRef<str>>(
 
 /// The objects of one processed image, written to storage; the database row comes after.
 pub struct StoredObjects {
-    /// Key of the original.
-    pub key: String,
-    pub sha256: String,
-    pub content_type: &'static str,
-    pub bytes: i64,
-    pub width: u32,
-    pub height: u32,
-    pub variants: Vec<crate::store::media::StoredVariant>,
+    pub image: StoredImage,
     /// Every key written (original and variants), to undo them if what follows fails.
     pub written: Vec<String>,
-}
-
-impl StoredObjects {
-    /// The row describing these objects.
-    pub fn row(&self, uploaded_by: Option<uuid::Uuid>) -> crate::store::media::NewMedia<'_> {
-        crate::store::media::NewMedia {
-            storage_key: &self.key,
-            sha256: &self.sha256,
-            content_type: self.content_type,
-            bytes: self.bytes,
-            width: self.width,
-            height: self.height,
-            variants: &self.variants,
-            uploaded_by,
-        }
-    }
 }
 
 /// Writes a processed image and its variants under keys built from its hash
@@ -342,7 +319,7 @@ pub async fn store_objects(
     let mut objects = vec![(key.clone(), p.original, p.content_type)];
     for v in p.variants {
         let vkey = format!("{stem}-{}w.webp", v.width);
-        variants.push(crate::store::media::StoredVariant {
+        variants.push(StoredVariant {
             width: v.width,
             height: v.height,
             key: vkey.clone(),
@@ -359,13 +336,15 @@ pub async fn store_objects(
         written.push(object_key);
     }
     Ok(StoredObjects {
-        key,
-        sha256: p.sha256,
-        content_type: p.content_type,
-        bytes,
-        width: p.width,
-        height: p.height,
-        variants,
+        image: StoredImage {
+            key,
+            sha256: p.sha256,
+            content_type: p.content_type,
+            bytes,
+            width: p.width,
+            height: p.height,
+            variants,
+        },
         written,
     })
 }

@@ -127,26 +127,27 @@ pub async fn link_library(tx: &mut PgConnection, m: &LibraryColumns) -> sqlx::Re
 /// Adds an image the import uploaded, unless one with its key or content is there.
 pub async fn add_uploaded(
     tx: &mut PgConnection,
-    m: &crate::store::media::NewMedia<'_>,
+    m: &crate::domain::image::StoredImage,
 ) -> sqlx::Result<u64> {
     sqlx::query!(
         r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants)
            values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing"#,
-        m.storage_key,
+        m.key,
         m.sha256,
         m.content_type,
         m.bytes,
         i32::try_from(m.width).unwrap_or(i32::MAX),
         i32::try_from(m.height).unwrap_or(i32::MAX),
-        sqlx::types::Json(m.variants) as _,
+        sqlx::types::Json(&m.variants) as _,
     )
     .execute(tx)
     .await
     .map(|r| r.rows_affected())
 }
 
-/// One post as the import writes it.
-#[derive(Debug)]
+/// One post as the import writes it: a value of the database's `imported_post` type, whose
+/// fields it lists in the same order.
+#[derive(Debug, sqlx::Encode)]
 pub struct ImportedPost<'a> {
     /// The id to give a new post (an export's), else a new one.
     pub id: Option<Uuid>,
@@ -179,67 +180,17 @@ pub struct ImportedPost<'a> {
     pub feed_guid: Option<&'a str>,
 }
 
-/// The columns an import writes, in the order of [`UNNEST`]'s arrays.
-const COLUMNS: &str = "slug, type, status, title, markdown, html, excerpt, word_count, reading_time, \
-    custom_excerpt, feature_image, feature_image_alt, feature_image_caption, featured, meta_title, \
-    meta_description, canonical_url, codeinjection_head, codeinjection_foot, published_at, \
-    created_at, updated_at, source_hash, feed_guid";
-const UNNEST: &str = "unnest($1::text[], $2::post_type[], $3::post_status[], $4::text[], $5::text[], \
-    $6::text[], $7::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], \
-    $14::bool[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::timestamptz[], \
-    $21::timestamptz[], $22::timestamptz[], $23::text[], $24::uuid[], $25::uuid[], $26::text[]) \
-    as t(slug, type, status, title, markdown, html, excerpt, word_count, reading_time, custom_excerpt, \
-    feature_image, feature_image_alt, feature_image_caption, featured, meta_title, meta_description, \
-    canonical_url, codeinjection_head, codeinjection_foot, published_at, created_at, updated_at, \
-    source_hash, created_by, id, feed_guid)";
-/// New rows: times default to now.
-const UNNESTED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
-    t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
-    t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
-    t.codeinjection_foot, t.published_at, coalesce(t.created_at, now()), \
-    coalesce(t.updated_at, t.published_at, t.created_at, now()), t.source_hash, t.feed_guid";
-/// Updated rows: the creation time stays unless the source gives one.
-const UPDATED: &str = "t.slug, t.type, t.status, t.title, t.markdown, t.html, t.excerpt, t.word_count, \
-    t.reading_time, t.custom_excerpt, t.feature_image, t.feature_image_alt, t.feature_image_caption, \
-    t.featured, t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head, \
-    t.codeinjection_foot, t.published_at, coalesce(t.created_at, p.created_at), \
-    coalesce(t.updated_at, now()), t.source_hash, coalesce(t.feed_guid, p.feed_guid)";
-
-/// Binds the 26 arrays of [`UNNEST`], one element per post.
-fn bind_posts<'q, O>(
-    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
-    rows: &'q [ImportedPost<'q>],
-) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
-    fn col<'a, T>(rows: &'a [ImportedPost<'a>], f: impl Fn(&'a ImportedPost<'a>) -> T) -> Vec<T> {
-        rows.iter().map(f).collect()
+// `derive(sqlx::Type)` takes no lifetimes: the two impls it would write
+impl sqlx::Type<sqlx::Postgres> for ImportedPost<'_> {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        sqlx::postgres::PgTypeInfo::with_name("imported_post")
     }
-    query
-        .bind(col(rows, |r| r.slug))
-        .bind(col(rows, |r| r.kind))
-        .bind(col(rows, |r| r.status))
-        .bind(col(rows, |r| r.title))
-        .bind(col(rows, |r| r.markdown))
-        .bind(col(rows, |r| r.html))
-        .bind(col(rows, |r| r.excerpt))
-        .bind(col(rows, |r| r.word_count))
-        .bind(col(rows, |r| r.reading_time))
-        .bind(col(rows, |r| r.custom_excerpt))
-        .bind(col(rows, |r| r.feature_image))
-        .bind(col(rows, |r| r.feature_image_alt))
-        .bind(col(rows, |r| r.feature_image_caption))
-        .bind(col(rows, |r| r.featured))
-        .bind(col(rows, |r| r.meta_title))
-        .bind(col(rows, |r| r.meta_description))
-        .bind(col(rows, |r| r.canonical_url))
-        .bind(col(rows, |r| r.codeinjection_head))
-        .bind(col(rows, |r| r.codeinjection_foot))
-        .bind(col(rows, |r| r.published_at))
-        .bind(col(rows, |r| r.created_at))
-        .bind(col(rows, |r| r.updated_at))
-        .bind(col(rows, |r| r.source_hash))
-        .bind(col(rows, |r| r.created_by))
-        .bind(col(rows, |r| r.id))
-        .bind(col(rows, |r| r.feed_guid))
+}
+
+impl sqlx::postgres::PgHasArrayType for ImportedPost<'_> {
+    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+        sqlx::postgres::PgTypeInfo::array_of("imported_post")
+    }
 }
 
 /// Creates these posts at version 1; answers each one's (slug, id).
@@ -247,26 +198,57 @@ pub async fn create_posts(
     tx: &mut PgConnection,
     rows: &[ImportedPost<'_>],
 ) -> sqlx::Result<Vec<(String, Uuid)>> {
-    let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        r#"insert into posts (id, {COLUMNS}, version, created_by)
-           select coalesce(t.id, gen_random_uuid()), {UNNESTED}, 1, t.created_by from {UNNEST}
-           returning slug, id"#
-    )));
-    bind_posts(query, rows).fetch_all(tx).await
+    let created = sqlx::query!(
+        r#"insert into posts (id, slug, type, status, title, markdown, html, excerpt, word_count,
+               reading_time, custom_excerpt, feature_image, feature_image_alt,
+               feature_image_caption, featured, meta_title, meta_description, canonical_url,
+               codeinjection_head, codeinjection_foot, published_at, created_at, updated_at,
+               source_hash, feed_guid, version, created_by)
+           select coalesce(t.id, gen_random_uuid()), t.slug, t.type, t.status, t.title,
+               t.markdown, t.html, t.excerpt, t.word_count, t.reading_time, t.custom_excerpt,
+               t.feature_image, t.feature_image_alt, t.feature_image_caption, t.featured,
+               t.meta_title, t.meta_description, t.canonical_url, t.codeinjection_head,
+               t.codeinjection_foot, t.published_at, coalesce(t.created_at, now()),
+               coalesce(t.updated_at, t.published_at, t.created_at, now()), t.source_hash,
+               t.feed_guid, 1, t.created_by
+           from unnest($1::imported_post[]) t
+           returning slug, id"#,
+        rows as _,
+    )
+    .fetch_all(tx)
+    .await?;
+    Ok(created.into_iter().map(|r| (r.slug, r.id)).collect())
 }
 
-/// Updates the posts with these slugs, each to its next version; answers each one's (slug, id,
-/// version).
+/// Updates the posts with these slugs, each to its next version (the creation time stays
+/// unless the source gives one); answers each one's (slug, id, version).
 pub async fn update_posts(
     tx: &mut PgConnection,
     rows: &[ImportedPost<'_>],
 ) -> sqlx::Result<Vec<(String, Uuid, i32)>> {
-    let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        r#"update posts p set (id, {COLUMNS}, version) = (coalesce(t.id, p.id), {UPDATED}, p.version + 1)
-           from {UNNEST} where p.slug = t.slug
-           returning p.slug, p.id, p.version"#
-    )));
-    bind_posts(query, rows).fetch_all(tx).await
+    let updated = sqlx::query!(
+        r#"update posts p set (id, slug, type, status, title, markdown, html, excerpt,
+               word_count, reading_time, custom_excerpt, feature_image, feature_image_alt,
+               feature_image_caption, featured, meta_title, meta_description, canonical_url,
+               codeinjection_head, codeinjection_foot, published_at, created_at, updated_at,
+               source_hash, feed_guid, version)
+           = (coalesce(t.id, p.id), t.slug, t.type, t.status, t.title, t.markdown, t.html,
+               t.excerpt, t.word_count, t.reading_time, t.custom_excerpt, t.feature_image,
+               t.feature_image_alt, t.feature_image_caption, t.featured, t.meta_title,
+               t.meta_description, t.canonical_url, t.codeinjection_head, t.codeinjection_foot,
+               t.published_at, coalesce(t.created_at, p.created_at), coalesce(t.updated_at, now()),
+               t.source_hash, coalesce(t.feed_guid, p.feed_guid), p.version + 1)
+           from unnest($1::imported_post[]) t
+           where p.slug = t.slug
+           returning p.slug, p.id, p.version"#,
+        rows as _,
+    )
+    .fetch_all(tx)
+    .await?;
+    Ok(updated
+        .into_iter()
+        .map(|r| (r.slug, r.id, r.version))
+        .collect())
 }
 
 /// Links in order: (post, tag or author, position).

@@ -1,19 +1,13 @@
 //! Uploaded images and their variants.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor};
 use uuid::Uuid;
 
-/// A stored variant of an image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredVariant {
-    pub width: u32,
-    pub height: u32,
-    pub key: String,
-    pub content_type: String,
-}
+use crate::domain::image::StoredImage;
+pub use crate::domain::image::StoredVariant;
 
 /// One uploaded image.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -60,33 +54,26 @@ pub async fn by_keys(db: impl PgExecutor<'_>, keys: &[String]) -> sqlx::Result<V
     .await
 }
 
-/// What a new image row holds.
-pub struct NewMedia<'a> {
-    pub storage_key: &'a str,
-    pub sha256: &'a str,
-    pub content_type: &'a str,
-    pub bytes: i64,
-    pub width: u32,
-    pub height: u32,
-    pub variants: &'a [StoredVariant],
-    pub uploaded_by: Option<Uuid>,
-}
-
-pub async fn insert(db: impl PgExecutor<'_>, m: &NewMedia<'_>) -> sqlx::Result<Media> {
+/// Adds the row of an image just stored, uploaded by `uploaded_by`.
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    m: &StoredImage,
+    uploaded_by: Option<Uuid>,
+) -> sqlx::Result<Media> {
     sqlx::query_as!(
         Media,
         r#"insert into media (storage_key, sha256, content_type, bytes, width, height, variants, uploaded_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8)
            returning id, storage_key, sha256, content_type, bytes, width, height,
                   variants as "variants: Json<Vec<StoredVariant>>", created_at"#,
-        m.storage_key,
+        m.key,
         m.sha256,
         m.content_type,
         m.bytes,
         i32::try_from(m.width).unwrap_or(i32::MAX),
         i32::try_from(m.height).unwrap_or(i32::MAX),
-        Json(m.variants) as _,
-        m.uploaded_by,
+        Json(&m.variants) as _,
+        uploaded_by,
     )
     .fetch_one(db)
     .await

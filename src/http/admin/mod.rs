@@ -20,7 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::domain::user::Role;
 use crate::error::{Error, LoggedError};
-use crate::http::extract::Staff;
+use crate::http::extract::SignedIn;
 use crate::state::AppState;
 use crate::store;
 
@@ -180,7 +180,7 @@ struct StaffView {
 }
 
 impl StaffView {
-    fn new(staff: &Staff) -> Self {
+    fn new(staff: &SignedIn) -> Self {
         let role = staff.user.role;
         StaffView {
             id: staff.user.id.to_string(),
@@ -247,7 +247,7 @@ impl Layout {
     /// The layout of a page for a signed-in staff member, with the navigation of their role.
     async fn signed_in(
         s: &AppState,
-        staff: &Staff,
+        staff: &SignedIn,
         title: &str,
         page: &'static str,
         section: Section,
@@ -396,7 +396,7 @@ impl IntoResponse for PageError {
 }
 
 /// The signed-in staff member, or a trip to the sign-in page that comes back to `uri`.
-fn signed_in(staff: Result<Staff, Error>, uri: &Uri) -> Result<Staff, PageError> {
+fn signed_in(staff: Result<SignedIn, Error>, uri: &Uri) -> Result<SignedIn, PageError> {
     match staff {
         Ok(staff) => Ok(staff),
         Err(Error::Unauthorized(_)) => Err(PageError::SignIn {

@@ -13,14 +13,14 @@ use crate::domain::post::PostType;
 use crate::domain::user::UserStatus;
 use crate::editing;
 use crate::error::Error;
-use crate::http::extract::Staff;
+use crate::http::extract::SignedIn;
 use crate::state::AppState;
 use crate::store;
 
 type PageResult = Result<Response, PageError>;
 
 /// `/admin/`: the post list when signed in, else sign-in, or setup while no account exists.
-pub async fn show_start(State(s): State<AppState>, staff: Result<Staff, Error>) -> PageResult {
+pub async fn show_start(State(s): State<AppState>, staff: Result<SignedIn, Error>) -> PageResult {
     match staff {
         Ok(_) => Ok(Redirect::to("/admin/posts/").into_response()),
         Err(Error::Unauthorized(_)) => {
@@ -66,7 +66,7 @@ pub struct NextQuery {
 /// `/admin/login/`: the sign-in form, unless already signed in (or nobody can sign in yet).
 pub async fn show_login(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     Query(query): Query<NextQuery>,
 ) -> PageResult {
     let next = safe_next(query.next.as_deref());
@@ -155,7 +155,7 @@ struct ListPage {
 /// `/admin/posts/`: the post list (filled by the script from the API).
 pub async fn list_posts(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
 ) -> PageResult {
     list(&s, signed_in(staff, &uri)?, PostType::Post).await
@@ -164,13 +164,13 @@ pub async fn list_posts(
 /// `/admin/pages/`: the page list.
 pub async fn list_pages(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
 ) -> PageResult {
     list(&s, signed_in(staff, &uri)?, PostType::Page).await
 }
 
-async fn list(s: &AppState, staff: Staff, kind: PostType) -> PageResult {
+async fn list(s: &AppState, staff: SignedIn, kind: PostType) -> PageResult {
     let (title, section, kind) = match kind {
         PostType::Post => ("Posts", Section::Posts, "post"),
         PostType::Page => ("Pages", Section::Pages, "page"),
@@ -201,7 +201,7 @@ pub struct NewQuery {
 /// `/admin/editor/`: a new post (`?type=page` for a page), created on first save.
 pub async fn new_post(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
     Query(query): Query<NewQuery>,
 ) -> PageResult {
@@ -222,7 +222,7 @@ pub async fn new_post(
 /// `/admin/editor/{id}/`: an existing post or page the user may see.
 pub async fn edit_post(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
     Path(id): Path<String>,
 ) -> PageResult {
@@ -262,7 +262,7 @@ struct SectionPage {
 /// A page that is only a shell for the script, for roles of at least `section.min_role()`.
 async fn section_page(
     s: &AppState,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: &Uri,
     section: Section,
     title: &str,
@@ -280,7 +280,7 @@ async fn section_page(
 /// which the API enforces).
 pub async fn show_media(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
 ) -> PageResult {
     section_page(&s, staff, &uri, Section::Media, "Media", "media.html").await
@@ -289,7 +289,7 @@ pub async fn show_media(
 /// `/admin/tags/`: Editors and above.
 pub async fn show_tags(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
 ) -> PageResult {
     section_page(&s, staff, &uri, Section::Tags, "Tags", "tags.html").await
@@ -298,7 +298,7 @@ pub async fn show_tags(
 /// `/admin/staff/`: Editors and above (they invite Authors and Contributors).
 pub async fn show_staff(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
 ) -> PageResult {
     section_page(&s, staff, &uri, Section::Staff, "Staff", "staff.html").await
@@ -307,7 +307,7 @@ pub async fn show_staff(
 /// `/admin/settings/`: Administrators and the Owner.
 pub async fn show_settings(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
 ) -> PageResult {
     section_page(
@@ -324,7 +324,7 @@ pub async fn show_settings(
 /// `/admin/account/`: one's own account and password.
 pub async fn show_account(
     State(s): State<AppState>,
-    staff: Result<Staff, Error>,
+    staff: Result<SignedIn, Error>,
     uri: Uri,
 ) -> PageResult {
     section_page(

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
-use crate::http::extract::{Path, Staff};
+use crate::http::extract::{Path, SignedIn};
 use crate::http::{AnnouncedLimit, UPLOAD_FRAMING, refuse_announced_oversize};
 use crate::media::Storage;
 use crate::media::image::{self, ImageError, Processed};
@@ -86,7 +86,7 @@ impl ImageBody {
 
 async fn upload_image(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     mut multipart: Multipart,
 ) -> Result<Response> {
     staff.require(Role::Contributor)?;
@@ -137,7 +137,7 @@ async fn upload_image(
 }
 
 /// Writes the objects, then the row; undoes the objects if anything fails.
-async fn store_image(s: &AppState, staff: &Staff, p: Processed) -> Result<Media> {
+async fn store_image(s: &AppState, staff: &SignedIn, p: Processed) -> Result<Media> {
     // what was written is removed before the error comes back; the request's log line names
     // the cause
     let stored = crate::media::store_objects(&s.media, p)
@@ -148,11 +148,11 @@ async fn store_image(s: &AppState, staff: &Staff, p: Processed) -> Result<Media>
                     .into(),
             cause: Some(Box::new(e)),
         })?;
-    match store::media::insert(&s.db, &stored.row(Some(staff.user.id))).await {
+    match store::media::insert(&s.db, &stored.image, Some(staff.user.id)).await {
         Ok(media) => Ok(media),
         // the same image uploaded twice at once: both wrote the same objects; keep them
         Err(sqlx::Error::Database(e)) if e.constraint() == Some("media_sha256_key") => {
-            store::media::by_sha256(&s.db, &stored.sha256)
+            store::media::by_sha256(&s.db, &stored.image.sha256)
                 .await?
                 .ok_or(Error::NotFound)
         }
@@ -181,7 +181,7 @@ fn capitalise(s: &str) -> String {
 
 async fn list_images(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
 ) -> Result<axum::Json<Vec<ImageBody>>> {
     staff.require(Role::Contributor)?;
     let images = store::media::list(&s.db).await?;
@@ -199,7 +199,7 @@ async fn list_images(
 /// Deletes an image nothing uses (Editors and above).
 async fn delete_image(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode> {
     staff.require(Role::Editor)?;

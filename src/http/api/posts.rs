@@ -13,7 +13,7 @@ use crate::domain::post::{PostStatus, PostType};
 use crate::domain::user::Role;
 use crate::editing::{self, PostInput};
 use crate::error::{Error, Result};
-use crate::http::extract::{Json, Path, Query, Staff};
+use crate::http::extract::{Json, Path, Query, SignedIn};
 use crate::state::AppState;
 use crate::store;
 use crate::store::admin_posts::{AdminFilter, AdminPost, Revision};
@@ -91,7 +91,7 @@ struct Pagination {
 
 async fn list_posts(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<PostList>> {
     let page = q.page.unwrap_or(1);
@@ -124,7 +124,7 @@ async fn list_posts(
 
 async fn create_post(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Json(input): Json<PostInput>,
 ) -> Result<Response> {
     let mut conn = s.db.acquire().await?;
@@ -134,7 +134,7 @@ async fn create_post(
 
 async fn show_post(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<PostBody>> {
     let post = store::admin_posts::by_id(&s.db, id)
@@ -148,7 +148,7 @@ async fn show_post(
 
 async fn update_post(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
     Json(input): Json<PostInput>,
 ) -> Result<axum::Json<PostBody>> {
@@ -159,7 +159,7 @@ async fn update_post(
 
 async fn delete_post(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode> {
     let mut conn = s.db.acquire().await?;
@@ -169,7 +169,7 @@ async fn delete_post(
 
 async fn list_revisions(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<Vec<Revision>>> {
     let post = store::admin_posts::by_id(&s.db, id)
@@ -189,7 +189,7 @@ struct RestoreInput {
 /// Brings a revision's title and Markdown back as a new version of the post.
 async fn restore_revision(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path((id, revision)): Path<(Uuid, i64)>,
     Json(input): Json<RestoreInput>,
 ) -> Result<axum::Json<PostBody>> {
@@ -223,7 +223,7 @@ struct PreviewBody {
 
 /// The editor's live preview: the site's own renderer, nothing stored.
 async fn preview_markdown(
-    staff: Staff,
+    staff: SignedIn,
     Json(input): Json<PreviewInput>,
 ) -> Result<axum::Json<PreviewBody>> {
     staff.require(Role::Contributor)?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth;
 use crate::domain::user::{Email, Role, UserStatus};
 use crate::error::{Error, Result};
-use crate::http::extract::{ClientIp, Json, SESSION_COOKIE, Staff, check_origin};
+use crate::http::extract::{ClientIp, Json, SESSION_COOKIE, SignedIn, check_origin};
 use crate::state::AppState;
 use crate::store;
 use crate::store::users::StaffUser;
@@ -49,7 +49,7 @@ pub struct SessionInfo {
     pub user: StaffUser,
 }
 
-async fn show_session(staff: Staff) -> axum::Json<SessionInfo> {
+async fn show_session(staff: SignedIn) -> axum::Json<SessionInfo> {
     axum::Json(SessionInfo {
         csrf_token: staff.csrf_token,
         user: staff.user,
@@ -224,7 +224,7 @@ fn session_cookie(s: &AppState, value: &str, max_age: i32) -> HeaderValue {
     .expect("cookie is ASCII")
 }
 
-async fn delete_session(State(s): State<AppState>, staff: Staff) -> Result<Response> {
+async fn delete_session(State(s): State<AppState>, staff: SignedIn) -> Result<Response> {
     store::sessions::delete(&s.db, &staff.token_hash).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::domain::settings::{self, InvalidSetting, SiteSettings};
 use crate::domain::user::Role;
 use crate::error::{Error, Result};
-use crate::http::extract::{Json, Staff};
+use crate::http::extract::{Json, SignedIn};
 use crate::state::AppState;
 use crate::store;
 
@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
 
 async fn show_settings(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
 ) -> Result<axum::Json<SiteSettings>> {
     staff.require(Role::Administrator)?;
     Ok(axum::Json(store::settings::load(&s.db).await?))
@@ -27,7 +27,7 @@ async fn show_settings(
 /// Updates the settings named in the body, all or none.
 async fn update_settings(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Json(changes): Json<Map<String, Value>>,
 ) -> Result<axum::Json<SiteSettings>> {
     staff.require(Role::Administrator)?;

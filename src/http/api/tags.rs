@@ -13,7 +13,7 @@ use crate::domain::slug::Slug;
 use crate::domain::user::Role;
 use crate::editing;
 use crate::error::{Error, Result, ResultExt};
-use crate::http::extract::{Json, Path, Staff};
+use crate::http::extract::{Json, Path, SignedIn};
 use crate::state::AppState;
 use crate::store;
 use crate::store::tags::AdminTag;
@@ -27,13 +27,16 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn list_tags(State(s): State<AppState>, _staff: Staff) -> Result<axum::Json<Vec<AdminTag>>> {
+async fn list_tags(
+    State(s): State<AppState>,
+    _staff: SignedIn,
+) -> Result<axum::Json<Vec<AdminTag>>> {
     Ok(axum::Json(store::tags::list(&s.db).await?))
 }
 
 async fn show_tag(
     State(s): State<AppState>,
-    _staff: Staff,
+    _staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<AdminTag>> {
     Ok(axum::Json(
@@ -82,7 +85,7 @@ fn clean_description(description: &str) -> Result<&str> {
 
 async fn create_tag(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Json(input): Json<TagInput>,
 ) -> Result<Response> {
     staff.require(Role::Editor)?;
@@ -118,7 +121,7 @@ async fn create_tag(
 
 async fn update_tag(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
     Json(input): Json<TagInput>,
 ) -> Result<axum::Json<AdminTag>> {
@@ -153,7 +156,7 @@ async fn update_tag(
 
 async fn delete_tag(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode> {
     staff.require(Role::Editor)?;

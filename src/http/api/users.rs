@@ -13,7 +13,7 @@ use crate::auth;
 use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::api::session::{PasswordAttempt, start_session, validate_email};
-use crate::http::extract::{ClientIp, Json, Path, Staff, check_origin};
+use crate::http::extract::{ClientIp, Json, Path, SignedIn, check_origin};
 use crate::state::AppState;
 use crate::store;
 use crate::store::users::StaffUser;
@@ -33,14 +33,14 @@ pub fn router() -> Router<AppState> {
 
 async fn list_users(
     State(s): State<AppState>,
-    _staff: Staff,
+    _staff: SignedIn,
 ) -> Result<axum::Json<Vec<StaffUser>>> {
     Ok(axum::Json(store::users::list(&s.db).await?))
 }
 
 async fn show_user(
     State(s): State<AppState>,
-    _staff: Staff,
+    _staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<StaffUser>> {
     Ok(axum::Json(
@@ -71,7 +71,7 @@ struct Invitation {
 
 async fn create_user(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Json(input): Json<NewStaff>,
 ) -> Result<Response> {
     if !staff.user.role.manages(input.role) {
@@ -138,7 +138,7 @@ struct AccessChange {
 /// may, and they become an Administrator in the same transaction.
 async fn update_user(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
     Json(change): Json<AccessChange>,
 ) -> Result<axum::Json<StaffUser>> {
@@ -194,7 +194,7 @@ struct PasswordChange {
 async fn change_password(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
-    staff: Staff,
+    staff: SignedIn,
     Json(change): Json<PasswordChange>,
 ) -> Result<StatusCode> {
     auth::check_password_strength(&change.new_password)?;
@@ -268,7 +268,7 @@ struct ResetLink {
 /// Owner), for the caller to pass on. The user's earlier unused links stop working.
 async fn create_reset_link(
     State(s): State<AppState>,
-    staff: Staff,
+    staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
     let target = store::users::by_id(&s.db, id)
