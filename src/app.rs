@@ -81,7 +81,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let limits = state.config.connections.limits();
-    crate::server::serve(listener, http::router(state), limits, shutdown).await?;
+    crate::server::serve(listener, http::front(state), limits, shutdown).await?;
     Ok(())
 }
 

@@ -35,6 +35,9 @@ pub struct CachedPage {
     pub body: Bytes,
     pub gzip: Option<Bytes>,
     pub brotli: Option<Bytes>,
+    /// The route that rendered it (`/{slug}/`), for the metrics of hits answered in front of
+    /// the router; `None` keeps its hits in the router.
+    pub route: Option<std::sync::Arc<str>>,
 }
 
 /// The three ETags of a page, one per encoding, as header values ready to send.
@@ -72,6 +75,7 @@ impl CachedPage {
             body,
             gzip,
             brotli,
+            route: None,
         }
     }
 
@@ -231,6 +235,15 @@ impl PageCache {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The cached page for `key`, if the cache holds one (answers for missing paths are left
+    /// to [`PageCache::get_or_render_or_missing`]); counted as a hit.
+    pub async fn hit(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let generation = self.current.load_full();
+        let page = generation.pages.get(key).await?;
+        self.stats.hits.fetch_add(1, Ordering::Relaxed);
+        Some(page)
     }
 
     /// Forgets every page: the next request of each renders it again from the database.

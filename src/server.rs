@@ -31,6 +31,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
+use crate::http::hits::CacheHits;
+
 /// The limits of one listener.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -52,14 +54,29 @@ impl Default for Limits {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets the requests in flight
+/// What a listener serves: a router, and optionally cache hits answered in front of it
+/// ([`crate::http::front`]).
+#[derive(Clone)]
+pub struct Front {
+    pub router: Router,
+    pub hits: Option<CacheHits>,
+}
+
+impl From<Router> for Front {
+    fn from(router: Router) -> Self {
+        Front { router, hits: None }
+    }
+}
+
+/// Serves `front` on `listener` until `shutdown` completes, then lets the requests in flight
 /// finish (connections are closed after their current request).
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    front: impl Into<Front>,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    let front = front.into();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (signal_tx, signal_rx) = watch::channel(());
     tokio::spawn(async move {
@@ -102,9 +119,9 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let signal = signal_tx.clone();
         let close = close_rx.clone();
-        let router = router.clone();
+        let front = front.clone();
         tokio::spawn(async move {
-            connection(stream, peer, router, limits, signal).await;
+            connection(stream, peer, front, limits, signal).await;
             drop(permit);
             drop(close);
         });
@@ -133,7 +150,7 @@ async fn accept_error(e: io::Error) {
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    front: Front,
     limits: Limits,
     signal: watch::Sender<()>,
 ) {
@@ -146,8 +163,16 @@ async fn connection(
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         let in_flight = InFlight::start(&clock, request.version());
         request.extensions_mut().insert(ConnectInfo(peer));
-        let router = router.clone();
+        let Front { router, hits } = front.clone();
         async move {
+            if let Some(hits) = &hits
+                && let Some(response) = hits
+                    .answer(request.method(), request.uri().path(), request.headers())
+                    .await
+            {
+                drop(in_flight);
+                return Ok(response);
+            }
             let response = router.oneshot(request.map(Body::new)).await;
             drop(in_flight);
             response

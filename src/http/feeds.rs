@@ -14,7 +14,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use crate::cache::CachedPage;
 use crate::domain::limits;
 use crate::error::{Error, Result};
-use crate::http::site::{cached, segment};
+use crate::http::site::{asked, cached, segment};
 use crate::render::feeds::{self, FeedInfo};
 use crate::render::views::rfc3339;
 use crate::state::AppState;
@@ -72,7 +72,7 @@ async fn site_feed(State(s): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     cached(
         &s,
-        request.headers(),
+        asked(&request),
         path,
         render_feed(&s, path, ListFilter::default()),
     )
@@ -85,7 +85,7 @@ async fn tag_feed(State(s): State<AppState>, request: Request) -> Response {
         tag: Some(segment(path, 1)),
         author: None,
     };
-    cached(&s, request.headers(), path, render_feed(&s, path, filter)).await
+    cached(&s, asked(&request), path, render_feed(&s, path, filter)).await
 }
 
 async fn author_feed(State(s): State<AppState>, request: Request) -> Response {
@@ -94,12 +94,12 @@ async fn author_feed(State(s): State<AppState>, request: Request) -> Response {
         tag: None,
         author: Some(segment(path, 1)),
     };
-    cached(&s, request.headers(), path, render_feed(&s, path, filter)).await
+    cached(&s, asked(&request), path, render_feed(&s, path, filter)).await
 }
 
 /// `/feed/` is where Ghost's readers sometimes look; the feed is at `/rss/`.
 async fn feed_redirect(State(s): State<AppState>, request: Request) -> Response {
-    cached(&s, request.headers(), "/feed/", async {
+    cached(&s, asked(&request), "/feed/", async {
         CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, "/rss/")
     })
     .await
@@ -177,7 +177,7 @@ async fn render_feed(s: &AppState, path: &str, filter: ListFilter<'_>) -> Result
 }
 
 async fn robots(State(s): State<AppState>, request: Request) -> Response {
-    cached(&s, request.headers(), "/robots.txt", async {
+    cached(&s, asked(&request), "/robots.txt", async {
         let body = format!(
             "User-agent: *\nDisallow: /admin/\n\nSitemap: {}/sitemap.xml\n",
             s.site_url
@@ -198,7 +198,7 @@ async fn top_level_file(State(s): State<AppState>, request: Request) -> Response
         Some(sitemap) => {
             cached(
                 &s,
-                request.headers(),
+                asked(&request),
                 request.uri().path(),
                 render_sitemap(&s, sitemap),
             )

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod hits;
 pub mod media;
 pub mod metrics;
 pub mod respond;
@@ -35,7 +36,46 @@ pub const BODY_LIMIT: usize = crate::domain::limits::BODY_LIMIT;
 /// Room for the multipart framing around an uploaded file.
 pub const UPLOAD_FRAMING: usize = 64 * 1024;
 
-/// The whole application.
+/// Headers every answer carries unless its handler set them.
+const SECURITY_HEADERS: [(HeaderName, HeaderValue); 3] = [
+    (
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    ),
+    (
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("SAMEORIGIN"),
+    ),
+];
+
+/// Adds [`SECURITY_HEADERS`] that an answer does not set itself: the router's layers call it
+/// for every answer, [`hits`] for cache hits answered in front of the router.
+pub fn add_security_headers(headers: &mut axum::http::HeaderMap) {
+    for (name, value) in SECURITY_HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+async fn with_security_headers(mut response: Response) -> Response {
+    add_security_headers(response.headers_mut());
+    response
+}
+
+/// The whole application: the router, and cache hits answered in front of it.
+pub fn front(state: AppState) -> crate::server::Front {
+    crate::server::Front {
+        hits: Some(hits::CacheHits::new(state.clone())),
+        router: router(state),
+    }
+}
+
+/// The whole application's routes.
 pub fn router(state: AppState) -> Router {
     let upload_max_bytes =
         usize::try_from(state.config.media.upload_max_mb * 1024 * 1024).unwrap_or(usize::MAX);
@@ -74,18 +114,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("x-content-type-options"),
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("x-frame-options"),
-            HeaderValue::from_static("SAMEORIGIN"),
-        ))
+        .layer(middleware::map_response(with_security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             // failures are logged by `log_errors` with their cause; a 503 of /readyz while the

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -45,19 +45,19 @@ pub fn router() -> Router<AppState> {
 // would copy them), and path segments are only parsed when a page has to be rendered.
 
 async fn show_home(State(s): State<AppState>, request: Request) -> Response {
-    cached(&s, request.headers(), "/", render_list(&s, List::Home, 1)).await
+    cached(&s, asked(&request), "/", render_list(&s, List::Home, 1)).await
 }
 
 async fn show_home_page(State(s): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
-    paged(&s, request.headers(), path, List::Home, segment(path, 1)).await
+    paged(&s, asked(&request), path, List::Home, segment(path, 1)).await
 }
 
 async fn show_post(State(s): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     cached(
         &s,
-        request.headers(),
+        asked(&request),
         path,
         render_post(&s, segment(path, 0)),
     )
@@ -68,7 +68,7 @@ async fn show_tag(State(s): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     cached(
         &s,
-        request.headers(),
+        asked(&request),
         path,
         render_list(&s, List::Tag(segment(path, 1)), 1),
     )
@@ -79,7 +79,7 @@ async fn show_tag_page(State(s): State<AppState>, request: Request) -> Response 
     let path = request.uri().path();
     paged(
         &s,
-        request.headers(),
+        asked(&request),
         path,
         List::Tag(segment(path, 1)),
         segment(path, 3),
@@ -91,7 +91,7 @@ async fn show_author(State(s): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
     cached(
         &s,
-        request.headers(),
+        asked(&request),
         path,
         render_list(&s, List::Author(segment(path, 1)), 1),
     )
@@ -102,7 +102,7 @@ async fn show_author_page(State(s): State<AppState>, request: Request) -> Respon
     let path = request.uri().path();
     paged(
         &s,
-        request.headers(),
+        asked(&request),
         path,
         List::Author(segment(path, 1)),
         segment(path, 3),
@@ -124,10 +124,25 @@ pub async fn fallback(State(s): State<AppState>, request: Request) -> Response {
         )
             .into_response();
     }
-    cached(&s, request.headers(), request.uri().path(), async {
+    cached(&s, asked(&request), request.uri().path(), async {
         Err(Error::NotFound)
     })
     .await
+}
+
+/// What [`cached`] needs of a request, borrowed apart from its body (which is not `Sync`).
+#[derive(Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    headers: &'a HeaderMap,
+    /// The route that matched, which labels the metrics of the page's later hits.
+    route: Option<&'a MatchedPath>,
+}
+
+pub(crate) fn asked(request: &Request) -> Asked<'_> {
+    Asked {
+        headers: request.headers(),
+        route: request.extensions().get::<MatchedPath>(),
+    }
 }
 
 /// Answers from the cache, rendering on a miss. A missing page becomes the theme's 404 (or a
@@ -135,16 +150,21 @@ pub async fn fallback(State(s): State<AppState>, request: Request) -> Response {
 /// URLs evicts nothing; other errors are not cached.
 pub(crate) async fn cached(
     s: &AppState,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
     path: &str,
     render: impl Future<Output = Result<CachedPage>>,
 ) -> Response {
+    let render = async {
+        let mut page = render.await?;
+        page.route = asked.route.map(|r| Arc::from(r.as_str()));
+        Ok(page)
+    };
     let result = s
         .cache
         .get_or_render_or_missing(path, render, || not_found(s, path))
         .await;
     match result {
-        Ok(page) => cached_response(&page, headers, PAGE_CACHE_CONTROL),
+        Ok(page) => cached_response(&page, asked.headers, PAGE_CACHE_CONTROL),
         Err(e) => error_response(s, e),
     }
 }
@@ -152,12 +172,12 @@ pub(crate) async fn cached(
 /// Page 2 and later of a list; `/page/1/` is the list itself and redirects there.
 async fn paged(
     s: &AppState,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
     path: &str,
     list: List<'_>,
     raw: &str,
 ) -> Response {
-    cached(s, headers, path, async {
+    cached(s, asked, path, async {
         match parse_page(raw)? {
             1 => CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &list.base()),
             page => render_list(s, list, page).await,

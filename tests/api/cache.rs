@@ -120,3 +120,46 @@ async fn metrics_count_requests_by_route_and_cache_hits() {
         "{text}"
     );
 }
+
+/// A page's first request renders it through the router and its middleware; later ones are
+/// answered from the cache in front of the router. A client must not be able to tell them
+/// apart: same status, headers (but `Date`) and body, in every encoding and for 304s.
+#[tokio::test]
+async fn hits_answered_in_front_of_the_router_are_the_routers_answers() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let without_date = |r: &reqwest::Response| {
+        let mut h = r.headers().clone();
+        h.remove("date");
+        h
+    };
+    for path in ["/welcome/", "/", "/rss/", "/tag/getting-started/", "/sitemap.xml"] {
+        for encoding in ["identity", "gzip", "br"] {
+            app.state.cache.invalidate_all();
+            let headers = [("accept-encoding", encoding)];
+            let rendered = app.get_with(path, &headers).await;
+            let hit = app.get_with(path, &headers).await;
+            assert_eq!(rendered.status(), hit.status(), "{path} {encoding}");
+            assert_eq!(without_date(&rendered), without_date(&hit), "{path} {encoding}");
+            for name in ["x-content-type-options", "referrer-policy", "x-frame-options"] {
+                assert!(hit.headers().contains_key(name), "{path}: {name}");
+            }
+            let etag = hit.headers()["etag"].to_str().unwrap().to_owned();
+            assert_eq!(
+                rendered.bytes().await.unwrap(),
+                hit.bytes().await.unwrap(),
+                "{path} {encoding}"
+            );
+            let again = app
+                .get_with(path, &[("accept-encoding", encoding), ("if-none-match", &etag)])
+                .await;
+            assert_eq!(again.status(), 304, "{path} {encoding}");
+            assert_eq!(again.headers()["x-frame-options"], "SAMEORIGIN");
+        }
+    }
+    let text = app.metrics().await;
+    assert!(
+        text.contains(r#"quire_http_requests_total{route="/{slug}/",method="GET",status="304"} 3"#),
+        "{text}"
+    );
+}
