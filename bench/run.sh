@@ -1,66 +1,65 @@
 #!/usr/bin/env bash
-# Measures a release build of Quire on this machine:
-#   1. start-up: process start to /readyz = 200 on an already-migrated database;
-#   2. throughput and latency of cached pages (wrk), with and without compression;
+# Measures a release build of Quire on this machine and prints one table:
+#   1. start-up: process start to /readyz = 200 on an already-migrated database (5 runs);
+#   2. cached pages (home, post, tag, RSS, Atom; identity and brotli) against nginx serving the
+#      very same bytes as static files, in alternating runs, with the median ratio per page:
+#      the machine is shared and noisy, so the ratio says more than either number alone;
 #   3. that cache hits cost no database query (pg_stat_database transaction counts);
-#   4. a cached post against nginx serving the same bytes as a static file (median ratio).
-# Needs: a PostgreSQL server (DATABASE_URL or the local default), wrk, curl; nginx for 4.
+#   4. memory (RSS) idle and after the load.
+# Needs: a PostgreSQL server, wrk, curl, nginx (apt-get install wrk nginx-light).
 # Usage: bench/run.sh            (builds --release first)
+#        BENCH_DURATION=5s BENCH_ROUNDS=3 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --bin quire >/dev/null
-bin="$target/release/quire"
+bin="${BENCH_BIN:-$target/release/quire}"
 db_name="quire_bench"
 admin_url="${BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 url="${admin_url%/*}/$db_name"
 port="${BENCH_PORT:-2377}"
-duration="${BENCH_DURATION:-10s}"
+nport=$((port + 1))
+duration="${BENCH_DURATION:-5s}"
+rounds="${BENCH_ROUNDS:-3}"
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$nginx_bin" ] || { echo "bench: nginx is needed (apt-get install nginx-light)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench: wrk is needed (apt-get install wrk)" >&2; exit 2; }
 
 psql "$admin_url" -qc "drop database if exists $db_name" -c "create database $db_name"
 DATABASE_URL="$url" QUIRE_LOG=warn "$bin" migrate
 
-echo "== start-up (migrated database, 5 runs)"
+serve() { DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn "$bin" serve & }
+ready() { until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.002; done; }
+
+starts=()
 for _ in 1 2 3 4 5; do
     start=$(date +%s%N)
-    DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn "$bin" serve &
+    serve
     pid=$!
-    until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.005; done
-    echo "ready after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+    ready
+    starts+=("$(( ($(date +%s%N) - start) / 1000000 ))")
     kill -TERM "$pid"; wait "$pid"
 done
 
-DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn "$bin" serve &
+serve
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true' EXIT
-until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.01; done
-for path in / /welcome/ /rss/; do curl -fs -o /dev/null "http://127.0.0.1:$port$path"; done
+dir=$(mktemp -d)
+trap 'kill -TERM $pid 2>/dev/null || true; "$nginx_bin" -c "$dir/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$dir"' EXIT
+ready
+rss() { awk '/VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/$pid/status"; }
+idle_rss=$(rss)
 
-xacts() { psql "$admin_url" -Atc "select xact_commit + xact_rollback from pg_stat_database where datname = '$db_name'"; }
-before=$(xacts)
-
-for path in / /welcome/; do
-    echo "== wrk -t2 -c64 -d$duration http://127.0.0.1:$port$path (identity)"
-    wrk -t2 -c64 -d"$duration" --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|Latency|99%|Transfer"
-    echo "== same, Accept-Encoding: br"
-    wrk -t2 -c64 -d"$duration" --latency -H "Accept-Encoding: br" "http://127.0.0.1:$port$path" | grep -E "Requests/sec|Latency|99%"
+# the same bytes for nginx: each page saved as a file, identity and brotli
+paths=(/ /welcome/ /tag/getting-started/ /rss/ /atom.xml)
+locations=""
+for i in "${!paths[@]}"; do
+    p=${paths[$i]}
+    curl -fs "http://127.0.0.1:$port$p" -o "$dir/$i"
+    curl -fs -H 'Accept-Encoding: br' "http://127.0.0.1:$port$p" -o "$dir/$i.br"
+    locations+="location = $p { if (\$http_accept_encoding ~ br) { add_header Content-Encoding br; rewrite ^ /$i.br break; } rewrite ^ /$i break; }"$'\n'
 done
-
-sleep 1
-after=$(xacts)
-seconds=$(( ${duration%s} * 4 + 1 ))
-echo "== database transactions during the load: $((after - before)) in ~${seconds}s"
-echo "   (the content watcher's pulse makes about one per second; page hits add none)"
-
-# The same bytes from nginx (a static file), alternating runs in one session: the machine is
-# shared and noisy, so the ratio of the medians says more than either number alone.
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-if [ -x "$nginx_bin" ]; then
-    dir=$(mktemp -d)
-    nport=$((port + 1))
-    curl -fs "http://127.0.0.1:$port/welcome/" -o "$dir/index.html"
-    cat > "$dir/nginx.conf" <<CONF
+cat > "$dir/nginx.conf" <<CONF
 worker_processes 2;
 pid $dir/nginx.pid;
 error_log $dir/error.log;
@@ -68,24 +67,44 @@ events { worker_connections 1024; }
 http {
     access_log off;
     default_type text/html;
-    server { listen 127.0.0.1:$nport; root $dir; location = /welcome/ { try_files /index.html =404; } }
+    server { listen 127.0.0.1:$nport; root $dir; $locations }
 }
 CONF
-    "$nginx_bin" -c "$dir/nginx.conf"
-    rate() { wrk -t2 -c64 -d"${BENCH_AB_DURATION:-5s}" "$1" | awk '/Requests\/sec/ {print $2}'; }
-    echo "== cached post vs nginx serving the same $(wc -c < "$dir/index.html") bytes (3 alternating runs each)"
-    ratios=()
-    for round in 1 2 3; do
-        q=$(rate "http://127.0.0.1:$port/welcome/")
-        n=$(rate "http://127.0.0.1:$nport/welcome/")
-        r=$(awk -v q="$q" -v n="$n" 'BEGIN { printf "%.2f", q / n }')
-        ratios+=("$r")
-        echo "round $round: quire $q req/s, nginx $n req/s, ratio $r"
+"$nginx_bin" -c "$dir/nginx.conf"
+
+xacts() { psql "$admin_url" -Atc "select xact_commit + xact_rollback from pg_stat_database where datname = '$db_name'"; }
+rate() { wrk -t2 -c64 -d"$duration" "${@:2}" "$1" | awk '/Requests\/sec/ {printf "%d", $2}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+before=$(xacts)
+load_start=$(date +%s)
+rows=()
+for p in "${paths[@]}"; do
+    for encoding in identity br; do
+        qs=(); ns=(); ratios=()
+        for _ in $(seq 1 "$rounds"); do
+            q=$(rate "http://127.0.0.1:$port$p" -H "Accept-Encoding: $encoding")
+            n=$(rate "http://127.0.0.1:$nport$p" -H "Accept-Encoding: $encoding")
+            qs+=("$q"); ns+=("$n")
+            ratios+=("$(awk -v q="$q" -v n="$n" 'BEGIN { printf "%.2f", q / n }')")
+        done
+        bytes=$(curl -fs -H "Accept-Encoding: $encoding" "http://127.0.0.1:$port$p" | wc -c)
+        rows+=("$(printf '| %-24s | %-8s | %7d | %12s | %12s | %5s |' "$p" "$encoding" "$bytes" \
+            "$(median "${qs[@]}")" "$(median "${ns[@]}")" "$(median "${ratios[@]}")")")
     done
-    median=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)
-    echo "median ratio quire / nginx: $median"
-    "$nginx_bin" -c "$dir/nginx.conf" -s stop
-    rm -rf "$dir"
-else
-    echo "== nginx not installed: no comparison (apt-get install nginx-light)"
-fi
+done
+sleep 1
+after=$(xacts)
+seconds=$(( $(date +%s) - load_start ))
+loaded_rss=$(rss)
+
+echo
+echo "Quire $("$bin" --version | awk '{print $2}') on $(nproc) cores; wrk -t2 -c64 -d$duration, $rounds alternating rounds, medians"
+echo
+printf '| %-24s | %-8s | %7s | %12s | %12s | %5s |\n' page encoding bytes "quire req/s" "nginx req/s" ratio
+printf '|%s|%s|%s|%s|%s|%s|\n' -------------------------- ---------- --------- -------------- -------------- -------
+printf '%s\n' "${rows[@]}"
+echo
+echo "start-up to /readyz (migrated database): median $(median "${starts[@]}") ms (runs: ${starts[*]} ms)"
+echo "database transactions during ${seconds} s of load: $((after - before)) (the watcher's pulse makes about one a second; cache hits make none)"
+echo "memory (RSS): $idle_rss idle, $loaded_rss after the load"
