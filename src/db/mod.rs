@@ -61,11 +61,13 @@ pub fn describe(options: &PgConnectOptions) -> String {
 /// sqlx holds a PostgreSQL advisory lock while migrating, so replicas that start together wait
 /// for each other and the migrations run once.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    // one connection for both: the migrator's is not back in the pool at once, and opening
+    // another costs a start-up tens of milliseconds
+    let mut conn = pool.acquire().await?;
     MIGRATOR
-        .run(pool)
+        .run(&mut *conn)
         .await
         .context("applying database migrations")?;
-    let mut conn = pool.acquire().await?;
     seed(&mut conn)
         .await
         .context("writing the welcome content")?;

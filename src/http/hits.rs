@@ -27,7 +27,12 @@ impl CacheHits {
     }
 
     /// The answer to `GET path` when the page cache holds it, else `None`.
-    pub async fn answer(&self, method: &Method, path: &str, headers: &HeaderMap) -> Option<Response> {
+    pub async fn answer(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Option<Response> {
         if method != Method::GET {
             return None;
         }

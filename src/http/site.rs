@@ -55,13 +55,7 @@ async fn show_home_page(State(s): State<AppState>, request: Request) -> Response
 
 async fn show_post(State(s): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
-    cached(
-        &s,
-        asked(&request),
-        path,
-        render_post(&s, segment(path, 0)),
-    )
-    .await
+    cached(&s, asked(&request), path, render_post(&s, segment(path, 0))).await
 }
 
 async fn show_tag(State(s): State<AppState>, request: Request) -> Response {
@@ -170,13 +164,7 @@ pub(crate) async fn cached(
 }
 
 /// Page 2 and later of a list; `/page/1/` is the list itself and redirects there.
-async fn paged(
-    s: &AppState,
-    asked: Asked<'_>,
-    path: &str,
-    list: List<'_>,
-    raw: &str,
-) -> Response {
+async fn paged(s: &AppState, asked: Asked<'_>, path: &str, list: List<'_>, raw: &str) -> Response {
     cached(s, asked, path, async {
         match parse_page(raw)? {
             1 => CachedPage::redirect(StatusCode::MOVED_PERMANENTLY, &list.base()),

@@ -133,15 +133,29 @@ async fn hits_answered_in_front_of_the_router_are_the_routers_answers() {
         h.remove("date");
         h
     };
-    for path in ["/welcome/", "/", "/rss/", "/tag/getting-started/", "/sitemap.xml"] {
+    for path in [
+        "/welcome/",
+        "/",
+        "/rss/",
+        "/tag/getting-started/",
+        "/sitemap.xml",
+    ] {
         for encoding in ["identity", "gzip", "br"] {
             app.state.cache.invalidate_all();
             let headers = [("accept-encoding", encoding)];
             let rendered = app.get_with(path, &headers).await;
             let hit = app.get_with(path, &headers).await;
             assert_eq!(rendered.status(), hit.status(), "{path} {encoding}");
-            assert_eq!(without_date(&rendered), without_date(&hit), "{path} {encoding}");
-            for name in ["x-content-type-options", "referrer-policy", "x-frame-options"] {
+            assert_eq!(
+                without_date(&rendered),
+                without_date(&hit),
+                "{path} {encoding}"
+            );
+            for name in [
+                "x-content-type-options",
+                "referrer-policy",
+                "x-frame-options",
+            ] {
                 assert!(hit.headers().contains_key(name), "{path}: {name}");
             }
             let etag = hit.headers()["etag"].to_str().unwrap().to_owned();
@@ -151,7 +165,10 @@ async fn hits_answered_in_front_of_the_router_are_the_routers_answers() {
                 "{path} {encoding}"
             );
             let again = app
-                .get_with(path, &[("accept-encoding", encoding), ("if-none-match", &etag)])
+                .get_with(
+                    path,
+                    &[("accept-encoding", encoding), ("if-none-match", &etag)],
+                )
                 .await;
             assert_eq!(again.status(), 304, "{path} {encoding}");
             assert_eq!(again.headers()["x-frame-options"], "SAMEORIGIN");
