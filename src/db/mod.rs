@@ -21,8 +21,15 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// `DATABASE_URL` is unset (see [`local`]).
 pub async fn connect(config: &DbConfig) -> anyhow::Result<PgPool> {
     let mut options = match &config.database_url {
-        Some(url) => PgConnectOptions::from_str(url)
-            .with_context(|| format!("invalid DATABASE_URL {}", redact_url(url)))?,
+        Some(url) => {
+            let options = PgConnectOptions::from_str(url)
+                .with_context(|| format!("invalid DATABASE_URL {}", redact_url(url)))?;
+            if url_sets_ssl_mode(url) {
+                options
+            } else {
+                without_tls_on_loopback(options)
+            }
+        }
         None => local::resolve(&config.data_dir).await?,
     };
     // named in `pg_stat_activity` unless the URL names it (`?application_name=...`)
@@ -34,6 +41,31 @@ pub async fn connect(config: &DbConfig) -> anyhow::Result<PgPool> {
         .await
         .with_context(|| format!("cannot connect to PostgreSQL at {}", describe(&options)))?;
     Ok(pool)
+}
+
+/// Whether a `DATABASE_URL` chooses its TLS mode (`?sslmode=...`).
+fn url_sets_ssl_mode(url: &str) -> bool {
+    url.split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|p| p.starts_with("sslmode=")))
+}
+
+/// A server on this machine (loopback or a Unix socket) is reached without TLS unless the URL
+/// asks for it: the bytes never leave the machine, and the handshake (the `prefer` default,
+/// against a server with TLS on) costs each new connection tens of milliseconds, the largest
+/// part of a replica's start-up.
+fn without_tls_on_loopback(options: PgConnectOptions) -> PgConnectOptions {
+    let host = options.get_host();
+    let local = host.starts_with('/')
+        || host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if local {
+        options.ssl_mode(sqlx::postgres::PgSslMode::Disable)
+    } else {
+        options
+    }
 }
 
 /// Pool settings shared by the server and the CLI: fail fast when the database is away, so
@@ -170,4 +202,35 @@ async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
     tx.commit().await?;
     tracing::info!("wrote the welcome post and the About page");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The TLS mode a URL ends with, by name.
+    fn mode(url: &str) -> String {
+        let options = PgConnectOptions::from_str(url).unwrap();
+        let options = if url_sets_ssl_mode(url) {
+            options
+        } else {
+            without_tls_on_loopback(options)
+        };
+        format!("{:?}", options.get_ssl_mode())
+    }
+
+    #[test]
+    fn tls_is_skipped_only_on_this_machine_and_only_when_the_url_is_silent() {
+        let (disable, prefer, require) = ("Disable", "Prefer", "Require");
+        assert_eq!(mode("postgres://u@127.0.0.1:5432/db"), disable);
+        assert_eq!(mode("postgres://u@localhost/db"), disable);
+        assert_eq!(mode("postgres://u@[::1]/db"), disable);
+        assert_eq!(mode("postgres://u@db.internal/db"), prefer);
+        assert_eq!(mode("postgres://u@10.0.0.5/db"), prefer);
+        assert_eq!(mode("postgres://u@127.0.0.1/db?sslmode=require"), require);
+        assert_eq!(
+            mode("postgres://u@db.internal/db?application_name=x&sslmode=disable"),
+            disable
+        );
+    }
 }
