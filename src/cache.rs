@@ -237,11 +237,17 @@ impl PageCache {
         }
     }
 
-    /// The cached page for `key`, if the cache holds one (answers for missing paths are left
-    /// to [`PageCache::get_or_render_or_missing`]); counted as a hit.
+    /// The cached page for `key` when it can be answered in front of the router: the cache
+    /// holds it and knows the route that rendered it (answers for missing paths, and pages
+    /// without a route, are left to [`PageCache::get_or_render_or_missing`], which counts them).
+    /// Counted as a hit.
     pub async fn hit(&self, key: &str) -> Option<Arc<CachedPage>> {
         let generation = self.current.load_full();
-        let page = generation.pages.get(key).await?;
+        let page = generation
+            .pages
+            .get(key)
+            .await
+            .filter(|page| page.route.is_some())?;
         self.stats.hits.fetch_add(1, Ordering::Relaxed);
         Some(page)
     }

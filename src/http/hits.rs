@@ -38,7 +38,7 @@ impl CacheHits {
         }
         let start = Instant::now();
         let page = self.state.cache.hit(path).await?;
-        let route = page.route.as_deref()?;
+        let route = page.route.as_deref().unwrap_or("fallback");
         let mut response = cached_response(&page, headers, PAGE_CACHE_CONTROL);
         super::add_security_headers(response.headers_mut());
         self.state.metrics.record(
