@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measures `quire import` on this machine: a generated tree of N Markdown posts (default
-# 5,000: front matter with tags, an author, a date; a few paragraphs, a list and code each)
+# Measures `quire import` on this machine: a generated Jekyll tree of N Markdown posts (default
+# 5,000, written by bench/posts.py: front matter with tags, an author, a date; ~900 words each)
 #   1. into an empty database (every post created),
 #   2. again over the same tree (every post unchanged: hashed, nothing written),
 #   3. after touching every file's text (every post updated).
@@ -21,21 +21,7 @@ tree="$(mktemp -d)"
 data="$(mktemp -d)"
 trap 'rm -rf "$tree" "$data"' EXIT
 
-python3 - "$tree" "$n" <<'PY'
-import os, sys, random
-root, n = sys.argv[1], int(sys.argv[2])
-os.makedirs(f"{root}/_posts")
-open(f"{root}/_config.yml", "w").write("title: Bench\n")
-random.seed(1)
-words = "quire replica cache postgres notify render markdown feed tag author page image".split()
-for i in range(n):
-    day = f"20{10 + i % 15:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
-    tags = ", ".join(random.sample(words, 3))
-    body = "\n\n".join(" ".join(random.choices(words, k=60)) for _ in range(4))
-    with open(f"{root}/_posts/{day}-post-{i}.md", "w") as f:
-        f.write(f"---\ntitle: Post number {i}\ntags: [{tags}]\nauthor: bench@example.com\n---\n")
-        f.write(f"{body}\n\n- one\n- two\n\n```rust\nfn main() {{ println!(\"{i}\"); }}\n```\n")
-PY
+python3 bench/posts.py "$tree" "$n"
 
 psql "$admin_url" -qc "drop database if exists $db_name" -c "create database $db_name"
 DATABASE_URL="$url" QUIRE_LOG=warn "$bin" migrate

@@ -5,22 +5,28 @@
 #      very same bytes as static files, in alternating runs, with the median ratio per page:
 #      the machine is shared and noisy, so the ratio says more than either number alone;
 #   3. that cache hits cost no database query (pg_stat_database transaction counts);
-#   4. memory (RSS) idle and after the load.
+#   4. memory (RSS) idle and after the load;
+#   5. uncached renders: BENCH_POSTS generated posts (default 2,000) imported with `quire import`,
+#      served through a 1 MiB page cache and asked for at random (bench/rotate.lua), so nearly
+#      every request renders its page: requests per second, Quire's CPU time per page and
+#      database statements per page, identity and brotli.
 # Needs: a PostgreSQL server, wrk, curl, nginx (apt-get install wrk nginx-light).
 # Usage: bench/run.sh            (builds --release first)
-#        BENCH_DURATION=5s BENCH_ROUNDS=3 bench/run.sh
+#        BENCH_DURATION=5s BENCH_ROUNDS=3 BENCH_POSTS=2000 bench/run.sh
+#        BENCH_BIN=path/to/quire bench/run.sh   (that binary, nothing built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release --bin quire >/dev/null
 bin="${BENCH_BIN:-$target/release/quire}"
+[ -n "${BENCH_BIN:-}" ] || cargo build --release --bin quire >/dev/null
 db_name="quire_bench"
 admin_url="${BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 url="${admin_url%/*}/$db_name"
 port="${BENCH_PORT:-2377}"
 nport=$((port + 1))
 duration="${BENCH_DURATION:-5s}"
+posts="${BENCH_POSTS:-2000}"
 rounds="${BENCH_ROUNDS:-3}"
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx_bin" ] || { echo "bench: nginx is needed (apt-get install nginx-light)" >&2; exit 2; }
@@ -29,7 +35,7 @@ command -v wrk >/dev/null || { echo "bench: wrk is needed (apt-get install wrk)"
 psql "$admin_url" -qc "drop database if exists $db_name" -c "create database $db_name"
 DATABASE_URL="$url" QUIRE_LOG=warn "$bin" migrate
 
-serve() { DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn "$bin" serve & }
+serve() { DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn "$bin" serve "$@" & }
 ready() { until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.002; done; }
 
 starts=()
@@ -97,6 +103,32 @@ sleep 1
 after=$(xacts)
 seconds=$(( $(date +%s) - load_start ))
 loaded_rss=$(rss)
+kill -TERM "$pid"; wait "$pid"
+
+# uncached renders: generated posts through a 1 MiB cache
+python3 bench/posts.py "$dir/site" "$posts"
+DATABASE_URL="$url" QUIRE_DATA_DIR="$dir/data" QUIRE_LOG=error "$bin" import --no-progress "$dir/site" >/dev/null
+# settle the statistics now, so that autovacuum's transactions are not counted as Quire's
+psql "$url" -qc "vacuum analyze"
+serve --cache-mb 1
+pid=$!
+ready
+curl -fs -o /dev/null "http://127.0.0.1:$port/post-0/" || { echo "bench: /post-0/ is not served" >&2; exit 1; }
+page_bytes=$(curl -fs "http://127.0.0.1:$port/post-1/" | wc -c)
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+# PostgreSQL's CPU: every server process (the pool's connections live through a run)
+pg_cpu() { for p in $(pgrep -x postgres); do cat "/proc/$p/stat" 2>/dev/null; done | awk '{ s += $14 + $15 } END { print s + 0 }'; }
+uncached=()
+for encoding in identity br; do
+    c0=$(cpu); x0=$(xacts); p0=$(pg_cpu)
+    out=$(BENCH_POSTS="$posts" wrk -t2 -c16 -d"$duration" -s bench/rotate.lua -H "Accept-Encoding: $encoding" "http://127.0.0.1:$port")
+    c1=$(cpu); x1=$(xacts); p1=$(pg_cpu)
+    n=$(awk '/requests in/ { print $1 }' <<<"$out")
+    rps=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")
+    uncached+=("$(awk -v c=$((c1 - c0)) -v p=$((p1 - p0)) -v t="$ticks" -v n="$n" -v x=$((x1 - x0)) -v r="$rps" -v e="$encoding" \
+        'BEGIN { printf "| %-8s | %8d | %13.2f | %13.2f | %13.1f |", e, r, c * 1000 / t / n, p * 1000 / t / n, x / n }')")
+done
 
 echo
 echo "Quire $("$bin" --version | awk '{print $2}') on $(nproc) cores; wrk -t2 -c64 -d$duration, $rounds alternating rounds, medians"
@@ -108,3 +140,9 @@ echo
 echo "start-up to /readyz (migrated database): median $(median "${starts[@]}") ms (runs: ${starts[*]} ms)"
 echo "database transactions during ${seconds} s of load: $((after - before)) (the watcher's pulse makes about one a second; cache hits make none)"
 echo "memory (RSS): $idle_rss idle, $loaded_rss after the load"
+echo
+echo "uncached post pages: $posts generated posts (${page_bytes} bytes each), 1 MiB cache, random posts, wrk -t2 -c16 -d$duration; CPU per page"
+echo
+printf '| %-8s | %8s | %13s | %13s | %13s |\n' encoding "req/s" "quire CPU ms" "postgres CPU" "SQL/page"
+printf '|%s|%s|%s|%s|%s|\n' ---------- ---------- --------------- --------------- ---------------
+printf '%s\n' "${uncached[@]}"
