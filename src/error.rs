@@ -104,15 +104,22 @@ impl Error {
     }
 }
 
-/// Whether a database error means "the database is unreachable" rather than "the query failed".
+/// Whether a database error means "the database is unreachable" rather than "the query failed":
+/// no connection, or the server ending the one a query ran on (SQLSTATE class 08, connection
+/// exception, and 57P, a shutdown or restart), which a pooled connection learns only when it
+/// is next used.
 pub fn is_connection_error(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
+    match e {
         sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_)
-    )
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 impl From<sqlx::Error> for Error {

@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 use std::sync::RwLock;
-use std::sync::atomic::Ordering;
 
 use axum::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -17,7 +16,29 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 
-use crate::cache::PageCache;
+/// The page cache's figures at the time of a scrape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CacheFigures {
+    pub hits: u64,
+    pub misses: u64,
+    pub invalidations: u64,
+    pub entries: u64,
+}
+
+/// The counter and histogram of one route, method and status, resolved once: recording
+/// through it takes no look-up.
+#[derive(Debug, Clone)]
+pub struct RequestMetrics {
+    requests: Counter,
+    latency: Histogram,
+}
+
+impl RequestMetrics {
+    pub fn record(&self, seconds: f64) {
+        self.requests.inc();
+        self.latency.observe(seconds);
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
@@ -155,21 +176,23 @@ impl Metrics {
         leaked
     }
 
-    pub fn record(&self, route: &str, method: &Method, status: u16, seconds: f64) {
-        let route = self.intern(route);
-        let method = match *method {
-            Method::GET => "GET",
-            Method::HEAD => "HEAD",
-            Method::POST => "POST",
-            Method::PUT => "PUT",
-            Method::PATCH => "PATCH",
-            Method::DELETE => "DELETE",
-            Method::OPTIONS => "OPTIONS",
-            _ => "OTHER",
-        };
+    /// The metrics of requests to `route` (a matched path) answered with `status`.
+    pub fn request(&self, route: &str, method: &Method, status: u16) -> RequestMetrics {
         let labels = RequestLabels {
-            route,
-            method,
+            route: self.intern(route),
+            method: method_label(method),
+            status,
+        };
+        RequestMetrics {
+            requests: self.requests.get_or_create(&labels).clone(),
+            latency: self.latency.get_or_create(&labels).clone(),
+        }
+    }
+
+    pub fn record(&self, route: &str, method: &Method, status: u16, seconds: f64) {
+        let labels = RequestLabels {
+            route: self.intern(route),
+            method: method_label(method),
             status,
         };
         self.requests.get_or_create(&labels).inc();
@@ -177,25 +200,34 @@ impl Metrics {
     }
 }
 
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 impl Metrics {
     /// The metrics in OpenMetrics text, with the gauges and counters that mirror other parts
     /// (the page cache's statistics, the pool, the content version) brought up to date.
-    pub fn encode(&self, cache: &PageCache, db: &PgPool, content_version: i64) -> Option<String> {
-        let stats = &cache.stats;
+    pub fn encode(&self, cache: CacheFigures, db: &PgPool, content_version: i64) -> Option<String> {
         let sync = |counter: &Counter, value: u64| {
             let seen = counter.get();
             if value > seen {
                 counter.inc_by(value - seen);
             }
         };
-        sync(&self.cache_hits, stats.hits.load(Ordering::Relaxed));
-        sync(&self.cache_misses, stats.misses.load(Ordering::Relaxed));
-        sync(
-            &self.cache_invalidations,
-            stats.invalidations.load(Ordering::Relaxed),
-        );
+        sync(&self.cache_hits, cache.hits);
+        sync(&self.cache_misses, cache.misses);
+        sync(&self.cache_invalidations, cache.invalidations);
         self.cache_entries
-            .set(i64::try_from(cache.len()).unwrap_or(i64::MAX));
+            .set(i64::try_from(cache.entries).unwrap_or(i64::MAX));
         let size = i64::from(db.size());
         let idle = i64::try_from(db.num_idle()).unwrap_or(0);
         self.pool

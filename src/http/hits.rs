@@ -5,14 +5,15 @@
 //! add to the answer is added here from the same definitions ([`super::add_security_headers`], the
 //! request metrics under the route that rendered the page), so a hit answered here is the very
 //! answer the router would give. Anything else (a miss, another method, a path whose entry has
-//! no route) goes through the router as before.
+//! no route) goes through the router as before. The answer's headers are built once per page
+//! and encoding, and its metrics resolved once per page and status.
 
 use std::time::Instant;
 
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 
-use crate::http::respond::{PAGE_CACHE_CONTROL, cached_response};
+use crate::http::respond::cached_response;
 use crate::state::AppState;
 
 /// Answers cache hits of one application.
@@ -38,15 +39,16 @@ impl CacheHits {
         }
         let start = Instant::now();
         let page = self.state.cache.hit(path).await?;
-        let route = page.route.as_deref().unwrap_or("fallback");
-        let mut response = cached_response(&page, headers, PAGE_CACHE_CONTROL);
-        super::add_security_headers(response.headers_mut());
-        self.state.metrics.record(
-            route,
-            &Method::GET,
-            response.status().as_u16(),
-            start.elapsed().as_secs_f64(),
-        );
+        let route = page.route.as_ref()?;
+        let response = cached_response(&page, headers);
+        let status = response.status();
+        route
+            .metrics(status, || {
+                self.state
+                    .metrics
+                    .request(&route.name, &Method::GET, status.as_u16())
+            })
+            .record(start.elapsed().as_secs_f64());
         Some(response)
     }
 }

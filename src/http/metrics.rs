@@ -29,7 +29,10 @@ pub async fn track(State(s): State<AppState>, request: Request, next: Next) -> R
 
 /// `GET /metrics`.
 pub async fn show_metrics(State(s): State<AppState>) -> Response {
-    let Some(body) = s.metrics.encode(&s.cache, &s.db, s.content.version()) else {
+    let Some(body) = s
+        .metrics
+        .encode(s.cache.figures(), &s.db, s.content.version())
+    else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     (

@@ -5,19 +5,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::cache::CachedPage;
+pub use crate::cache::Encoding;
 
 /// HTML and feeds: browsers revalidate every time (a 304 is cheap); a CDN may serve a copy
 /// for a few seconds and keep serving it while it revalidates.
-pub const PAGE_CACHE_CONTROL: HeaderValue =
+const PAGE_CACHE_CONTROL: HeaderValue =
     HeaderValue::from_static("public, max-age=0, s-maxage=10, stale-while-revalidate=60");
-
-/// A content encoding we hold a variant for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
-}
 
 /// The best encoding the client accepts: brotli, then gzip, then none. `q=0` refuses one.
 pub fn negotiate(headers: &HeaderMap, compressed_available: bool) -> Encoding {
@@ -88,43 +81,69 @@ fn unix_secs(t: std::time::SystemTime) -> u64 {
 }
 
 /// The answer for a cached page: 304 when the client has it, else the best encoding.
-/// Costs no database query and copies no body (the bytes are reference-counted).
-pub fn cached_response(
-    page: &CachedPage,
-    headers: &HeaderMap,
-    cache_control: HeaderValue,
-) -> Response {
-    let encoding = negotiate(headers, page.gzip.is_some());
-    let (etag, body, content_encoding) = match encoding {
-        Encoding::Brotli => (&page.etag.brotli, page.brotli.clone(), Some("br")),
-        Encoding::Gzip => (&page.etag.gzip, page.gzip.clone(), Some("gzip")),
-        Encoding::Identity => (&page.etag.identity, None, None),
+/// Costs no database query and copies no body (the bytes are reference-counted); the headers
+/// are the page's own, built once per encoding, and the first client to ask for an encoding
+/// has the variant compressed. The security headers are part of the answer.
+pub fn cached_response(page: &CachedPage, request: &HeaderMap) -> Response {
+    let encoding = negotiate(request, page.compressible());
+    if page.status.is_success() && not_modified(request, page) {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        let headers = response.headers_mut();
+        validators(headers, page, encoding);
+        super::add_security_headers(headers);
+        return response;
+    }
+    let body = match encoding {
+        Encoding::Brotli => page.brotli(),
+        Encoding::Gzip => page.gzip(),
+        Encoding::Identity => None,
     };
-    let mut builder = Response::builder()
-        .header(header::ETAG, etag.clone())
-        .header(header::CACHE_CONTROL, cache_control)
-        .header(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let mut response = Response::new(Body::from(body.unwrap_or_else(|| page.body.clone())));
+    *response.status_mut() = page.status;
+    *response.headers_mut() = page.head(encoding, || head(page, encoding)).clone();
+    response
+}
+
+/// What a 304 repeats of the full answer.
+fn validators(headers: &mut HeaderMap, page: &CachedPage, encoding: Encoding) {
+    let etag = match encoding {
+        Encoding::Brotli => &page.etag.brotli,
+        Encoding::Gzip => &page.etag.gzip,
+        Encoding::Identity => &page.etag.identity,
+    };
+    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::CACHE_CONTROL, PAGE_CACHE_CONTROL);
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Some((_, modified)) = &page.last_modified {
-        builder = builder.header(header::LAST_MODIFIED, modified.clone());
+        headers.insert(header::LAST_MODIFIED, modified.clone());
     }
-    if page.status.is_success() && not_modified(headers, page) {
-        return builder
-            .status(StatusCode::NOT_MODIFIED)
-            .body(Body::empty())
-            .unwrap_or_default();
-    }
-    builder = builder.status(page.status).header(
+}
+
+/// The headers of a full answer in `encoding`.
+fn head(page: &CachedPage, encoding: Encoding) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(16);
+    validators(&mut headers, page, encoding);
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(page.content_type),
     );
     if let Some(location) = &page.location {
-        builder = builder.header(header::LOCATION, location.clone());
+        headers.insert(header::LOCATION, location.clone());
     }
-    if let Some(encoding) = content_encoding {
-        builder = builder.header(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    let content_encoding = match encoding {
+        Encoding::Brotli => Some("br"),
+        Encoding::Gzip => Some("gzip"),
+        Encoding::Identity => None,
+    };
+    if let Some(content_encoding) = content_encoding {
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(content_encoding),
+        );
     }
-    let body = body.unwrap_or_else(|| page.body.clone());
-    builder.body(Body::from(body)).unwrap_or_default()
+    super::add_security_headers(&mut headers);
+    headers
 }
 
 #[cfg(test)]

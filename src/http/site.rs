@@ -15,11 +15,11 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::PgConnection;
 
-use crate::cache::CachedPage;
+use crate::cache::{CachedPage, PageRoute};
 use crate::domain::post::PostType;
 use crate::domain::settings::SiteSettings;
 use crate::error::{Error, Result};
-use crate::http::respond::{PAGE_CACHE_CONTROL, cached_response};
+use crate::http::respond::cached_response;
 use crate::render::views::{
     self, AuthorView, ErrorView, Meta, NeighbourView, Pagination, PostCard, PostView, SiteView,
     TagView, absolute, json_ld, page_url,
@@ -150,7 +150,7 @@ pub(crate) async fn cached(
 ) -> Response {
     let render = async {
         let mut page = render.await?;
-        page.route = asked.route.map(|r| Arc::from(r.as_str()));
+        page.route = asked.route.map(|r| PageRoute::new(r.as_str()));
         Ok(page)
     };
     let result = s
@@ -158,7 +158,7 @@ pub(crate) async fn cached(
         .get_or_render_or_missing(path, render, || not_found(s, path))
         .await;
     match result {
-        Ok(page) => cached_response(&page, asked.headers, PAGE_CACHE_CONTROL),
+        Ok(page) => cached_response(&page, asked.headers),
         Err(e) => error_response(s, e),
     }
 }
@@ -510,10 +510,19 @@ async fn show_preview(State(s): State<AppState>, Path(id): Path<String>) -> Resp
     }
 }
 
-pub(crate) async fn load_settings(s: &AppState, conn: &mut PgConnection) -> Result<SiteSettings> {
-    let settings = store::settings::load(&mut *conn).await?;
-    s.last_settings.store(Arc::new(settings.clone()));
-    Ok(settings)
+/// The site's settings for a reader's page: read once per cache generation (a change to the
+/// settings invalidates the cache), and kept for error pages while the database is away.
+pub(crate) async fn load_settings(
+    s: &AppState,
+    conn: &mut PgConnection,
+) -> Result<Arc<SiteSettings>> {
+    s.cache
+        .settings(async {
+            let settings = store::settings::load(&mut *conn).await?;
+            s.last_settings.store(Arc::new(settings.clone()));
+            Ok(settings)
+        })
+        .await
 }
 
 /// The answer for a path nothing lives at: `/x` → `/x/`, a stored redirect, or the 404 page,

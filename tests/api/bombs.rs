@@ -191,7 +191,7 @@ fn png_rgba16(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend(height.to_be_bytes());
     ihdr.extend([16, 6, 0, 0, 0]); // 16 bits, RGBA, deflate, no filter, no interlace
     chunk(&mut out, b"IHDR", &ihdr);
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     let row = vec![0u8; 1 + width as usize * 8];
     for _ in 0..height {
         z.write_all(&row).unwrap();

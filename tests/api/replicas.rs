@@ -94,6 +94,34 @@ async fn a_new_post_appears_on_every_replicas_home_page() {
     }
 }
 
+/// A settings change reaches every page of every replica, those rendered before it and those
+/// rendered for the first time after it: each replica reads the settings once per cache
+/// generation, and a change starts a new one.
+#[tokio::test]
+async fn a_settings_change_reaches_pages_rendered_before_and_after_it() {
+    let db = TestDb::new().await;
+    let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
+    for app in [&a, &b] {
+        // the settings are read, and kept, by the first render
+        assert!(app.page("/welcome/").await.contains("Welcome to Quire"));
+    }
+    sqlx::query(r#"update settings set value = '"Renamed Site"'::jsonb where key = 'title'"#)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for app in [&a, &b] {
+        converges("new title on a cached page", || async {
+            app.page("/welcome/").await.contains("Renamed Site")
+        })
+        .await;
+        // pages no replica had rendered yet
+        for path in ["/about/", "/tag/getting-started/", "/rss/"] {
+            let page = app.page(path).await;
+            assert!(page.contains("Renamed Site"), "{path}: {page}");
+        }
+    }
+}
+
 /// A replica whose notification connection was cut converges through the periodic check.
 #[tokio::test]
 async fn a_replica_that_lost_its_notifications_still_converges() {
