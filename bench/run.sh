@@ -115,15 +115,19 @@ pid=$!
 ready
 curl -fs -o /dev/null "http://127.0.0.1:$port/post-0/" || { echo "bench: /post-0/ is not served" >&2; exit 1; }
 page_bytes=$(curl -fs "http://127.0.0.1:$port/post-1/" | wc -c)
+sleep 11 # until the statistics of those first statements are reported
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 # PostgreSQL's CPU: every server process (the pool's connections live through a run)
 pg_cpu() { for p in $(pgrep -x postgres); do cat "/proc/$p/stat" 2>/dev/null; done | awk '{ s += $14 + $15 } END { print s + 0 }'; }
 uncached=()
 for encoding in identity br; do
-    c0=$(cpu); x0=$(xacts); p0=$(pg_cpu)
+    x0=$(xacts); c0=$(cpu); p0=$(pg_cpu)
     out=$(BENCH_POSTS="$posts" wrk -t2 -c16 -d"$duration" -s bench/rotate.lua -H "Accept-Encoding: $encoding" "http://127.0.0.1:$port")
-    c1=$(cpu); x1=$(xacts); p1=$(pg_cpu)
+    c1=$(cpu); p1=$(pg_cpu)
+    # a PostgreSQL backend reports its statistics when idle, within 10 s
+    sleep 11
+    x1=$(xacts)
     n=$(awk '/requests in/ { print $1 }' <<<"$out")
     rps=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")
     uncached+=("$(awk -v c=$((c1 - c0)) -v p=$((p1 - p0)) -v t="$ticks" -v n="$n" -v x=$((x1 - x0)) -v r="$rps" -v e="$encoding" \
