@@ -42,7 +42,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, url = %state.site_url, "listening");
     if let Some(listener) = metrics_listener {
         tracing::info!(address = %listener.local_addr()?, "serving /metrics");
-        let limits = state.config.connections.limits();
+        let limits = crate::server::Limits::from(&state.config.connections);
         let mut stopped = state.stopped();
         tokio::spawn(crate::server::serve(
             listener,
@@ -80,7 +80,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let limits = state.config.connections.limits();
+    let limits = crate::server::Limits::from(&state.config.connections);
     crate::server::serve(listener, http::front(state), limits, shutdown).await?;
     Ok(())
 }

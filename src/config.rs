@@ -172,39 +172,31 @@ pub struct Config {
     pub connections: ConnectionConfig,
 }
 
+const MAX_CONNECTIONS: u32 = 4096;
+const HEADER_TIMEOUT: u64 = 10;
+const KEEPALIVE_TIMEOUT: u64 = 75;
+
 /// Limits on client connections.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct ConnectionConfig {
     /// Client connections open at once; more wait until one closes.
-    #[arg(long, env = "QUIRE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "QUIRE_MAX_CONNECTIONS", default_value_t = MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Seconds a client has to send a request's headers, from their first byte.
-    #[arg(long, env = "QUIRE_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "QUIRE_HEADER_TIMEOUT", default_value_t = HEADER_TIMEOUT, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
     /// Seconds an idle keep-alive connection stays open; keep it above the idle timeout of the
     /// proxy in front (nginx and AWS load balancers: 60).
-    #[arg(long, env = "QUIRE_KEEPALIVE_TIMEOUT", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    #[arg(long, env = "QUIRE_KEEPALIVE_TIMEOUT", default_value_t = KEEPALIVE_TIMEOUT, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub keepalive_timeout: u64,
-}
-
-impl ConnectionConfig {
-    /// The server loop's limits.
-    pub fn limits(&self) -> crate::server::Limits {
-        crate::server::Limits {
-            max_connections: self.max_connections as usize,
-            header_timeout: std::time::Duration::from_secs(self.header_timeout),
-            idle_timeout: std::time::Duration::from_secs(self.keepalive_timeout),
-        }
-    }
 }
 
 impl Default for ConnectionConfig {
     fn default() -> Self {
-        let limits = crate::server::Limits::default();
         ConnectionConfig {
-            max_connections: u32::try_from(limits.max_connections).unwrap_or(u32::MAX),
-            header_timeout: limits.header_timeout.as_secs(),
-            keepalive_timeout: limits.idle_timeout.as_secs(),
+            max_connections: MAX_CONNECTIONS,
+            header_timeout: HEADER_TIMEOUT,
+            keepalive_timeout: KEEPALIVE_TIMEOUT,
         }
     }
 }

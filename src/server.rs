@@ -31,6 +31,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
+use crate::config::ConnectionConfig;
 use crate::http::hits::CacheHits;
 
 /// The limits of one listener.
@@ -46,10 +47,16 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
+        Limits::from(&ConnectionConfig::default())
+    }
+}
+
+impl From<&ConnectionConfig> for Limits {
+    fn from(config: &ConnectionConfig) -> Self {
         Limits {
-            max_connections: 4096,
-            header_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(75),
+            max_connections: config.max_connections as usize,
+            header_timeout: Duration::from_secs(config.header_timeout),
+            idle_timeout: Duration::from_secs(config.keepalive_timeout),
         }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::front_matter::split_front_matter;
 use super::shown_path;
-use super::site::{Generator, Site, logical_path};
+use super::site::{Cascade, Generator, Site, jekyll_collections_dir, logical_path};
 use crate::domain::limits;
 use crate::domain::slug::{Slug, slugify};
 use crate::import::dates::parse_date;
@@ -61,22 +61,6 @@ fn jekyll_excluded(config: &Value, rel: &Path) -> Option<String> {
         return None;
     }
     list("exclude").into_iter().find(|e| matches(e))
-}
-
-/// Jekyll's `collections_dir` (where collections, `_posts` and `_drafts` live), when the
-/// configuration names a folder inside the site.
-pub(super) fn jekyll_collections_dir(config: &Value) -> Option<String> {
-    let dir = config
-        .get("collections_dir")?
-        .as_str()?
-        .trim()
-        .trim_start_matches("./")
-        .trim_matches('/');
-    let inside = !dir.is_empty()
-        && Path::new(dir)
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-    inside.then(|| dir.to_owned())
 }
 
 /// The reason a file is not imported because of where it is, when its generator publishes
@@ -147,18 +131,6 @@ pub(super) fn unpublished_place(site: &Site, path: &Path) -> Option<String> {
         }
         Generator::Plain => None,
     }
-}
-
-/// A Hugo `cascade` entry of a section index: front matter that the pages below inherit.
-#[derive(Debug)]
-pub(super) struct Cascade {
-    /// The section's folder: the entry applies to the files below it.
-    dir: PathBuf,
-    /// The section index, for messages.
-    origin: String,
-    /// `_target.path`, matched against a page's path in the site (`/blog/**`).
-    path: Option<Regex>,
-    fields: Map<String, Value>,
 }
 
 /// The `cascade` entries of the section indexes (`_index.md`) among `files`. An index that

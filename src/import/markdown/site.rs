@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::SITE_FILE;
-use super::conventions::{Cascade, jekyll_collections_dir};
 use crate::import::urls::{self, Flavour};
 
 /// The generator a tree was written for, by its configuration files.
@@ -299,4 +298,32 @@ pub(super) fn sections_of(site: &Site, path: &Path, bundle_dir: Option<&Path>) -
 /// `path` from the file system's root (links are matched by their files' paths).
 pub(super) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// A Hugo `cascade` entry of a section index: front matter that the pages below inherit.
+#[derive(Debug)]
+pub(super) struct Cascade {
+    /// The section's folder: the entry applies to the files below it.
+    pub(super) dir: PathBuf,
+    /// The section index, for messages.
+    pub(super) origin: String,
+    /// `_target.path`, matched against a page's path in the site (`/blog/**`).
+    pub(super) path: Option<regex::Regex>,
+    pub(super) fields: Map<String, Value>,
+}
+
+/// Jekyll's `collections_dir` (where collections, `_posts` and `_drafts` live), when the
+/// configuration names a folder inside the site.
+pub(super) fn jekyll_collections_dir(config: &Value) -> Option<String> {
+    let dir = config
+        .get("collections_dir")?
+        .as_str()?
+        .trim()
+        .trim_start_matches("./")
+        .trim_matches('/');
+    let inside = !dir.is_empty()
+        && Path::new(dir)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    inside.then(|| dir.to_owned())
 }
