@@ -53,6 +53,17 @@ pub enum Encoding {
     Identity,
 }
 
+impl Encoding {
+    /// Its `Content-Encoding` value; none for identity.
+    pub fn content_coding(self) -> Option<HeaderValue> {
+        match self {
+            Encoding::Brotli => Some(HeaderValue::from_static("br")),
+            Encoding::Gzip => Some(HeaderValue::from_static("gzip")),
+            Encoding::Identity => None,
+        }
+    }
+}
+
 /// The route that rendered a page (`/{slug}/`), with the request metrics its hits are
 /// counted in, resolved on the first hit of each status.
 #[derive(Debug)]
@@ -94,6 +105,17 @@ pub struct Etag {
     pub identity: HeaderValue,
     pub gzip: HeaderValue,
     pub brotli: HeaderValue,
+}
+
+impl Etag {
+    /// The ETag of the variant in `encoding`.
+    pub fn of(&self, encoding: Encoding) -> &HeaderValue {
+        match encoding {
+            Encoding::Brotli => &self.brotli,
+            Encoding::Gzip => &self.gzip,
+            Encoding::Identity => &self.identity,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -150,6 +172,16 @@ impl CachedPage {
     pub fn brotli(&self) -> Option<Bytes> {
         let compressed = self.compressed.as_ref()?;
         Some(compressed.brotli.get_or_init(|| brotli(&self.body)).clone())
+    }
+
+    /// The body to send in `encoding` (the identity body for a short one).
+    pub fn body_in(&self, encoding: Encoding) -> Bytes {
+        let variant = match encoding {
+            Encoding::Brotli => self.brotli(),
+            Encoding::Gzip => self.gzip(),
+            Encoding::Identity => None,
+        };
+        variant.unwrap_or_else(|| self.body.clone())
     }
 
     /// Sets `Last-Modified`, at the one-second precision of HTTP dates.

@@ -190,13 +190,7 @@ impl Metrics {
     }
 
     pub fn record(&self, route: &str, method: &Method, status: u16, seconds: f64) {
-        let labels = RequestLabels {
-            route: self.intern(route),
-            method: method_label(method),
-            status,
-        };
-        self.requests.get_or_create(&labels).inc();
-        self.latency.get_or_create(&labels).observe(seconds);
+        self.request(route, method, status).record(seconds);
     }
 }
 

@@ -26,10 +26,11 @@ async fn show_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
         )
             .into_response();
     };
-    let (body, encoding) = match negotiate(&headers, asset.gzip.is_some()) {
-        Encoding::Brotli => (asset.brotli.unwrap_or(asset.body), Some("br")),
-        Encoding::Gzip => (asset.gzip.unwrap_or(asset.body), Some("gzip")),
-        Encoding::Identity => (asset.body, None),
+    let encoding = negotiate(&headers, asset.gzip.is_some());
+    let body = match encoding {
+        Encoding::Brotli => asset.brotli.unwrap_or(asset.body),
+        Encoding::Gzip => asset.gzip.unwrap_or(asset.body),
+        Encoding::Identity => asset.body,
     };
     let mut response = (
         [
@@ -47,10 +48,10 @@ async fn show_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
             .headers_mut()
             .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
-    if let Some(encoding) = encoding {
+    if let Some(coding) = encoding.content_coding() {
         response
             .headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            .insert(header::CONTENT_ENCODING, coding);
     }
     response
 }

@@ -2,11 +2,11 @@
 //!
 //! A GET whose path the page cache holds costs a hash look-up, the entry's header values and a
 //! reference-counted body: no routing, no middleware stack, no span. What the middleware would
-//! add to the answer is added here from the same definitions ([`super::add_security_headers`], the
-//! request metrics under the route that rendered the page), so a hit answered here is the very
-//! answer the router would give. Anything else (a miss, another method, a path whose entry has
-//! no route) goes through the router as before. The answer's headers are built once per page
-//! and encoding, and its metrics resolved once per page and status.
+//! add comes from the same definitions: the security headers are part of every cached answer's
+//! headers ([`cached_response`], built once per page and encoding), and the request is counted
+//! under the route that rendered the page (resolved once per page and status). So a hit
+//! answered here is the very answer the router would give. Anything else (a miss, another
+//! method, a path whose entry has no route) goes through the router as before.
 
 use std::time::Instant;
 

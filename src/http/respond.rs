@@ -94,12 +94,7 @@ pub fn cached_response(page: &CachedPage, request: &HeaderMap) -> Response {
         super::add_security_headers(headers);
         return response;
     }
-    let body = match encoding {
-        Encoding::Brotli => page.brotli(),
-        Encoding::Gzip => page.gzip(),
-        Encoding::Identity => None,
-    };
-    let mut response = Response::new(Body::from(body.unwrap_or_else(|| page.body.clone())));
+    let mut response = Response::new(Body::from(page.body_in(encoding)));
     *response.status_mut() = page.status;
     *response.headers_mut() = page.head(encoding, || head(page, encoding)).clone();
     response
@@ -107,12 +102,7 @@ pub fn cached_response(page: &CachedPage, request: &HeaderMap) -> Response {
 
 /// What a 304 repeats of the full answer.
 fn validators(headers: &mut HeaderMap, page: &CachedPage, encoding: Encoding) {
-    let etag = match encoding {
-        Encoding::Brotli => &page.etag.brotli,
-        Encoding::Gzip => &page.etag.gzip,
-        Encoding::Identity => &page.etag.identity,
-    };
-    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::ETAG, page.etag.of(encoding).clone());
     headers.insert(header::CACHE_CONTROL, PAGE_CACHE_CONTROL);
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Some((_, modified)) = &page.last_modified {
@@ -131,16 +121,8 @@ fn head(page: &CachedPage, encoding: Encoding) -> HeaderMap {
     if let Some(location) = &page.location {
         headers.insert(header::LOCATION, location.clone());
     }
-    let content_encoding = match encoding {
-        Encoding::Brotli => Some("br"),
-        Encoding::Gzip => Some("gzip"),
-        Encoding::Identity => None,
-    };
-    if let Some(content_encoding) = content_encoding {
-        headers.insert(
-            header::CONTENT_ENCODING,
-            HeaderValue::from_static(content_encoding),
-        );
+    if let Some(coding) = encoding.content_coding() {
+        headers.insert(header::CONTENT_ENCODING, coding);
     }
     super::add_security_headers(&mut headers);
     headers
