@@ -9,10 +9,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::domain::post::{self as rules, PostStatus, PostType, TextField};
 use crate::domain::post::{ScheduleError, settle_status};
+use crate::domain::revision::RevisionFields;
 use crate::domain::slug::Slug;
 use crate::domain::tag::{TagVisibility, tag_slug};
 use crate::domain::user::Role;
@@ -20,7 +22,7 @@ use crate::error::{Error, Result, ResultExt};
 use crate::media::Storage;
 use crate::render::markdown;
 use crate::store;
-use crate::store::admin_posts::{AdminPost, PostFields};
+use crate::store::admin_posts::{AdminPost, NewRevision, PostFields, Revision};
 use crate::store::users::StaffUser;
 
 pub use crate::domain::limits::MAX_MARKDOWN;
@@ -123,19 +125,22 @@ pub async fn create(
     .await?;
     store::admin_posts::set_tags(&mut tx, id, &tags).await?;
     store::admin_posts::set_authors(&mut tx, id, &[user.id]).await?;
-    store::admin_posts::add_revision(
-        &mut tx,
-        id,
-        1,
-        &fields.title,
-        &fields.markdown,
-        Some(user.id),
-        "create",
-    )
-    .await?;
     let post = store::admin_posts::by_id(&mut *tx, id)
         .await?
         .ok_or(Error::NotFound)?;
+    store::admin_posts::add_revision(
+        &mut tx,
+        &NewRevision {
+            post: id,
+            version: post.version,
+            title: &post.title,
+            markdown: &post.markdown,
+            fields: &post.revision_fields(),
+            author: Some(user.id),
+            reason: "create",
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(post)
 }
@@ -148,6 +153,70 @@ pub async fn update(
     user: &StaffUser,
     id: Uuid,
     input: PostInput,
+) -> Result<AdminPost> {
+    write_update(conn, media, user, id, input, None).await
+}
+
+/// Brings a revision back: its title and text, and the fields it kept (revisions recorded
+/// before revisions kept fields bring back title and text only). Status, date and address stay
+/// as they are. Recorded as a revision of its own, `restore`.
+pub async fn restore(
+    conn: &mut PgConnection,
+    media: &Storage,
+    user: &StaffUser,
+    id: Uuid,
+    revision: Revision,
+    version: i32,
+) -> Result<AdminPost> {
+    let mut edit = PostInput {
+        title: Some(revision.summary.title),
+        markdown: Some(revision.markdown),
+        version: Some(version),
+        ..PostInput::default()
+    };
+    if let Some(Json(f)) = revision.fields {
+        // an empty string clears a field the revision did not have
+        let or_clear = |v: Option<String>| Some(v.unwrap_or_default());
+        edit.excerpt = or_clear(f.custom_excerpt);
+        edit.feature_image = or_clear(f.feature_image);
+        edit.feature_image_alt = or_clear(f.feature_image_alt);
+        edit.feature_image_caption = or_clear(f.feature_image_caption);
+        edit.featured = Some(f.featured);
+        edit.tags = Some(f.tags);
+        edit.meta_title = or_clear(f.meta_title);
+        edit.meta_description = or_clear(f.meta_description);
+        edit.canonical_url = or_clear(f.canonical_url);
+    }
+    write_update(conn, media, user, id, edit, Some("restore")).await
+}
+
+/// What an edit sent, over the post as it is: the fields a refused edit is kept with.
+fn sent_fields(input: &PostInput, current: &AdminPost) -> RevisionFields {
+    let now = current.revision_fields();
+    let or = |sent: &Option<String>, kept: Option<String>| match sent {
+        Some(v) => trimmed(Some(v.clone())),
+        None => kept,
+    };
+    RevisionFields {
+        custom_excerpt: or(&input.excerpt, now.custom_excerpt),
+        feature_image: or(&input.feature_image, now.feature_image),
+        feature_image_alt: or(&input.feature_image_alt, now.feature_image_alt),
+        feature_image_caption: or(&input.feature_image_caption, now.feature_image_caption),
+        featured: input.featured.unwrap_or(now.featured),
+        tags: input.tags.clone().unwrap_or(now.tags),
+        meta_title: or(&input.meta_title, now.meta_title),
+        meta_description: or(&input.meta_description, now.meta_description),
+        canonical_url: or(&input.canonical_url, now.canonical_url),
+    }
+}
+
+async fn write_update(
+    conn: &mut PgConnection,
+    media: &Storage,
+    user: &StaffUser,
+    id: Uuid,
+    input: PostInput,
+    reason: Option<&'static str>,
 ) -> Result<AdminPost> {
     let now = Utc::now();
     let base_version = input
@@ -166,24 +235,27 @@ pub async fn update(
             .markdown
             .clone()
             .unwrap_or_else(|| current.markdown.clone());
+        let last = store::admin_posts::last_revision(&mut *tx, id).await?;
         store::admin_posts::add_revision(
             &mut tx,
-            id,
-            base_version,
-            &title,
-            &markdown,
-            Some(user.id),
-            "conflict",
+            &NewRevision {
+                post: id,
+                version: base_version,
+                title: &title,
+                markdown: &markdown,
+                fields: &sent_fields(&input, &current),
+                author: Some(user.id),
+                reason: "conflict",
+            },
         )
         .await?;
-        let last = store::admin_posts::last_revision(&mut *tx, id).await?;
         tx.commit().await?;
         let by = last
             .as_ref()
             .and_then(|r| r.author_name.clone())
             .unwrap_or_else(|| "someone else".into());
         let when = last
-            .map_or(current.updated_at, |r| r.created_at)
+            .map_or(current.updated_at, |r| r.saved_at)
             .format("%H:%M:%S UTC");
         return Err(Error::Conflict(format!(
             "This post was changed by {by} at {when}, after you opened it. Your version was not saved \
@@ -281,31 +353,36 @@ pub async fn update(
         let tags = resolve_tags(&mut tx, user.role, names).await?;
         store::admin_posts::set_tags(&mut tx, id, &tags).await?;
     }
-    let reason = match (current.status, status) {
+    let post = store::admin_posts::by_id(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let reason = reason.unwrap_or(match (current.status, status) {
         (PostStatus::Published, PostStatus::Published) => "save",
         (_, PostStatus::Published) => "publish",
         (_, PostStatus::Scheduled) => "schedule",
         (PostStatus::Published, _) => "unpublish",
         _ => "save",
-    };
-    let changed = fields.title != current.title
-        || fields.markdown != current.markdown
-        || status != current.status;
+    });
+    let kept = post.revision_fields();
+    let changed = post.title != current.title
+        || post.markdown != current.markdown
+        || status != current.status
+        || kept != current.revision_fields();
     if changed {
         store::admin_posts::add_revision(
             &mut tx,
-            id,
-            current.version + 1,
-            &fields.title,
-            &fields.markdown,
-            Some(user.id),
-            reason,
+            &NewRevision {
+                post: id,
+                version: post.version,
+                title: &post.title,
+                markdown: &post.markdown,
+                fields: &kept,
+                author: Some(user.id),
+                reason,
+            },
         )
         .await?;
     }
-    let post = store::admin_posts::by_id(&mut *tx, id)
-        .await?
-        .ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(post)
 }

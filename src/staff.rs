@@ -128,3 +128,86 @@ pub async fn reset_password(db: &PgPool, token: &str, password: String) -> Resul
     user.password_hash = Some(password_hash);
     Ok(user)
 }
+
+/// A profile as its owner sends it: every field, empty meaning none.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    pub name: String,
+    pub slug: String,
+    #[serde(default)]
+    pub bio: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub avatar_url: String,
+    #[serde(default)]
+    pub cover_image: String,
+}
+
+/// A bio is a line or two under the name on author pages, as in Ghost.
+pub const MAX_BIO: usize = 200;
+pub const MAX_LOCATION: usize = 150;
+
+/// Checks a profile and writes it; a slug another member uses is refused on its field.
+pub async fn update_profile(db: &PgPool, id: Uuid, input: ProfileInput) -> Result<StaffUser> {
+    let optional = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let name = input.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(Error::invalid("name", "Your name is shown on your posts."));
+    }
+    check_name(&name)?;
+    let slug = Slug::parse(input.slug.trim()).map_err(|e| Error::invalid("slug", e.to_string()))?;
+    let bio = input.bio.trim().to_owned();
+    if bio.chars().count() > MAX_BIO {
+        return Err(Error::invalid(
+            "bio",
+            format!("At most {MAX_BIO} characters."),
+        ));
+    }
+    let location = optional(input.location);
+    if location
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > MAX_LOCATION)
+    {
+        return Err(Error::invalid(
+            "location",
+            format!("At most {MAX_LOCATION} characters."),
+        ));
+    }
+    let website = optional(input.website);
+    if let Some(w) = &website
+        && !url::Url::parse(w).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        return Err(Error::invalid(
+            "website",
+            "Use a full address such as https://example.com.",
+        ));
+    }
+    let avatar_url = optional(input.avatar_url);
+    let cover_image = optional(input.cover_image);
+    for (field, value) in [("avatar_url", &avatar_url), ("cover_image", &cover_image)] {
+        if let Some(v) = value {
+            crate::domain::post::check_url(field, v)?;
+        }
+    }
+    let profile = store::users::Profile {
+        name,
+        slug: slug.to_string(),
+        bio,
+        website,
+        location,
+        avatar_url,
+        cover_image,
+    };
+    store::users::update_profile(db, id, &profile)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.constraint() == Some("users_slug_key") => {
+                Error::invalid("slug", "Another staff member already uses this address.")
+            }
+            _ => Error::from(e),
+        })
+}

@@ -3,6 +3,7 @@
 pub mod image;
 pub mod limits;
 pub mod post;
+pub mod revision;
 pub mod settings;
 pub mod slug;
 pub mod tag;

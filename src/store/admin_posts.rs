@@ -7,6 +7,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::post::{PostStatus, PostType};
+use crate::domain::revision::RevisionFields;
 use crate::render::markdown::Rendered;
 use crate::store::posts::{AuthorRef, TagRef};
 
@@ -44,6 +45,23 @@ pub struct AdminPost {
     pub version: i32,
     pub tags: Json<Vec<TagRef>>,
     pub authors: Json<Vec<AuthorRefWithId>>,
+}
+
+impl AdminPost {
+    /// What a revision of the post as it is now keeps beside its title and text.
+    pub fn revision_fields(&self) -> RevisionFields {
+        RevisionFields {
+            custom_excerpt: self.custom_excerpt.clone(),
+            feature_image: self.feature_image.clone(),
+            feature_image_alt: self.feature_image_alt.clone(),
+            feature_image_caption: self.feature_image_caption.clone(),
+            featured: self.featured,
+            tags: self.tags.iter().map(|t| t.name.clone()).collect(),
+            meta_title: self.meta_title.clone(),
+            meta_description: self.meta_description.clone(),
+            canonical_url: self.canonical_url.clone(),
+        }
+    }
 }
 
 /// An author with the id the admin needs for ownership checks.
@@ -303,46 +321,93 @@ pub async fn set_authors(
     Ok(())
 }
 
-/// A saved state of a post.
+/// A saved state of a post, as the list of revisions shows it.
 #[derive(Debug, Clone, FromRow, Serialize)]
-pub struct Revision {
+pub struct RevisionSummary {
     pub id: i64,
     pub version: i32,
     pub title: String,
-    pub markdown: String,
     pub author_id: Option<Uuid>,
     pub author_name: Option<String>,
     pub reason: String,
     pub created_at: DateTime<Utc>,
+    /// When it last changed: saves close together are one revision.
+    pub saved_at: DateTime<Utc>,
+}
+
+/// A saved state of a post, whole.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Revision {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub summary: RevisionSummary,
+    pub markdown: String,
+    /// Null for revisions recorded before revisions kept more than title and text.
+    pub fields: Option<Json<RevisionFields>>,
+}
+
+/// A revision about to be recorded.
+pub struct NewRevision<'a> {
+    pub post: Uuid,
+    /// The post's version it holds (for a refused edit: the version it was based on).
+    pub version: i32,
+    pub title: &'a str,
+    pub markdown: &'a str,
+    pub fields: &'a RevisionFields,
+    pub author: Option<Uuid>,
+    pub reason: &'a str,
 }
 
 /// Keeps this many revisions per post.
 pub const REVISIONS_KEPT: i64 = 50;
 
-pub async fn add_revision(
-    conn: &mut PgConnection,
-    post: Uuid,
-    version: i32,
-    title: &str,
-    markdown: &str,
-    author: Option<Uuid>,
-    reason: &str,
-) -> sqlx::Result<()> {
+/// Saves by one writer within this many minutes of the revision's first save are one
+/// revision, so autosaves and quick fixes do not push older versions out of the list.
+pub const REVISION_WINDOW_MINUTES: i32 = 10;
+
+/// Records a revision: a plain save folds into the newest revision when that one is a plain
+/// save by the same writer, started within the window; anything else is a revision of its own.
+pub async fn add_revision(conn: &mut PgConnection, r: &NewRevision<'_>) -> sqlx::Result<()> {
+    let fields = Json(r.fields);
+    let folded = sqlx::query!(
+        r#"
+        update revisions set version = $2, title = $3, markdown = $4, fields = $5, saved_at = now()
+        where id = (select id from revisions where post_id = $1 order by id desc limit 1)
+          and $6 = 'save' and reason = 'save' and author_id = $7
+          and created_at > now() - make_interval(mins => $8)
+        "#,
+        r.post,
+        r.version,
+        r.title,
+        r.markdown,
+        fields as _,
+        r.reason,
+        r.author,
+        REVISION_WINDOW_MINUTES,
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if folded > 0 {
+        return Ok(());
+    }
     sqlx::query!(
-        "insert into revisions (post_id, version, title, markdown, author_id, reason) values ($1, $2, $3, $4, $5, $6)",
-        post,
-        version,
-        title,
-        markdown,
-        author,
-        reason
+        r#"insert into revisions (post_id, version, title, markdown, fields, author_id, reason)
+           values ($1, $2, $3, $4, $5, $6, $7)"#,
+        r.post,
+        r.version,
+        r.title,
+        r.markdown,
+        fields as _,
+        r.author,
+        r.reason
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
         r#"delete from revisions where post_id = $1 and id not in (
                select id from revisions where post_id = $1 order by id desc limit $2)"#,
-        post,
+        r.post,
         REVISIONS_KEPT
     )
     .execute(&mut *conn)
@@ -350,11 +415,12 @@ pub async fn add_revision(
     Ok(())
 }
 
-/// A post's revisions, newest first.
-pub async fn revisions(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Vec<Revision>> {
+/// A post's revisions, newest first, without their text.
+pub async fn revisions(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Vec<RevisionSummary>> {
     sqlx::query_as!(
-        Revision,
-        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as "author_name?", r.reason, r.created_at
+        RevisionSummary,
+        r#"select r.id, r.version, r.title, r.author_id, u.name as "author_name?", r.reason,
+                  r.created_at, r.saved_at
            from revisions r left join users u on u.id = r.author_id
            where r.post_id = $1 order by r.id desc"#,
         post
@@ -363,11 +429,47 @@ pub async fn revisions(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Vec<
     .await
 }
 
-/// The newest revision, which says who saved the post last.
-pub async fn last_revision(db: impl PgExecutor<'_>, post: Uuid) -> sqlx::Result<Option<Revision>> {
+/// One revision of a post, whole.
+pub async fn revision(
+    db: impl PgExecutor<'_>,
+    post: Uuid,
+    id: i64,
+) -> sqlx::Result<Option<Revision>> {
+    let row = sqlx::query!(
+        r#"select r.id, r.version, r.title, r.author_id, u.name as "author_name?", r.reason,
+                  r.created_at, r.saved_at, r.markdown, r.fields as "fields: Json<RevisionFields>"
+           from revisions r left join users u on u.id = r.author_id
+           where r.post_id = $1 and r.id = $2"#,
+        post,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| Revision {
+        summary: RevisionSummary {
+            id: r.id,
+            version: r.version,
+            title: r.title,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            reason: r.reason,
+            created_at: r.created_at,
+            saved_at: r.saved_at,
+        },
+        markdown: r.markdown,
+        fields: r.fields,
+    }))
+}
+
+/// The newest revision that was saved, which says who saved the post last.
+pub async fn last_revision(
+    db: impl PgExecutor<'_>,
+    post: Uuid,
+) -> sqlx::Result<Option<RevisionSummary>> {
     sqlx::query_as!(
-        Revision,
-        r#"select r.id, r.version, r.title, r.markdown, r.author_id, u.name as "author_name?", r.reason, r.created_at
+        RevisionSummary,
+        r#"select r.id, r.version, r.title, r.author_id, u.name as "author_name?", r.reason,
+                  r.created_at, r.saved_at
            from revisions r left join users u on u.id = r.author_id
            where r.post_id = $1 and r.reason <> 'conflict' order by r.id desc limit 1"#,
         post

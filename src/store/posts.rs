@@ -224,12 +224,13 @@ pub async fn neighbours(
 /// Publishes every scheduled post whose time has come; answers how many.
 ///
 /// Every replica runs this; row locks make it safe, and the commit's notification refreshes
-/// every replica's cache.
+/// every replica's cache. The version stays: going live is what the writer asked for, not an
+/// edit, so an editor still open on the post saves over it without a conflict.
 #[tracing::instrument(skip(db))]
 pub async fn publish_due(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
     let done = sqlx::query!(
         r#"
-        update posts set status = 'published', version = version + 1
+        update posts set status = 'published'
         where status = 'scheduled' and published_at <= now()
         "#
     )

@@ -50,7 +50,7 @@ pub async fn find(db: impl PgExecutor<'_>, token_hash: &str) -> sqlx::Result<Opt
         r#"
         select s.token_hash, s.csrf_token, s.expires_at,
                u.id, u.email, u.name, u.slug, u.role as "role: Role",
-               u.status as "status: UserStatus", u.bio, u.avatar_url, u.website,
+               u.status as "status: UserStatus", u.bio, u.avatar_url, u.cover_image, u.website,
                u.location, u.last_login_at, u.created_at, u.password_hash
         from sessions s join users u on u.id = s.user_id
         where s.token_hash = $1 and s.expires_at > now() and u.status = 'active'
@@ -72,6 +72,7 @@ pub async fn find(db: impl PgExecutor<'_>, token_hash: &str) -> sqlx::Result<Opt
             status: r.status,
             bio: r.bio,
             avatar_url: r.avatar_url,
+            cover_image: r.cover_image,
             website: r.website,
             location: r.location,
             last_login_at: r.last_login_at,

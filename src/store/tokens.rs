@@ -102,3 +102,47 @@ pub async fn use_reset(
     .await?;
     Ok(used.is_some())
 }
+
+/// An invitation not yet accepted, as the staff page lists it. Its id is the token's hash:
+/// it names the invitation without being able to accept it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PendingInvitation {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Invitations that still work (unused, unexpired), newest first.
+pub async fn pending_invitations(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<PendingInvitation>> {
+    sqlx::query_as!(
+        PendingInvitation,
+        r#"select t.token_hash as id, t.email as "email!", t.role as "role!: Role",
+                  u.name as "invited_by?", t.created_at, t.expires_at
+           from user_tokens t left join users u on u.id = t.created_by
+           where t.kind = 'invite' and t.used_at is null and t.expires_at > now()
+           order by t.created_at desc"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Revokes a pending invitation whose role `may_revoke` allows: its link stops working at
+/// once. Answers the role it was for, or `None` when there is no such invitation.
+pub async fn revoke_invitation(
+    db: impl PgExecutor<'_>,
+    id: &str,
+    may_revoke: &[Role],
+) -> sqlx::Result<Option<Role>> {
+    sqlx::query_scalar!(
+        r#"delete from user_tokens
+           where token_hash = $1 and kind = 'invite' and used_at is null and role = any($2)
+           returning role as "role!: Role""#,
+        id,
+        may_revoke as &[Role],
+    )
+    .fetch_optional(db)
+    .await
+}

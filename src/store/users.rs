@@ -44,6 +44,7 @@ pub struct StaffUser {
     pub status: UserStatus,
     pub bio: String,
     pub avatar_url: Option<String>,
+    pub cover_image: Option<String>,
     pub website: Option<String>,
     pub location: Option<String>,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -63,7 +64,7 @@ pub async fn by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Opti
     sqlx::query_as!(
         StaffUser,
         r#"select id, email, name, slug, role as "role: Role", status as "status: UserStatus", bio,
-                  avatar_url, website, location, last_login_at, created_at, password_hash
+                  avatar_url, cover_image, website, location, last_login_at, created_at, password_hash
            from users where lower(email) = lower($1)"#,
         email
     )
@@ -75,7 +76,7 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Sta
     sqlx::query_as!(
         StaffUser,
         r#"select id, email, name, slug, role as "role: Role", status as "status: UserStatus", bio,
-                  avatar_url, website, location, last_login_at, created_at, password_hash
+                  avatar_url, cover_image, website, location, last_login_at, created_at, password_hash
            from users where id = $1"#,
         id
     )
@@ -88,7 +89,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<StaffUser>> {
     sqlx::query_as!(
         StaffUser,
         r#"select id, email, name, slug, role as "role: Role", status as "status: UserStatus", bio,
-                  avatar_url, website, location, last_login_at, created_at, password_hash
+                  avatar_url, cover_image, website, location, last_login_at, created_at, password_hash
            from users order by role, lower(name)"#
     )
     .fetch_all(db)
@@ -112,7 +113,7 @@ pub async fn insert(db: impl PgExecutor<'_>, user: &NewUser<'_>) -> sqlx::Result
         StaffUser,
         r#"insert into users (email, name, slug, role, password_hash) values ($1, $2, $3, $4, $5)
            returning id, email, name, slug, role as "role: Role", status as "status: UserStatus", bio,
-                  avatar_url, website, location, last_login_at, created_at, password_hash"#,
+                  avatar_url, cover_image, website, location, last_login_at, created_at, password_hash"#,
         user.email,
         user.name,
         user.slug,
@@ -170,10 +171,49 @@ pub async fn update_access(
         StaffUser,
         r#"update users set role = $2, status = $3, updated_at = now() where id = $1
            returning id, email, name, slug, role as "role: Role", status as "status: UserStatus", bio,
-                  avatar_url, website, location, last_login_at, created_at, password_hash"#,
+                  avatar_url, cover_image, website, location, last_login_at, created_at, password_hash"#,
         id,
         role as Role,
         status as UserStatus,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// What a staff member edits of their own public profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub slug: String,
+    pub bio: String,
+    pub website: Option<String>,
+    pub location: Option<String>,
+    pub avatar_url: Option<String>,
+    pub cover_image: Option<String>,
+}
+
+/// Writes a staff member's public profile; author pages on every replica follow (the users
+/// table's trigger announces the change).
+pub async fn update_profile(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    p: &Profile,
+) -> sqlx::Result<StaffUser> {
+    sqlx::query_as!(
+        StaffUser,
+        r#"update users set name = $2, slug = $3, bio = $4, website = $5, location = $6,
+                  avatar_url = $7, cover_image = $8, updated_at = now()
+           where id = $1
+           returning id, email, name, slug, role as "role: Role", status as "status: UserStatus", bio,
+                  avatar_url, cover_image, website, location, last_login_at, created_at, password_hash"#,
+        id,
+        p.name,
+        p.slug,
+        p.bio,
+        p.website,
+        p.location,
+        p.avatar_url,
+        p.cover_image,
     )
     .fetch_one(db)
     .await

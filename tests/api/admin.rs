@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Session, TestApp, TestDb, converges, create_staff};
+use crate::helpers::{PASSWORD, Session, TestApp, TestDb, converges, create_staff, eventually};
 
 const ROLES: [&str; 5] = ["owner", "administrator", "editor", "author", "contributor"];
 
@@ -133,6 +133,18 @@ async fn every_admin_route_checks_every_identity() {
             Method::POST,
             "/users/AUTHOR/reset-link",
             [401, 201, 201, 201, 403, 403],
+        ),
+        (
+            "pending invitations",
+            Method::GET,
+            "/invitations",
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            "your own profile",
+            Method::GET,
+            "/users/me",
+            [401, 200, 200, 200, 200, 200],
         ),
         (
             "list tags",
@@ -464,6 +476,14 @@ async fn a_stale_edit_is_refused_and_kept_as_a_revision() {
         .iter()
         .find(|r| r["reason"] == "conflict")
         .expect("a conflict revision");
+    let (_, kept) = app
+        .api(
+            Method::GET,
+            &format!("/posts/{id}/revisions/{}", kept["id"]),
+            Some(&bob),
+            None,
+        )
+        .await;
     assert_eq!(
         kept["markdown"], "Bob's words",
         "the refused edit is not lost"
@@ -471,7 +491,7 @@ async fn a_stale_edit_is_refused_and_kept_as_a_revision() {
 }
 
 #[tokio::test]
-async fn a_revision_can_be_restored() {
+async fn a_revision_is_shown_against_the_current_post_and_restored_with_its_fields() {
     let db = TestDb::new().await;
     let app = TestApp::spawn(&db).await;
     let editor = app.signed_in("editor").await;
@@ -480,7 +500,14 @@ async fn a_revision_can_be_restored() {
             Method::POST,
             "/posts",
             Some(&editor),
-            Some(json!({"title": "T", "markdown": "first"})),
+            Some(json!({
+                "title": "T",
+                "markdown": "first\nkept\n",
+                "excerpt": "Old excerpt",
+                "tags": ["Alpha"],
+                "feature_image": "https://example.com/a.jpg",
+                "feature_image_alt": "A harbour",
+            })),
         )
         .await;
     let id = post["id"].as_str().unwrap();
@@ -489,7 +516,22 @@ async fn a_revision_can_be_restored() {
             Method::PUT,
             &format!("/posts/{id}"),
             Some(&editor),
-            Some(json!({"markdown": "second", "version": post["version"]})),
+            Some(json!({
+                "markdown": "second\nkept\n",
+                "excerpt": "",
+                "tags": ["Beta"],
+                "feature_image": "",
+                "version": post["version"],
+            })),
+        )
+        .await;
+    // a second save moments later by the same writer folds into the same revision
+    let (_, post) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&editor),
+            Some(json!({"title": "T2", "version": post["version"]})),
         )
         .await;
     let (_, revisions) = app
@@ -500,12 +542,61 @@ async fn a_revision_can_be_restored() {
             None,
         )
         .await;
-    let first = revisions
+    let reasons: Vec<&str> = revisions
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["markdown"] == "first")
-        .unwrap();
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["save", "create"], "{revisions}");
+    assert_eq!(revisions[0]["title"], "T2");
+    assert_eq!(revisions[0]["version"], post["version"]);
+    assert!(
+        revisions[0].get("markdown").is_none(),
+        "the list stays small"
+    );
+    let first = &revisions[1];
+
+    let (status, shown) = app
+        .api(
+            Method::GET,
+            &format!("/posts/{id}/revisions/{}", first["id"]),
+            Some(&editor),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["markdown"], "first\nkept\n");
+    assert!(
+        shown["html"].as_str().unwrap().contains("<p>first"),
+        "{shown}"
+    );
+    assert_eq!(shown["live"], false);
+    assert_eq!(
+        shown["diff"],
+        json!([[
+            {"tag": "delete", "text": "second"},
+            {"tag": "insert", "text": "first"},
+            {"tag": "equal", "text": "kept"},
+        ]])
+    );
+    let changed: Vec<&str> = shown["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changed,
+        ["Title", "Excerpt", "Feature image", "Tags"],
+        "{shown}"
+    );
+    // looking changes nothing
+    let (_, now) = app
+        .api(Method::GET, &format!("/posts/{id}"), Some(&editor), None)
+        .await;
+    assert_eq!(now["markdown"], "second\nkept\n");
+
     let (status, restored) = app
         .api(
             Method::POST,
@@ -515,7 +606,209 @@ async fn a_revision_can_be_restored() {
         )
         .await;
     assert_eq!(status, 200, "{restored}");
-    assert_eq!(restored["markdown"], "first");
+    assert_eq!(restored["markdown"], "first\nkept\n");
+    assert_eq!(restored["title"], "T");
+    assert_eq!(restored["custom_excerpt"], "Old excerpt");
+    assert_eq!(restored["feature_image"], "https://example.com/a.jpg");
+    assert_eq!(restored["feature_image_alt"], "A harbour");
+    assert_eq!(restored["tags"][0]["name"], "Alpha");
+    assert_eq!(restored["tags"].as_array().unwrap().len(), 1);
+    let (_, revisions) = app
+        .api(
+            Method::GET,
+            &format!("/posts/{id}/revisions"),
+            Some(&editor),
+            None,
+        )
+        .await;
+    assert_eq!(revisions[0]["reason"], "restore", "{revisions}");
+
+    // restoring with a stale version is refused like any stale edit
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/posts/{id}/revisions/{}/restore", first["id"]),
+            Some(&editor),
+            Some(json!({"version": post["version"]})),
+        )
+        .await;
+    assert_eq!(status, 409);
+}
+
+#[tokio::test]
+async fn a_post_the_scheduler_published_is_updated_with_the_version_its_editor_holds() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let editor = app.signed_in("editor").await;
+    let due = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    let (_, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&editor),
+            Some(
+                json!({"title": "Soon", "markdown": "x", "status": "scheduled",
+                        "published_at": due.to_rfc3339()}),
+            ),
+        )
+        .await;
+    assert_eq!(post["status"], "scheduled");
+    let id = post["id"].as_str().unwrap();
+    eventually(
+        std::time::Duration::from_secs(15),
+        "the scheduler publishes it",
+        || async {
+            let (_, now) = app
+                .api(Method::GET, &format!("/posts/{id}"), Some(&editor), None)
+                .await;
+            now["status"] == "published"
+        },
+    )
+    .await;
+    let (_, live) = app
+        .api(Method::GET, &format!("/posts/{id}"), Some(&editor), None)
+        .await;
+    assert_eq!(live["version"], post["version"], "going live is no edit");
+    let (status, updated) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{id}"),
+            Some(&editor),
+            Some(json!({"markdown": "x, fixed", "version": post["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["status"], "published");
+}
+
+#[tokio::test]
+async fn pending_invitations_are_listed_to_who_may_invite_and_revoked() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    let editor = app.signed_in("editor").await;
+    let author = app.signed_in("author").await;
+    for (who, email, role) in [
+        (&admin, "ed@example.com", "editor"),
+        (&editor, "au@example.com", "author"),
+    ] {
+        let (status, _) = app
+            .api(
+                Method::POST,
+                "/users",
+                Some(who),
+                Some(json!({"email": email, "role": role})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let emails = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, all) = app
+        .api(Method::GET, "/invitations", Some(&admin), None)
+        .await;
+    assert_eq!(emails(&all), ["au@example.com", "ed@example.com"]);
+    // an Editor sees and revokes only invitations of roles they may invite
+    let (_, some) = app
+        .api(Method::GET, "/invitations", Some(&editor), None)
+        .await;
+    assert_eq!(emails(&some), ["au@example.com"]);
+    let editors_invite = all[1]["id"].as_str().unwrap();
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("/invitations/{editors_invite}"),
+            Some(&editor),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .api(Method::GET, "/invitations", Some(&author), None)
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("/invitations/{editors_invite}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, all) = app
+        .api(Method::GET, "/invitations", Some(&admin), None)
+        .await;
+    assert_eq!(emails(&all), ["au@example.com"]);
+}
+
+#[tokio::test]
+async fn a_profile_is_edited_by_its_owner_and_checked() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let author = app.signed_in("author").await;
+    let (_, me) = app.api(Method::GET, "/users/me", Some(&author), None).await;
+    let profile = |slug: &str, website: &str| {
+        json!({"name": "Ann Other", "slug": slug, "bio": "Short.", "website": website,
+               "location": "Lisbon", "avatar_url": "/content/images/ann.jpg", "cover_image": ""})
+    };
+    let (status, answer) = app
+        .api(
+            Method::PUT,
+            "/users/me",
+            Some(&author),
+            Some(profile("ann", "ftp://x")),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["error"]["field"], "website");
+    let (status, answer) = app
+        .api(
+            Method::PUT,
+            "/users/me",
+            Some(&author),
+            Some(profile("Not A Slug!", "")),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["error"]["field"], "slug");
+    let (status, updated) = app
+        .api(
+            Method::PUT,
+            "/users/me",
+            Some(&author),
+            Some(profile("ann", "https://ann.example.com")),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["email"], me["email"]);
+    assert_eq!(updated["location"], "Lisbon");
+    assert!(updated["cover_image"].is_null());
+    let page = app.get("/author/ann/").await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("Ann Other") && page.contains("Short."),
+        "{page}"
+    );
+
+    // another member's address is refused on its field
+    let editor = app.signed_in("editor").await;
+    let (status, answer) = app
+        .api(
+            Method::PUT,
+            "/users/me",
+            Some(&editor),
+            Some(profile("ann", "")),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["error"]["field"], "slug");
 }
 
 #[tokio::test]
@@ -551,6 +844,12 @@ async fn setup_creates_one_owner_even_when_replicas_race() {
         .await
         .unwrap();
     assert_eq!(users, 1);
+    let signed_in: bool =
+        sqlx::query_scalar("select last_login_at is not null from users where role = 'owner'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(signed_in, "setup signs the Owner in, and that counts");
     let (_, state) = b.api(Method::GET, "/setup", None, None).await;
     assert_eq!(state["open"], false);
     let owned: i64 = sqlx::query_scalar("select count(*) from posts_authors")

@@ -107,7 +107,13 @@ async fn revisions_restore_scheduling_and_deleting_after_confirmation() {
         .call(
             Method::POST,
             "/posts",
-            Some(json!({"title": "Evolving", "markdown": "Version one."})),
+            Some(json!({
+                "title": "Evolving",
+                "markdown": "Version one.",
+                "excerpt": "The first take.",
+                "tags": ["Drafts"],
+                "status": "published",
+            })),
         )
         .await;
     let id = post["id"].as_str().unwrap().to_owned();
@@ -118,32 +124,80 @@ async fn revisions_restore_scheduling_and_deleting_after_confirmation() {
         .open(&app.url(&format!("/admin/editor/{id}/")))
         .await;
     browser.type_into("#markdown", " Version two.").await;
+    browser.click("#settings-toggle").await;
+    browser.find("#excerpt").await.clear().await.unwrap();
+    browser.type_into("#excerpt", "The second take.").await;
     browser.click("#save").await;
     browser.wait_for_text("#save-state", "Saved at").await;
 
-    browser.click("#settings-toggle").await;
+    // the list: the current version, and the first one to look at before restoring it
     browser.click("#revisions summary").await;
-    let restore_first = "#revision-list button[aria-label^='Restore version 1 ']";
+    let first = "#revision-list button[aria-label^='Look and restore: Created by Eddie Editor']";
     browser
         .wait_until(
             "the revisions are listed",
-            &format!("return !!document.querySelector({});", json!(restore_first)),
+            &format!("return !!document.querySelector({});", json!(first)),
         )
         .await;
-    browser.click(restore_first).await;
+    let list = browser.text("#revision-list").await;
+    assert!(
+        list.contains("Current") && list.contains("Saved by Eddie Editor"),
+        "{list}"
+    );
+    browser.click(first).await;
     browser
-        .wait_for_text("#confirm-title", "Restore version 1?")
+        .wait_displayed("#revision-dialog", "the revision opens")
         .await;
-    assert!(browser.is_displayed("#confirm-dialog").await);
-    browser.click("#confirm-ok").await;
+    // restoring a live post says so before anything changes
+    let warning = browser.text("#revision-live").await;
+    assert!(
+        warning.contains("live") && warning.contains("/evolving/"),
+        "{warning}"
+    );
+    let diff = browser.text("#revision-diff").await;
+    assert!(
+        diff.contains("removed: Version one. Version two.") && diff.contains("added: Version one."),
+        "{diff}"
+    );
+    let fields = browser.text("#revision-fields").await;
+    assert!(
+        fields.contains("The second take.") && fields.contains("The first take."),
+        "{fields}"
+    );
+    browser.click("#revision-show-rendered").await;
+    browser
+        .wait_for_text("#revision-rendered p", "Version one.")
+        .await;
+    assert!(!browser.is_displayed("#revision-diff").await);
+    // looking changes nothing
+    let stored = api.call(Method::GET, &format!("/posts/{id}"), None).await;
+    assert_eq!(stored["markdown"], "Version one. Version two.");
+    assert_eq!(
+        browser.text("#revision-restore").await,
+        "Restore and update the live post"
+    );
+    browser.click("#revision-restore").await;
     browser
         .wait_until(
             "version 1 is back in the editor",
-            "return document.querySelector('#markdown').value === 'Version one.';",
+            "return document.querySelector('#markdown').value === 'Version one.' \
+               && document.querySelector('#excerpt').value === 'The first take.';",
         )
         .await;
+    browser.wait_for_text("#toast", "Readers see it now").await;
     let stored = api.call(Method::GET, &format!("/posts/{id}"), None).await;
     assert_eq!(stored["markdown"], "Version one.");
+    assert_eq!(stored["custom_excerpt"], "The first take.");
+    browser
+        .wait_for_text(
+            "#revision-list",
+            "Restored from an earlier revision by Eddie Editor",
+        )
+        .await;
+
+    // unpublish, to schedule it
+    browser.click("#unpublish").await;
+    browser.wait_for_text("#post-status", "Draft").await;
 
     // schedule for tomorrow (the date field set as a person would pick it)
     browser

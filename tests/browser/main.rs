@@ -15,3 +15,4 @@ mod publishing;
 mod reset;
 #[path = "../support/mod.rs"]
 mod support;
+mod writing;

@@ -10,13 +10,14 @@ use uuid::Uuid;
 
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
+use crate::domain::revision::{self, DiffLine, FieldChange};
 use crate::domain::user::Role;
 use crate::editing::{self, PostInput};
 use crate::error::{Error, Result};
 use crate::http::extract::{Json, Path, Query, SignedIn};
 use crate::state::AppState;
 use crate::store;
-use crate::store::admin_posts::{AdminFilter, AdminPost, Revision};
+use crate::store::admin_posts::{AdminFilter, AdminPost, Revision, RevisionSummary};
 
 /// Posts per page of the admin list.
 pub const PER_PAGE: i64 = 20;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
                 .delete(delete_post),
         )
         .route("/posts/{id}/revisions", get(list_revisions))
+        .route("/posts/{id}/revisions/{revision}", get(show_revision))
         .route(
             "/posts/{id}/revisions/{revision}/restore",
             post(restore_revision),
@@ -137,12 +139,7 @@ async fn show_post(
     staff: SignedIn,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<PostBody>> {
-    let post = store::admin_posts::by_id(&s.db, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if !editing::may_view(&staff.user, &post) {
-        return Err(Error::Forbidden(None));
-    }
+    let post = viewable(&s, &staff, id).await?;
     Ok(axum::Json(PostBody::new(&s, post)))
 }
 
@@ -167,18 +164,76 @@ async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_revisions(
-    State(s): State<AppState>,
-    staff: SignedIn,
-    Path(id): Path<Uuid>,
-) -> Result<axum::Json<Vec<Revision>>> {
+/// A post the signed-in user may see, or why not.
+async fn viewable(s: &AppState, staff: &SignedIn, id: Uuid) -> Result<AdminPost> {
     let post = store::admin_posts::by_id(&s.db, id)
         .await?
         .ok_or(Error::NotFound)?;
     if !editing::may_view(&staff.user, &post) {
         return Err(Error::Forbidden(None));
     }
+    Ok(post)
+}
+
+async fn list_revisions(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<Vec<RevisionSummary>>> {
+    viewable(&s, &staff, id).await?;
     Ok(axum::Json(store::admin_posts::revisions(&s.db, id).await?))
+}
+
+/// A revision as the writer looks at it before restoring it: rendered, and what restoring it
+/// would change in the text and the fields of the post as it is now.
+#[derive(Serialize)]
+struct RevisionBody {
+    #[serde(flatten)]
+    revision: Revision,
+    html: String,
+    word_count: i32,
+    /// Groups of changed lines, from the current text to the revision's.
+    diff: Vec<Vec<DiffLine>>,
+    /// Fields restoring would change (none for revisions that kept title and text only).
+    changes: Vec<FieldChange>,
+    /// Whether readers see the post now, so that restoring changes the live page.
+    live: bool,
+    url: String,
+}
+
+async fn show_revision(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path((id, revision)): Path<(Uuid, i64)>,
+) -> Result<axum::Json<RevisionBody>> {
+    let post = viewable(&s, &staff, id).await?;
+    let revision = store::admin_posts::revision(&s.db, id, revision)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut changes = Vec::new();
+    if revision.summary.title != post.title {
+        changes.push(FieldChange {
+            field: "Title",
+            current: post.title.clone(),
+            revision: revision.summary.title.clone(),
+        });
+    }
+    if let Some(fields) = &revision.fields {
+        changes.extend(fields.changes_from(&post.revision_fields()));
+    }
+    let diff = revision::text_diff(&post.markdown, &revision.markdown);
+    let rendered =
+        crate::render::markdown::render_off_thread(revision.markdown.clone(), Default::default())
+            .await?;
+    Ok(axum::Json(RevisionBody {
+        html: rendered.html,
+        word_count: rendered.word_count,
+        diff,
+        changes,
+        live: post.status == PostStatus::Published,
+        url: format!("{}/{}/", s.site_url, post.slug),
+        revision,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -186,26 +241,26 @@ struct RestoreInput {
     version: i32,
 }
 
-/// Brings a revision's title and Markdown back as a new version of the post.
+/// Brings a revision back as a new version of the post.
 async fn restore_revision(
     State(s): State<AppState>,
     staff: SignedIn,
     Path((id, revision)): Path<(Uuid, i64)>,
     Json(input): Json<RestoreInput>,
 ) -> Result<axum::Json<PostBody>> {
-    let revision = store::admin_posts::revisions(&s.db, id)
+    let revision = store::admin_posts::revision(&s.db, id, revision)
         .await?
-        .into_iter()
-        .find(|r| r.id == revision)
         .ok_or(Error::NotFound)?;
     let mut conn = s.db.acquire().await?;
-    let edit = PostInput {
-        title: Some(revision.title),
-        markdown: Some(revision.markdown),
-        version: Some(input.version),
-        ..PostInput::default()
-    };
-    let post = editing::update(&mut conn, &s.media, &staff.user, id, edit).await?;
+    let post = editing::restore(
+        &mut conn,
+        &s.media,
+        &staff.user,
+        id,
+        revision,
+        input.version,
+    )
+    .await?;
     Ok(axum::Json(PostBody::new(&s, post)))
 }
 

@@ -93,7 +93,6 @@ async fn create_session(
         return Err(Error::Unauthorized(Some("Wrong email or password.".into())));
     };
     attempt.succeeded(&s).await?;
-    store::users::touch_login(&s.db, user.id).await?;
     start_session(&s, user, &headers, ip, StatusCode::OK).await
 }
 
@@ -179,7 +178,8 @@ impl PasswordAttempt {
     }
 }
 
-/// Creates a session for `user` and answers with its cookie and CSRF token.
+/// Creates a session for `user` and answers with its cookie and CSRF token; records the
+/// sign-in (setup, an accepted invitation and a password reset sign in too).
 pub async fn start_session(
     s: &AppState,
     user: StaffUser,
@@ -187,6 +187,7 @@ pub async fn start_session(
     ip: Option<std::net::IpAddr>,
     status: StatusCode,
 ) -> Result<Response> {
+    store::users::touch_login(&s.db, user.id).await?;
     let (token, token_hash) = auth::new_token();
     let (csrf_token, _) = auth::new_token();
     let user_agent = headers

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -24,7 +24,10 @@ pub const INVITE_DAYS: i64 = 7;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list_users).post(create_user))
+        .route("/users/me", get(show_me).put(update_profile))
         .route("/users/me/password", put(change_password))
+        .route("/invitations", get(list_invitations))
+        .route("/invitations/{id}", delete(revoke_invitation))
         .route("/users/{id}", get(show_user).put(update_user))
         .route("/users/{id}/reset-link", post(create_reset_link))
         .route("/invites/{token}", post(accept_invite))
@@ -48,6 +51,69 @@ async fn show_user(
             .await?
             .ok_or(Error::NotFound)?,
     ))
+}
+
+/// One's own account.
+async fn show_me(staff: SignedIn) -> axum::Json<StaffUser> {
+    axum::Json(staff.user)
+}
+
+/// Edits one's own public profile: name, address, bio, website, location, avatar and cover.
+async fn update_profile(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Json(input): Json<crate::staff::ProfileInput>,
+) -> Result<axum::Json<StaffUser>> {
+    Ok(axum::Json(
+        crate::staff::update_profile(&s.db, staff.user.id, input).await?,
+    ))
+}
+
+/// The roles of invitations this member may see and revoke: those they may invite.
+fn invitable(role: Role) -> Vec<Role> {
+    [
+        Role::Administrator,
+        Role::Editor,
+        Role::Author,
+        Role::Contributor,
+    ]
+    .into_iter()
+    .filter(|r| role.manages(*r))
+    .collect()
+}
+
+/// Invitations not yet accepted, of the roles the caller may invite.
+async fn list_invitations(
+    State(s): State<AppState>,
+    staff: SignedIn,
+) -> Result<axum::Json<Vec<store::tokens::PendingInvitation>>> {
+    let roles = invitable(staff.user.role);
+    if roles.is_empty() {
+        return Err(Error::Forbidden(None));
+    }
+    let mut pending = store::tokens::pending_invitations(&s.db).await?;
+    pending.retain(|i| roles.contains(&i.role));
+    Ok(axum::Json(pending))
+}
+
+/// Revokes an invitation: its link stops working at once, on every replica.
+async fn revoke_invitation(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    let roles = invitable(staff.user.role);
+    if roles.is_empty() {
+        return Err(Error::Forbidden(None));
+    }
+    if id.len() > 128 {
+        return Err(Error::NotFound);
+    }
+    store::tokens::revoke_invitation(&s.db, &id, &roles)
+        .await?
+        .ok_or(Error::NotFound)?;
+    tracing::info!(by = %staff.user.email, "revoked an invitation");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -316,6 +382,5 @@ async fn reset_password(
 ) -> Result<Response> {
     check_origin(&headers, &s)?;
     let user = crate::staff::reset_password(&s.db, &token, input.password).await?;
-    store::users::touch_login(&s.db, user.id).await?;
     start_session(&s, user, &headers, ip, StatusCode::OK).await
 }

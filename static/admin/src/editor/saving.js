@@ -41,6 +41,9 @@ const editorSaving = (ed) => {
       tags: snap.tags,
       excerpt: snap.excerpt,
       feature_image: snap.feature_image,
+      feature_image_alt: snap.feature_image_alt,
+      feature_image_caption: snap.feature_image_caption,
+      featured: snap.featured,
       meta_title: snap.meta_title,
       meta_description: snap.meta_description,
       canonical_url: snap.canonical_url,
@@ -248,6 +251,9 @@ const editorSaving = (ed) => {
     el.slug.value = f.slug;
     el.excerpt.value = f.excerpt;
     el.featureImage.value = f.feature_image;
+    el.featureImageAlt.value = f.feature_image_alt || '';
+    el.featureImageCaption.value = f.feature_image_caption || '';
+    el.featured.checked = Boolean(f.featured);
     el.metaTitle.value = f.meta_title;
     el.metaDescription.value = f.meta_description;
     el.canonicalUrl.value = f.canonical_url;

@@ -17,6 +17,9 @@ const editorState = () => {
     tagOptions: $('#tag-options'),
     excerpt: $('#excerpt'),
     featureImage: $('#feature-image'),
+    featureImageAlt: $('#feature-image-alt'),
+    featureImageCaption: $('#feature-image-caption'),
+    featured: $('#featured'),
     metaTitle: $('#meta-title'),
     metaDescription: $('#meta-description'),
     canonicalUrl: $('#canonical-url'),
@@ -42,6 +45,9 @@ const editorState = () => {
     tags: el.tagInput,
     excerpt: el.excerpt,
     feature_image: el.featureImage,
+    feature_image_alt: el.featureImageAlt,
+    feature_image_caption: el.featureImageCaption,
+    featured: el.featured,
     meta_title: el.metaTitle,
     meta_description: el.metaDescription,
     canonical_url: el.canonicalUrl,
@@ -70,6 +76,9 @@ const editorState = () => {
     tags: state.tags.slice(),
     excerpt: el.excerpt.value,
     feature_image: el.featureImage.value.trim(),
+    feature_image_alt: el.featureImageAlt.value,
+    feature_image_caption: el.featureImageCaption.value,
+    featured: el.featured.checked,
     meta_title: el.metaTitle.value,
     meta_description: el.metaDescription.value,
     canonical_url: el.canonicalUrl.value.trim(),
@@ -81,6 +90,7 @@ const editorState = () => {
   const ed = { kind, canPublish, el, state, fields, same, dirty };
   const changed = later(ed, 'changed');
   const renderFeature = later(ed, 'renderFeature');
+  const watchSchedule = later(ed, 'watchSchedule');
 
   const setSaveState = (text, tone) => {
     el.saveState.textContent = text;
@@ -163,6 +173,7 @@ const editorState = () => {
       el.notice.textContent =
         'This ' + kind + ' is ' + STATUS_LABELS[status].toLowerCase() + '. Only an author, editor or administrator can change it now.';
     }
+    watchSchedule();
   };
 
   const renderTags = () => {
@@ -203,6 +214,9 @@ const editorState = () => {
     el.publishedAt.value = toLocalInput(post.published_at);
     el.excerpt.value = post.custom_excerpt || '';
     el.featureImage.value = post.feature_image || '';
+    el.featureImageAlt.value = post.feature_image_alt || '';
+    el.featureImageCaption.value = post.feature_image_caption || '';
+    el.featured.checked = post.featured;
     el.metaTitle.value = post.meta_title || '';
     el.metaDescription.value = post.meta_description || '';
     el.canonicalUrl.value = post.canonical_url || '';

@@ -14,6 +14,7 @@ const setupEditor = async () => {
   editorInputs(ed);
   editorConflict(ed);
   editorRevisions(ed);
+  editorSchedule(ed);
   editorLinks(ed);
 
   // --- Start ---

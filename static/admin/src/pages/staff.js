@@ -149,6 +149,63 @@ const setupStaff = async () => {
     summary.textContent = plural(users.length, 'staff member', 'staff members');
   };
 
+  // Invitations not yet accepted: who was invited as what, by whom, until when; revoking one
+  // makes its link stop working.
+  const invitationList = $('#invitation-list');
+  const revoke = async (invitation, button) => {
+    const sure = await confirmDialog(
+      'Revoke the invitation for ' + invitation.email + '?',
+      'The link they were given stops working. You can invite them again later.',
+      'Revoke',
+    );
+    if (!sure) {
+      return;
+    }
+    errorBox.hidden = true;
+    try {
+      await busy(button, () => api('DELETE', '/invitations/' + invitation.id));
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    toast('The invitation for ' + invitation.email + ' is revoked.');
+    await loadInvitations();
+  };
+  const invitationRow = (invitation) =>
+    h('li', {}, [
+      h('div', { class: 'row-main' }, [
+        h('div', { class: 'grow' }, [
+          h('div', { class: 'row-title', text: invitation.email }),
+          h('div', {
+            class: 'muted',
+            text:
+              ROLE_LABELS[invitation.role] + ' · invited' +
+              (invitation.invited_by ? ' by ' + invitation.invited_by : '') + ' ' + dateTime(invitation.created_at) +
+              ' · expires ' + dateTime(invitation.expires_at),
+          }),
+        ]),
+        h('div', { class: 'row-actions' }, [
+          h('button', {
+            type: 'button',
+            class: 'button small danger',
+            text: 'Revoke',
+            'aria-label': 'Revoke the invitation for ' + invitation.email,
+            onclick: (event) => revoke(invitation, event.currentTarget),
+          }),
+        ]),
+      ]),
+    ]);
+  const loadInvitations = async () => {
+    if (!invitationList) {
+      return;
+    }
+    const invitations = await api('GET', '/invitations');
+    invitationList.replaceChildren(...invitations.map(invitationRow));
+    $('#invitations-summary').textContent = invitations.length
+      ? plural(invitations.length, 'invitation waits', 'invitations wait') + ' to be accepted.'
+      : 'No invitation waits to be accepted.';
+  };
+
   if (inviteForm) {
     inviteForm.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -170,9 +227,10 @@ const setupStaff = async () => {
       $('#invite-result').hidden = false;
       url.focus();
       url.select();
+      await loadInvitations();
     });
     $('#copy-invite').addEventListener('click', () => copyText($('#invite-url').value, $('#invite-url')));
   }
   $('#copy-reset').addEventListener('click', () => copyText($('#reset-url').value, $('#reset-url')));
-  await load();
+  await Promise.all([load(), loadInvitations()]);
 };
