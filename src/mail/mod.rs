@@ -86,7 +86,14 @@ impl Mailer {
             name.map(str::to_owned),
             to.parse().map_err(MailError::Address)?,
         );
+        // the sender's domain names the message, as spam filters expect, not this machine
+        let message_id = format!(
+            "<{}@{}>",
+            uuid::Uuid::new_v4().simple(),
+            self.from.email.domain()
+        );
         let message = Message::builder()
+            .message_id(Some(message_id))
             .from(self.from.clone())
             .to(to)
             .subject(letter.subject)

@@ -488,7 +488,7 @@ async fn request_password_reset(
         async move {
             if let Err(e) = send_requested_reset(&state, &email).await {
                 tracing::warn!(
-                    error = format!("{:#}", anyhow::Error::from(e)),
+                    error = format!("{:#}", e),
                     "could not e-mail a requested reset link"
                 );
             }
