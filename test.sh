@@ -5,11 +5,13 @@
 #     127.0.0.1:5432, started if it is installed but stopped, installed (apt) if it is missing;
 #   - Chromium and chromedriver for the browser tests (apt: chromium chromium-driver);
 #   - nginx and PostgreSQL's server programs for the cluster tests (apt: nginx-light postgresql);
-#   - Node.js packages of tests that use them (npm ci, from their committed lock files).
+#   - Node.js packages of tests that use them (npm ci, from their committed lock files);
+#   - Python's aiosmtpd for the e-mail tests (pip, pinned in tests/support/smtp-requirements.txt,
+#     into the target directory; pip itself from apt when missing).
 #
 # What it cannot install (not root, no apt) stops it at once with one line that says what to
-# install: no half-run suite. QUIRE_SKIP_BROWSER_TESTS=1 and QUIRE_SKIP_CLUSTER_TESTS=1 skip a
-# group (and what it needs); the summary at the end says which groups passed and which were
+# install: no half-run suite. QUIRE_SKIP_BROWSER_TESTS=1, QUIRE_SKIP_CLUSTER_TESTS=1 and
+# QUIRE_SKIP_MAIL_TESTS=1 skip a group (and what it needs); the summary at the end says which groups passed and which were
 # skipped. Extra arguments go to every `cargo test` (for example `--release`).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -105,6 +107,27 @@ else
     fi
     PATH="$PATH:/usr/sbin" nginx -v
     "$(pg_bin)/initdb" --version
+fi
+
+if skipping QUIRE_SKIP_MAIL_TESTS; then
+    summary+=("e-mail tests: skipped (QUIRE_SKIP_MAIL_TESTS)")
+else
+    step "aiosmtpd (Python) for the e-mail tests"
+    mail_otherwise="set QUIRE_SKIP_MAIL_TESTS=1 to skip the e-mail tests"
+    command -v python3 >/dev/null || apt_install "Python 3" "$mail_otherwise" python3 python3-pip
+    # the folder the tests look in by default: the build's target directory, tmp/
+    target_dir=$(cargo metadata --format-version 1 --no-deps |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    export QUIRE_TEST_PYTHONPATH="$target_dir/tmp/python-aiosmtpd"
+    if ! PYTHONPATH="$QUIRE_TEST_PYTHONPATH" python3 -c 'import aiosmtpd' 2>/dev/null; then
+        python3 -m pip --version >/dev/null 2>&1 || apt_install "pip" "$mail_otherwise" python3-pip
+        echo "installing aiosmtpd into $QUIRE_TEST_PYTHONPATH"
+        # --target: a folder of its own, which Debian's externally managed Python allows
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+            --upgrade --target "$QUIRE_TEST_PYTHONPATH" -r tests/support/smtp-requirements.txt ||
+            stop "cannot install aiosmtpd from PyPI with pip: check the network, or $mail_otherwise"
+    fi
+    PYTHONPATH="$QUIRE_TEST_PYTHONPATH" python3 -c 'import aiosmtpd; print("aiosmtpd", aiosmtpd.__version__)'
 fi
 
 # Node.js packages of tests that use them, from their committed lock files

@@ -21,6 +21,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         media = ?config.media.backend,
         cache_mb = config.cache_mb,
         metrics = ?config.metrics_bind,
+        mail = config.mail.smtp_url.is_some(),
         "starting quire {}",
         env!("CARGO_PKG_VERSION")
     );

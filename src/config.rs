@@ -170,6 +170,8 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     #[command(flatten)]
     pub connections: ConnectionConfig,
+    #[command(flatten)]
+    pub mail: MailConfig,
 }
 
 const MAX_CONNECTIONS: u32 = 4096;
@@ -264,18 +266,200 @@ impl Config {
             },
             metrics_bind: None,
             connections: ConnectionConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 
     /// Checks what clap cannot: combinations and URL shapes. Called before the port is bound.
     pub fn validate(&self) -> anyhow::Result<()> {
         self.site.validate()?;
-        self.media.validate()
+        self.media.validate()?;
+        self.mail.validate()
     }
 
     /// The site's origin without a trailing slash, for building absolute URLs.
     pub fn site_url(&self) -> &str {
         self.site.site_url()
+    }
+}
+
+/// Optional e-mail: invitations and password reset links are sent when an SMTP server is set.
+/// Its `Debug` hides the SMTP password.
+#[derive(Clone, Default, Args)]
+pub struct MailConfig {
+    /// SMTP server that sends invitations and password reset links, for example
+    /// `smtps://user:pass@mail.example.com:465` (TLS from the first byte),
+    /// `smtp://user:pass@mail.example.com:587` (STARTTLS, required when there are credentials)
+    /// or `smtp://localhost:25` (STARTTLS when the server offers it). `?tls=required`,
+    /// `?tls=opportunistic` or `?tls=none` choose otherwise. Unset: no e-mail; the admin shows
+    /// the links to pass on.
+    // kept raw until `validate`: clap would print a refused value, password and all
+    #[arg(long, env = "QUIRE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of the e-mails, for example `Quire <blog@example.com>` or `blog@example.com`.
+    /// Required with QUIRE_SMTP_URL.
+    #[arg(long, env = "QUIRE_MAIL_FROM", value_parser = parse_mailbox)]
+    pub mail_from: Option<lettre::message::Mailbox>,
+}
+
+impl MailConfig {
+    /// The SMTP server, parsed; `None` when mail is not set up.
+    pub fn smtp(&self) -> anyhow::Result<Option<SmtpUrl>> {
+        self.smtp_url
+            .as_deref()
+            .map(|raw| {
+                SmtpUrl::parse(raw).map_err(|e| anyhow::anyhow!("invalid QUIRE_SMTP_URL: {e}"))
+            })
+            .transpose()
+    }
+
+    /// Checks what clap cannot: the URL's shape, and that an SMTP server has a sender.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.smtp()?.is_some() && self.mail_from.is_none() {
+            bail!(
+                "QUIRE_SMTP_URL needs QUIRE_MAIL_FROM, the sender of the e-mails (for example \"Blog <blog@example.com>\")"
+            );
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field(
+                "mail_from",
+                &self.mail_from.as_ref().map(ToString::to_string),
+            )
+            .finish()
+    }
+}
+
+fn parse_mailbox(raw: &str) -> Result<lettre::message::Mailbox, String> {
+    raw.trim().parse().map_err(|e| {
+        format!("{raw:?} is not an e-mail address such as blog@example.com or \"Blog <blog@example.com>\": {e}")
+    })
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// TLS from the first byte (`smtps://`, usually port 465).
+    Tls,
+    /// STARTTLS, or no mail at all.
+    StartTlsRequired,
+    /// STARTTLS when the server offers it, else plain text.
+    StartTlsOpportunistic,
+    /// Plain text (a relay on the same machine or network).
+    None,
+}
+
+/// `QUIRE_SMTP_URL`, taken apart. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// User name and password, percent-decoded.
+    pub credentials: Option<(String, String)>,
+}
+
+impl SmtpUrl {
+    /// Parses `smtp[s]://[user[:password]@]host[:port][?tls=required|opportunistic|none]`.
+    /// Ports default to 465 for `smtps`, 587 for `smtp` with credentials and 25 without.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let shown = redact_url(raw);
+        let url = Url::parse(raw.trim()).map_err(|e| format!("{shown} is not a URL: {e}"))?;
+        let implicit_tls = match url.scheme() {
+            "smtps" => true,
+            "smtp" => false,
+            other => {
+                return Err(format!(
+                    "{shown}: the scheme must be smtp or smtps, not {other}"
+                ));
+            }
+        };
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) if !d.is_empty() => d.to_owned(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            _ => return Err(format!("{shown} names no host")),
+        };
+        if !matches!(url.path(), "" | "/") || url.fragment().is_some() {
+            return Err(format!(
+                "{shown} has a path or fragment; give only the server"
+            ));
+        }
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|s| s.into_owned())
+                .map_err(|_| format!("{shown}: the user name or password is not UTF-8"))
+        };
+        let credentials = if url.username().is_empty() {
+            if url.password().is_some() {
+                return Err(format!("{shown} has a password but no user name"));
+            }
+            None
+        } else {
+            Some((
+                decode(url.username())?,
+                decode(url.password().unwrap_or(""))?,
+            ))
+        };
+        let mut tls = None;
+        for (key, value) in url.query_pairs() {
+            match (key.as_ref(), tls) {
+                ("tls", None) => tls = Some(value.into_owned()),
+                _ => {
+                    return Err(format!(
+                        "{shown}: the only query parameter is tls (required, opportunistic or none), once"
+                    ));
+                }
+            }
+        }
+        let security = match (implicit_tls, tls.as_deref()) {
+            (true, None) => SmtpSecurity::Tls,
+            (true, Some(_)) => {
+                return Err(format!(
+                    "{shown}: smtps is TLS from the first byte; ?tls= is for smtp"
+                ));
+            }
+            (false, Some("required")) => SmtpSecurity::StartTlsRequired,
+            (false, Some("opportunistic")) => SmtpSecurity::StartTlsOpportunistic,
+            (false, Some("none")) => SmtpSecurity::None,
+            (false, Some(other)) => {
+                return Err(format!(
+                    "{shown}: tls={other} is not required, opportunistic or none"
+                ));
+            }
+            // a password is never sent where a man in the middle could strip STARTTLS away
+            (false, None) if credentials.is_some() => SmtpSecurity::StartTlsRequired,
+            (false, None) => SmtpSecurity::StartTlsOpportunistic,
+        };
+        let port = url.port().unwrap_or(match (implicit_tls, &credentials) {
+            (true, _) => 465,
+            (false, Some(_)) => 587,
+            (false, None) => 25,
+        });
+        Ok(SmtpUrl {
+            host,
+            port,
+            security,
+            credentials,
+        })
+    }
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpUrl")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .finish()
     }
 }
 
@@ -326,6 +510,80 @@ mod tests {
         let error = TrustedProxies::parse("10.0.0.0/16,10.0.0/8").unwrap_err();
         assert!(error.contains("\"10.0.0/8\""), "{error}");
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn smtp_urls_choose_tls_ports_and_credentials() {
+        let url =
+            SmtpUrl::parse("smtps://blog%40example.com:p%40ss%3Aword@mail.example.com").unwrap();
+        assert_eq!(url.host, "mail.example.com");
+        assert_eq!(url.port, 465);
+        assert_eq!(url.security, SmtpSecurity::Tls);
+        assert_eq!(
+            url.credentials,
+            Some(("blog@example.com".into(), "p@ss:word".into()))
+        );
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("p@ss"), "{shown}");
+
+        let url = SmtpUrl::parse("smtp://user:pw@mail.example.com").unwrap();
+        assert_eq!(
+            (url.port, url.security),
+            (587, SmtpSecurity::StartTlsRequired)
+        );
+        let url = SmtpUrl::parse("smtp://127.0.0.1").unwrap();
+        assert_eq!(
+            (url.port, url.security),
+            (25, SmtpSecurity::StartTlsOpportunistic)
+        );
+        assert_eq!(url.credentials, None);
+        let url = SmtpUrl::parse("smtp://user:pw@relay:2525?tls=opportunistic").unwrap();
+        assert_eq!(
+            (url.port, url.security),
+            (2525, SmtpSecurity::StartTlsOpportunistic)
+        );
+        let url = SmtpUrl::parse("smtp://relay?tls=required").unwrap();
+        assert_eq!(url.security, SmtpSecurity::StartTlsRequired);
+        let url = SmtpUrl::parse("smtp://[::1]:25?tls=none").unwrap();
+        assert_eq!(
+            (url.host.as_str(), url.security),
+            ("::1", SmtpSecurity::None)
+        );
+    }
+
+    #[test]
+    fn bad_smtp_urls_are_refused_without_showing_the_password() {
+        for bad in [
+            "mail.example.com:465",
+            "http://mail.example.com",
+            "smtps://user:secret@mail.example.com?tls=required",
+            "smtp://user:secret@mail.example.com?tls=maybe",
+            "smtp://user:secret@mail.example.com?timeout=3",
+            "smtp://user:secret@mail.example.com/inbox",
+            "smtp://:secret@mail.example.com",
+            "smtp://",
+        ] {
+            let error = SmtpUrl::parse(bad).unwrap_err();
+            assert!(!error.contains("secret"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn smtp_without_a_sender_is_refused() {
+        let mut config = Config::for_base_url(Url::parse("https://example.com").unwrap());
+        config.mail.smtp_url = Some("smtp://127.0.0.1:25".into());
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("QUIRE_MAIL_FROM"), "{error}");
+        config.mail.smtp_url = Some("smtps://user:secret@".into());
+        let error = format!("{:#}", config.validate().unwrap_err());
+        assert!(
+            error.contains("QUIRE_SMTP_URL") && !error.contains("secret"),
+            "{error}"
+        );
+        config.mail.smtp_url = Some("smtp://127.0.0.1:25".into());
+        config.mail.mail_from = Some(parse_mailbox("Blog <blog@example.com>").unwrap());
+        assert!(config.validate().is_ok());
+        assert!(parse_mailbox("not an address").is_err());
     }
 
     #[test]

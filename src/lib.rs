@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod import;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 pub mod render;

@@ -68,9 +68,9 @@ pub fn check_name(name: &str) -> Result<()> {
 pub const RESET_HOURS: i32 = 72;
 
 /// Makes a one-time password reset link for a staff member: `{site_url}/admin/reset/{token}`,
-/// valid for [`RESET_HOURS`]. Only the token's hash is stored. Quire sends no email: whoever
-/// asks for the link passes it on. A new link cancels the user's earlier unused ones, so at
-/// most one works at a time.
+/// valid for [`RESET_HOURS`]. Only the token's hash is stored. The caller passes it on: the
+/// CLI prints it, the admin shows it and e-mails it when mail is set up. A new link cancels the
+/// user's earlier unused ones, so at most one works at a time.
 #[tracing::instrument(skip(db, site_url))]
 pub async fn reset_link(
     db: impl sqlx::PgExecutor<'_>,

@@ -42,6 +42,9 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
     /// Where uploaded images go.
     pub media: Storage,
+    /// The SMTP server that sends invitations and reset links; `None` when mail is not set up
+    /// (the admin shows the links instead).
+    pub mailer: Option<crate::mail::Mailer>,
     draining: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -66,6 +69,7 @@ impl AppState {
     /// Builds the state with the given media storage.
     pub fn with_media(config: Config, db: PgPool, media: Storage) -> anyhow::Result<Self> {
         let templates = Templates::builtin(DEFAULT_THEME)?;
+        let mailer = crate::mail::Mailer::from_config(&config.mail)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = App {
             site_url: config.site_url().to_owned(),
@@ -74,6 +78,7 @@ impl AppState {
             last_settings: ArcSwap::from_pointee(SiteSettings::default()),
             metrics: crate::metrics::Metrics::new(),
             media,
+            mailer,
             draining: AtomicBool::new(false),
             templates,
             config,

@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod import;
+mod mail;
 mod media;
 mod replicas;
 mod reset;

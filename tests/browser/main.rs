@@ -9,6 +9,7 @@ mod access;
 mod administration;
 mod conflicts;
 mod helpers;
+mod mail;
 mod media;
 mod pages;
 mod publishing;

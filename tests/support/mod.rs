@@ -1,6 +1,7 @@
 //! The harness the three test binaries share: a database per test cloned from one migrated
 //! template, Quire served in-process or as `quire serve` processes, sign-in, an in-process
-//! S3-protocol server, test images and the waits that poll for a state instead of sleeping.
+//! S3-protocol server, an SMTP server, test images and the waits that poll for a state instead
+//! of sleeping.
 //!
 //! Each binary includes it with `#[path = "../support/mod.rs"] mod support;` and uses the part
 //! it needs; what one binary leaves unused is not dead code.
@@ -12,5 +13,6 @@ pub mod images;
 pub mod process;
 pub mod s3;
 pub mod session;
+pub mod smtp;
 pub mod temp;
 pub mod wait;

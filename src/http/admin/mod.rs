@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/setup", get(pages::show_setup))
         .route("/admin/setup/", get(pages::show_setup))
         .route("/admin/login/", get(pages::show_login))
+        .route("/admin/forgot/", get(pages::show_forgot))
         .route("/admin/invite/{token}", get(pages::show_invite))
         .route("/admin/invite/{token}/", get(pages::show_invite))
         .route("/admin/reset/{token}", get(pages::show_reset))
@@ -70,6 +71,7 @@ static TEMPLATES: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
         ("error.html", include_str!("templates/error.html")),
         ("setup.html", include_str!("templates/setup.html")),
         ("login.html", include_str!("templates/login.html")),
+        ("forgot.html", include_str!("templates/forgot.html")),
         ("invite.html", include_str!("templates/invite.html")),
         ("reset.html", include_str!("templates/reset.html")),
         ("posts.html", include_str!("templates/posts.html")),
@@ -223,6 +225,8 @@ struct Layout {
     site_url: String,
     /// The upload size limit, so the script refuses a too-large file before sending it.
     upload_max_mb: u64,
+    /// Whether invitations and reset links go out by e-mail (an SMTP server is set).
+    mail: bool,
     staff: Option<StaffView>,
     nav: Vec<NavLink>,
 }
@@ -239,6 +243,7 @@ impl Layout {
             site_title,
             site_url: s.site_url.clone(),
             upload_max_mb: s.config.media.upload_max_mb,
+            mail: s.mailer.is_some(),
             staff: None,
             nav: Vec::new(),
         }
@@ -375,6 +380,7 @@ impl IntoResponse for PageError {
                 site_title: String::new(),
                 site_url: String::new(),
                 upload_max_mb: 0,
+                mail: false,
                 staff: None,
                 nav: Vec::new(),
             },

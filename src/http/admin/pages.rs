@@ -87,6 +87,18 @@ pub async fn show_login(
     Ok(render("login.html", &page, StatusCode::OK))
 }
 
+/// `/admin/forgot/`: asking for a password reset link by e-mail. Without mail set up, the page
+/// says to ask an administrator instead.
+pub async fn show_forgot(State(s): State<AppState>) -> PageResult {
+    let settings = store::settings::load(&s.db).await?;
+    let page = SignedOutPage {
+        layout: Layout::signed_out(&s, "Reset your password", "forgot", settings.title),
+        next: String::new(),
+        token: String::new(),
+    };
+    Ok(render("forgot.html", &page, StatusCode::OK))
+}
+
 /// `/admin/invite/{token}`: accepting an invitation (the API checks the token).
 pub async fn show_invite(State(s): State<AppState>, Path(token): Path<String>) -> PageResult {
     let settings = store::settings::load(&s.db).await?;

@@ -1,5 +1,6 @@
 //! `/admin/api/users`: staff accounts, invitations, roles, suspension, ownership, passwords,
-//! and password reset links.
+//! and password reset links. With an SMTP server set, invitations and reset links are also
+//! e-mailed, and anyone may ask for a reset link by e-mail (`POST /password-resets`).
 
 use axum::Router;
 use axum::extract::State;
@@ -7,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::auth;
@@ -14,6 +16,7 @@ use crate::domain::user::{Role, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::api::session::{PasswordAttempt, start_session, validate_email};
 use crate::http::extract::{ClientIp, Json, Path, SignedIn, check_origin};
+use crate::mail::{self, Letter, MailError};
 use crate::state::AppState;
 use crate::store;
 use crate::store::users::StaffUser;
@@ -31,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", get(show_user).put(update_user))
         .route("/users/{id}/reset-link", post(create_reset_link))
         .route("/invites/{token}", post(accept_invite))
+        .route("/password-resets", post(request_password_reset))
         .route("/password-resets/{token}", post(reset_password))
 }
 
@@ -123,7 +127,7 @@ struct NewStaff {
     role: Role,
     name: Option<String>,
     /// With a password the account is created at once (scripts); without, an invitation link
-    /// is made for the inviter to pass on.
+    /// is made, e-mailed when mail is set up and answered for the inviter to pass on.
     password: Option<String>,
 }
 
@@ -133,6 +137,63 @@ struct Invitation {
     role: Role,
     invite_url: String,
     expires_at: chrono::DateTime<chrono::Utc>,
+    #[serde(flatten)]
+    delivery: Delivery,
+}
+
+/// Whether a link went out by e-mail, so that the admin says "sent" or shows the link to pass
+/// on. `email_error` says why an e-mail could not be sent (the details are in the log).
+#[derive(Serialize)]
+struct Delivery {
+    emailed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_error: Option<String>,
+}
+
+/// E-mails `letter` to `to` when mail is set up; `what` names the message for the admin and
+/// the log. A failure is logged and told, not an error: the link works all the same.
+async fn deliver(
+    s: &AppState,
+    what: &str,
+    to: &str,
+    name: Option<&str>,
+    letter: impl FnOnce(&str) -> Result<Letter, MailError>,
+) -> Result<Delivery> {
+    let Some(mailer) = &s.mailer else {
+        return Ok(Delivery {
+            emailed: false,
+            email_error: None,
+        });
+    };
+    let settings = store::settings::load(&s.db).await?;
+    let sent = match letter(&settings.title) {
+        Ok(letter) => mailer.send(to, name, letter).await,
+        Err(e) => Err(e),
+    };
+    Ok(match sent {
+        Ok(()) => {
+            tracing::info!(to, "e-mailed the {what}");
+            Delivery {
+                emailed: true,
+                email_error: None,
+            }
+        }
+        Err(e) => {
+            let told = format!("The {what} could not be e-mailed: {e}. Pass the link on yourself.");
+            let cause = format!("{:#}", anyhow::Error::from(e));
+            tracing::warn!(to, error = cause, "could not e-mail the {what}");
+            Delivery {
+                emailed: false,
+                email_error: Some(told),
+            }
+        }
+    })
+}
+
+/// A role as people read it: "Author".
+fn role_label(role: Role) -> String {
+    let name = role.as_str();
+    name[..1].to_uppercase() + &name[1..]
 }
 
 async fn create_user(
@@ -179,6 +240,18 @@ async fn create_user(
             )
             .await?;
             let invite_url = format!("{}/admin/invite/{token}", s.site_url);
+            let expires = expires_at.format("%-d %B %Y, %H:%M UTC").to_string();
+            let delivery = deliver(&s, "invitation", &email, None, |site_title| {
+                mail::invitation(&mail::Invitation {
+                    site_title,
+                    site_url: &s.site_url,
+                    inviter: &staff.user.name,
+                    role: &role_label(input.role),
+                    link: &invite_url,
+                    expires: &expires,
+                })
+            })
+            .await?;
             Ok((
                 StatusCode::CREATED,
                 axum::Json(Invitation {
@@ -186,6 +259,7 @@ async fn create_user(
                     role: input.role,
                     invite_url,
                     expires_at,
+                    delivery,
                 }),
             )
                 .into_response())
@@ -328,10 +402,13 @@ struct ResetLink {
     reset_url: String,
     /// How long the link works.
     valid_hours: i32,
+    #[serde(flatten)]
+    delivery: Delivery,
 }
 
 /// Makes a password reset link for a staff member the caller manages (the Owner's only by the
-/// Owner), for the caller to pass on. The user's earlier unused links stop working.
+/// Owner): e-mailed to them when mail is set up, and answered for the caller to pass on. The
+/// user's earlier unused links stop working.
 async fn create_reset_link(
     State(s): State<AppState>,
     staff: SignedIn,
@@ -351,6 +428,24 @@ async fn create_reset_link(
     }
     let reset_url = crate::staff::reset_link(&s.db, &s.site_url, target.id).await?;
     tracing::info!(by = %staff.user.email, user = %target.email, "created a password reset link");
+    let delivery = deliver(
+        &s,
+        "reset link",
+        &target.email,
+        Some(&target.name),
+        |site_title| {
+            mail::reset(&mail::Reset {
+                site_title,
+                site_url: &s.site_url,
+                email: &target.email,
+                name: &target.name,
+                link: &reset_url,
+                valid_hours: crate::staff::RESET_HOURS,
+                made_by: Some(&staff.user.name),
+            })
+        },
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(ResetLink {
@@ -359,6 +454,7 @@ async fn create_reset_link(
             email: target.email,
             reset_url,
             valid_hours: crate::staff::RESET_HOURS,
+            delivery,
         }),
     )
         .into_response())
@@ -383,4 +479,120 @@ async fn reset_password(
     check_origin(&headers, &s)?;
     let user = crate::staff::reset_password(&s.db, &token, input.password).await?;
     start_session(&s, user, &headers, ip, StatusCode::OK).await
+}
+
+/// Reset links asked for by e-mail address, per address and per client, in one window.
+pub const MAX_RESET_REQUESTS_PER_ACCOUNT: i32 = 3;
+pub const MAX_RESET_REQUESTS_PER_ADDRESS: i32 = 10;
+/// The window of those limits, in seconds.
+pub const RESET_WINDOW_SECS: i32 = 60 * 60;
+
+/// What every accepted request for a reset link answers, whether or not the address is a
+/// staff member's.
+pub const RESET_REQUESTED: &str = "If this address belongs to a staff account, a link to choose a new password is on its way. Check your inbox (and spam folder); the link works for 72 hours.";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetRequest {
+    email: String,
+}
+
+#[derive(Serialize)]
+struct ResetRequested {
+    message: &'static str,
+}
+
+/// "Forgot password?" on the sign-in page: e-mails a reset link to an active staff member.
+/// Answers 202 with the same message whether or not the address belongs to anyone; the
+/// look-up and the sending happen after the answer, so its timing tells nothing either.
+/// Throttled per address and per client like sign-in (a 429 says only that the address or
+/// client asked too often, which it does for unknown addresses too). Pre-session, so protected
+/// like sign-in: the `Origin` check and the JSON-only body stand in for the CSRF token.
+async fn request_password_reset(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(input): Json<ResetRequest>,
+) -> Result<Response> {
+    check_origin(&headers, &s)?;
+    if s.mailer.is_none() {
+        return Err(Error::Conflict(
+            "This site sends no e-mail. Ask an administrator for a password reset link.".into(),
+        ));
+    }
+    let address = ip.map(|ip| format!("reset:address:{ip}"));
+    let email = match validate_email(&input.email) {
+        Ok(email) => email,
+        Err(invalid) => {
+            // malformed input is no way around the client's limit: it counts too
+            if let Some(address) = address
+                && let Some(wait) = store::limits::attempt(
+                    &s.db,
+                    &[address],
+                    &[MAX_RESET_REQUESTS_PER_ADDRESS],
+                    RESET_WINDOW_SECS,
+                )
+                .await?
+            {
+                return Err(Error::TooManyRequests(wait.max(1)));
+            }
+            return Err(invalid);
+        }
+    };
+    let mut keys = vec![format!("reset:account:{email}")];
+    let mut limits = vec![MAX_RESET_REQUESTS_PER_ACCOUNT];
+    if let Some(address) = address {
+        keys.push(address);
+        limits.push(MAX_RESET_REQUESTS_PER_ADDRESS);
+    }
+    if let Some(wait) = store::limits::attempt(&s.db, &keys, &limits, RESET_WINDOW_SECS).await? {
+        return Err(Error::TooManyRequests(wait.max(1)));
+    }
+    let state = s.clone();
+    tokio::spawn(
+        async move {
+            if let Err(e) = send_requested_reset(&state, &email).await {
+                tracing::warn!(
+                    error = format!("{:#}", e),
+                    "could not e-mail a requested reset link"
+                );
+            }
+        }
+        .instrument(tracing::Span::current()),
+    );
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(ResetRequested {
+            message: RESET_REQUESTED,
+        }),
+    )
+        .into_response())
+}
+
+/// Makes and e-mails a reset link for the active staff member with `email`, if there is one.
+async fn send_requested_reset(s: &AppState, email: &str) -> anyhow::Result<()> {
+    let Some(mailer) = &s.mailer else {
+        return Ok(());
+    };
+    let user = store::users::by_email(&s.db, email)
+        .await?
+        .filter(|u| u.status == UserStatus::Active);
+    let Some(user) = user else {
+        tracing::info!("a reset link was asked for an address with no active staff account");
+        return Ok(());
+    };
+    let link = crate::staff::reset_link(&s.db, &s.site_url, user.id).await?;
+    let settings = store::settings::load(&s.db).await?;
+    let letter = mail::reset(&mail::Reset {
+        site_title: &settings.title,
+        site_url: &s.site_url,
+        email: &user.email,
+        name: &user.name,
+        link: &link,
+        valid_hours: crate::staff::RESET_HOURS,
+        made_by: None,
+    })?;
+    mailer.send(&user.email, Some(&user.name), letter).await?;
+    tracing::info!(user = %user.email, "e-mailed a requested password reset link");
+    Ok(())
 }

@@ -27,6 +27,7 @@ const PAGES = {
   setup: setupSetup,
   invite: setupInvite,
   reset: setupReset,
+  forgot: setupForgot,
   posts: setupPosts,
   editor: setupEditor,
   media: setupMedia,

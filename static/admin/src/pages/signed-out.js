@@ -1,4 +1,5 @@
-// The signed-out pages: sign in, first set-up, invitation, password reset.
+// The signed-out pages: sign in, first set-up, invitation, password reset, and asking for a
+// reset link by email.
 
 const signedOutForm = (formId, path, fieldNames, extra) => {
   const form = $(formId);
@@ -65,4 +66,38 @@ const setupReset = () => {
     go(form.dataset.next || '/admin/posts/');
   });
   $('#password').focus();
+};
+
+// "Forgot password?": asks for a reset link by email. The answer is the same whether or not
+// the address belongs to anyone, so the page only repeats it. Without email set up, the server
+// shows no form.
+const setupForgot = () => {
+  const form = $('#forgot-form');
+  if (!form) {
+    return;
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const email = field(form, 'email').value.trim();
+    if (!email) {
+      showError(form, failure(422, 'Enter your email address.', 'email'));
+      return;
+    }
+    let answer = null;
+    try {
+      answer = await busy($('button[type="submit"]', form), () =>
+        api('POST', '/password-resets', { email }, { signedOut: true }),
+      );
+    } catch (error) {
+      showError(form, error);
+      return;
+    }
+    const sent = $('#forgot-sent');
+    sent.textContent = answer.message;
+    sent.hidden = false;
+    form.hidden = true;
+    $('#forgot-intro').hidden = true;
+  });
+  $('#email').focus();
 };

@@ -26,7 +26,21 @@ const setupStaff = async () => {
     await load();
   };
 
-  // The link is shown once, to copy and pass on: Quire sends no email.
+  // With email set up the server sends a link and the page says so; else (or when sending
+  // failed) the link is shown once, to copy and pass on.
+  const showDelivery = (box, answer, sentText) => {
+    $('.copy-row', box).hidden = answer.emailed;
+    $('.hint', box).hidden = answer.emailed;
+    let note = $('.email-error', box);
+    if (!note) {
+      note = h('p', { class: 'email-error field-error', role: 'alert' });
+      box.prepend(note);
+    }
+    note.textContent = answer.email_error || '';
+    note.hidden = !answer.email_error;
+    return answer.emailed ? sentText : null;
+  };
+
   const resetLink = async (user, button) => {
     errorBox.hidden = true;
     let link = null;
@@ -36,12 +50,23 @@ const setupStaff = async () => {
       fail(error);
       return;
     }
+    const sent = showDelivery(
+      $('#reset-result'),
+      link,
+      'Password reset link sent to ' + link.name + ' (' + link.email + '), valid for ' +
+        plural(link.valid_hours, 'hour', 'hours') + '.',
+    );
     $('#reset-result-text').textContent =
+      sent ||
       'Password reset link for ' + link.name + ' (' + link.email + '), valid for ' +
-      plural(link.valid_hours, 'hour', 'hours') + ':';
+        plural(link.valid_hours, 'hour', 'hours') + ':';
     const url = $('#reset-url');
     url.value = link.reset_url;
     $('#reset-result').hidden = false;
+    if (sent) {
+      $('#reset-result-text').focus();
+      return;
+    }
     url.focus();
     url.select();
   };
@@ -219,12 +244,23 @@ const setupStaff = async () => {
         return;
       }
       inviteForm.reset();
+      const sent = showDelivery(
+        $('#invite-result'),
+        invitation,
+        'Invitation sent to ' + invitation.email + ' as ' + ROLE_LABELS[invitation.role] +
+          '. The link in it works once, until ' + dateTime(invitation.expires_at) + '.',
+      );
       $('#invite-result-text').textContent =
+        sent ||
         'Invitation for ' + invitation.email + ' as ' + ROLE_LABELS[invitation.role] +
-        ', valid until ' + dateTime(invitation.expires_at) + ':';
+          ', valid until ' + dateTime(invitation.expires_at) + ':';
       const url = $('#invite-url');
       url.value = invitation.invite_url;
       $('#invite-result').hidden = false;
+      if (sent) {
+        $('#invite-result-text').focus();
+        return;
+      }
       url.focus();
       url.select();
       await loadInvitations();
