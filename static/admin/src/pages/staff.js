@@ -257,13 +257,13 @@ const setupStaff = async () => {
       const url = $('#invite-url');
       url.value = invitation.invite_url;
       $('#invite-result').hidden = false;
+      await loadInvitations();
       if (sent) {
         $('#invite-result-text').focus();
         return;
       }
       url.focus();
       url.select();
-      await loadInvitations();
     });
     $('#copy-invite').addEventListener('click', () => copyText($('#invite-url').value, $('#invite-url')));
   }
