@@ -1,16 +1,27 @@
 //! Checking and preparing an uploaded image: the type decided by content, a pixel limit and
-//! a memory budget against decompression bombs, truncated files refused, metadata (EXIF, GPS,
-//! GIF comments) removed by re-encoding with the orientation applied, and resized WebP
-//! variants for `srcset`. At most [`max_concurrent`] images are processed at once.
+//! a memory budget against decompression bombs, truncated files refused, metadata (EXIF with
+//! its GPS location, XMP, comments) removed, and WebP variants for `srcset`, one at the
+//! original width among them (up to 12 megapixels). The original kept is the upload without its metadata (segments
+//! and chunks dropped, the pixel data untouched), unless re-encoding it makes a smaller file.
+//! At most [`max_concurrent`] images are processed at once.
 
 use std::io::Cursor;
 use std::sync::LazyLock;
 
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits};
+use img_parts::ImageEXIF;
 use sha2::{Digest, Sha256};
 
-/// Widths of the resized variants; only those narrower than the original are made.
+/// Widths of the resized variants; only those narrower than the original are made, and one
+/// at the original width besides (up to [`FULL_WIDTH_WEBP_MAX_PIXELS`]).
 pub const VARIANT_WIDTHS: [u32; 4] = [600, 1000, 1600, 2400];
+/// The largest image that gets a WebP at its own width, in pixels (a 12-megapixel phone photo
+/// does). Encoding a WebP takes about 6 MiB per megapixel beside the decoded image, which would
+/// take a 49-megapixel upload far past the memory budget; a larger image gets the narrower
+/// variants only, the widest of which (2400 px) covers every image slot of the theme on a
+/// high-density screen. It also keeps within the WebP format's largest side, 16383 px.
+const FULL_WIDTH_WEBP_MAX_PIXELS: u64 = 12_000_000;
 /// Largest image accepted, in pixels (50 megapixels).
 pub const MAX_PIXELS: u64 = 50_000_000;
 /// Largest decoded image accepted, in bytes: width × height × bytes per pixel of its colour
@@ -55,12 +66,14 @@ pub struct Processed {
     pub sha256: String,
     pub ext: &'static str,
     pub content_type: &'static str,
-    /// The image to serve as the original: re-encoded without metadata (GIFs frame by frame,
-    /// their compressed pixels as uploaded).
+    /// The image to serve as the original, without metadata: the upload with its metadata
+    /// segments or chunks removed (GIFs rewritten frame by frame, their compressed pixels as
+    /// uploaded), or re-encoded when that is smaller.
     pub original: Vec<u8>,
     pub width: u32,
     pub height: u32,
-    /// Resized WebP versions, narrowest first.
+    /// WebP versions, narrowest first; the last at the original width, unless the image has
+    /// more than [`FULL_WIDTH_WEBP_MAX_PIXELS`].
     pub variants: Vec<Variant>,
 }
 
@@ -165,6 +178,8 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     let orientation = decoder
         .orientation()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    // a missing or unreadable profile only costs colour accuracy
+    let icc = decoder.icc_profile().ok().flatten();
     let mut img =
         DynamicImage::from_decoder(decoder).map_err(|e| ImageError::Corrupt(e.to_string()))?;
     img.apply_orientation(orientation);
@@ -172,40 +187,43 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
 
     let original = match format {
         ImageFormat::Gif => gif_without_metadata(bytes)?,
-        ImageFormat::Jpeg => {
-            let mut out = Vec::with_capacity(bytes.len());
-            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
-            // a JPEG decodes to 8-bit RGB or grey, which the encoder takes without a copy
-            match &img {
-                DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => {
-                    img.write_with_encoder(encoder)
-                }
-                other => other.to_rgb8().write_with_encoder(encoder),
+        _ => {
+            let stripped = without_metadata(format, bytes, orientation)?;
+            let reencoded = reencode(format, &img, icc)?;
+            if reencoded.len() < stripped.len() {
+                reencoded
+            } else {
+                stripped
             }
-            .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-            out
         }
-        ImageFormat::Png => {
-            let mut out = Vec::with_capacity(bytes.len());
-            img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
-                .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-            out
-        }
-        _ => webp(&img, 90.0)?,
     };
     let variants = if format == ImageFormat::Gif {
         Vec::new()
     } else {
-        VARIANT_WIDTHS
+        let mut widths: Vec<u32> = VARIANT_WIDTHS
             .iter()
             .copied()
             .filter(|w| *w < width)
+            .collect();
+        if u64::from(width) * u64::from(height) <= FULL_WIDTH_WEBP_MAX_PIXELS
+            && width.max(height) <= 16383
+        {
+            widths.push(width);
+        }
+        widths
+            .into_iter()
             .map(|w| {
-                let resized = shrink(&img, w);
+                let resized;
+                let img = if w == width {
+                    &img
+                } else {
+                    resized = shrink(&img, w);
+                    &resized
+                };
                 Ok(Variant {
-                    width: resized.width(),
-                    height: resized.height(),
-                    bytes: webp(&resized, 80.0)?,
+                    width: img.width(),
+                    height: img.height(),
+                    bytes: webp(img, 80.0)?,
                 })
             })
             .collect::<Result<_, ImageError>>()?
@@ -262,19 +280,121 @@ fn gif_without_metadata(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
     Ok(out)
 }
 
+/// The upload again without its metadata, its pixel data as uploaded: a JPEG keeps its JFIF
+/// (APP0), ICC profile (APP2) and Adobe colour (APP14) segments and loses every other
+/// application segment (EXIF and XMP in APP1, IPTC in APP13, ...), its comments and whatever
+/// follows its end (a phone's second image or video); a PNG loses its text, EXIF and time
+/// chunks; a WebP its EXIF and XMP chunks. The orientation survives as the one EXIF tag left,
+/// when it is not the plain one.
+fn without_metadata(
+    format: ImageFormat,
+    bytes: &[u8],
+    orientation: Orientation,
+) -> Result<Vec<u8>, ImageError> {
+    let corrupt = |e: img_parts::Error| ImageError::Corrupt(e.to_string());
+    let exif = (orientation != Orientation::NoTransforms)
+        .then(|| bytes::Bytes::from(orientation_exif(orientation)));
+    let out = match format {
+        ImageFormat::Jpeg => {
+            let end = jpeg_end(bytes).ok_or(ImageError::Truncated)?;
+            let mut jpeg =
+                img_parts::jpeg::Jpeg::from_bytes(bytes::Bytes::copy_from_slice(&bytes[..end]))
+                    .map_err(corrupt)?;
+            jpeg.segments_mut().retain(|segment| {
+                let marker = segment.marker();
+                let application = (0xE0..=0xEF).contains(&marker);
+                let kept_application = marker == 0xE0
+                    || marker == 0xEE
+                    || (marker == 0xE2 && segment.contents().starts_with(b"ICC_PROFILE\0"));
+                marker != 0xFE && (!application || kept_application)
+            });
+            jpeg.set_exif(exif);
+            jpeg.encoder().bytes()
+        }
+        ImageFormat::Png => {
+            let mut png = img_parts::png::Png::from_bytes(bytes::Bytes::copy_from_slice(bytes))
+                .map_err(corrupt)?;
+            png.chunks_mut()
+                .retain(|chunk| !matches!(&chunk.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"tIME"));
+            png.set_exif(exif);
+            png.encoder().bytes()
+        }
+        _ => {
+            let mut webp = img_parts::webp::WebP::from_bytes(bytes::Bytes::copy_from_slice(bytes))
+                .map_err(corrupt)?;
+            webp.remove_chunks_by_id(img_parts::webp::CHUNK_XMP);
+            // also brings the header's flags in line with the chunks left
+            webp.set_exif(exif);
+            webp.encoder().bytes()
+        }
+    };
+    Ok(out.to_vec())
+}
+
+/// An EXIF block (a big-endian TIFF header and one IFD) holding only the orientation tag.
+fn orientation_exif(orientation: Orientation) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend(1u16.to_be_bytes()); // one entry
+    tiff.extend(0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend(3u16.to_be_bytes()); // SHORT
+    tiff.extend(1u32.to_be_bytes()); // one value, held in the entry
+    tiff.extend(u16::from(orientation.to_exif()).to_be_bytes());
+    tiff.extend([0, 0]);
+    tiff.extend(0u32.to_be_bytes()); // no next IFD
+    tiff
+}
+
+/// The image encoded anew, its orientation applied and its colour profile kept: a JPEG at
+/// quality 90, a PNG losslessly, a WebP at quality 90.
+fn reencode(
+    format: ImageFormat,
+    img: &DynamicImage,
+    icc: Option<Vec<u8>>,
+) -> Result<Vec<u8>, ImageError> {
+    let corrupt = |e: image::ImageError| ImageError::Corrupt(e.to_string());
+    let mut out = Vec::new();
+    match format {
+        ImageFormat::Jpeg => {
+            let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+            if let Some(icc) = icc {
+                // a profile too big for the encoder is left out, as one that cannot be read
+                let _ = encoder.set_icc_profile(icc);
+            }
+            // a JPEG decodes to 8-bit RGB or grey, which the encoder takes without a copy
+            match img {
+                DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_) => {
+                    img.write_with_encoder(encoder)
+                }
+                other => other.to_rgb8().write_with_encoder(encoder),
+            }
+            .map_err(corrupt)?;
+        }
+        ImageFormat::Png => {
+            let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
+            if let Some(icc) = icc {
+                let _ = encoder.set_icc_profile(icc);
+            }
+            img.write_with_encoder(encoder).map_err(corrupt)?;
+        }
+        _ => out = webp(img, 90.0)?,
+    }
+    Ok(out)
+}
+
 /// Whether a JPEG or PNG ends before its image data does (decoders fill the rest with grey).
 fn truncated(format: ImageFormat, bytes: &[u8]) -> bool {
     match format {
-        ImageFormat::Jpeg => !jpeg_has_end(bytes),
+        ImageFormat::Jpeg => jpeg_end(bytes).is_none(),
         ImageFormat::Png => !png_has_end(bytes),
         _ => false,
     }
 }
 
-/// Walks a JPEG's segments and entropy-coded scans to its end-of-image marker. Markers inside
+/// Walks a JPEG's segments and entropy-coded scans to its end-of-image marker, and answers
+/// where the image ends (after that marker); `None` when it is missing. Markers inside
 /// segments (an EXIF thumbnail's) are skipped by the segment lengths; in scan data a `0xFF` is
 /// followed by `0x00` or a restart marker, so any other marker there is real.
-fn jpeg_has_end(bytes: &[u8]) -> bool {
+fn jpeg_end(bytes: &[u8]) -> Option<usize> {
     let mut i = 2; // after SOI
     loop {
         // fill bytes may precede a marker
@@ -282,33 +402,24 @@ fn jpeg_has_end(bytes: &[u8]) -> bool {
             i += 1;
         }
         if bytes.get(i) != Some(&0xFF) {
-            return false;
+            return None;
         }
-        let Some(&marker) = bytes.get(i + 1) else {
-            return false;
-        };
+        let &marker = bytes.get(i + 1)?;
         match marker {
-            0xD9 => return true,
+            0xD9 => return Some(i + 2),
             0x01 | 0xD0..=0xD7 => i += 2,
             _ => {
-                let Some(len) = bytes.get(i + 2..i + 4) else {
-                    return false;
-                };
+                let len = bytes.get(i + 2..i + 4)?;
                 i += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
                 if marker == 0xDA {
                     // entropy-coded data up to the next marker that is not a restart
                     loop {
-                        let Some(n) = bytes
-                            .get(i..)
-                            .and_then(|b| b.iter().position(|&c| c == 0xFF))
-                        else {
-                            return false;
-                        };
+                        let n = bytes.get(i..)?.iter().position(|&c| c == 0xFF)?;
                         i += n;
                         match bytes.get(i + 1) {
                             Some(0x00 | 0xD0..=0xD7 | 0xFF) => i += 1,
                             Some(_) => break,
-                            None => return false,
+                            None => return None,
                         }
                     }
                 }
@@ -377,13 +488,138 @@ mod tests {
     }
 
     #[test]
-    fn variants_are_narrower_webp_versions() {
+    fn variants_are_narrower_webp_versions_and_one_at_the_original_width() {
         let p = process(&png(1200, 600)).unwrap();
         assert_eq!((p.width, p.height, p.ext), (1200, 600, "png"));
         let widths: Vec<u32> = p.variants.iter().map(|v| v.width).collect();
-        assert_eq!(widths, [600, 1000]);
+        assert_eq!(widths, [600, 1000, 1200]);
         assert_eq!(p.variants[0].height, 300);
-        assert_eq!(&p.variants[0].bytes[8..12], b"WEBP");
+        assert_eq!(p.variants[2].height, 600);
+        for variant in &p.variants {
+            assert_eq!(&variant.bytes[8..12], b"WEBP");
+            let decoded = image::load_from_memory(&variant.bytes).unwrap();
+            assert_eq!(
+                (decoded.width(), decoded.height()),
+                (variant.width, variant.height)
+            );
+        }
+        // a very large one stops at the widest step, which covers every image slot
+        let large = process(&png(4500, 3000)).unwrap();
+        let widths: Vec<u32> = large.variants.iter().map(|v| v.width).collect();
+        assert_eq!(widths, [600, 1000, 1600, 2400]);
+        // a small image gets its WebP too
+        let small = process(&png(300, 200)).unwrap();
+        let widths: Vec<u32> = small.variants.iter().map(|v| v.width).collect();
+        assert_eq!(widths, [300]);
+    }
+
+    /// `jpeg` with segments inserted after its start: EXIF with a GPS position, XMP, an ICC
+    /// profile and a comment, each with a recognisable text, and a second image after its end.
+    fn jpeg_with_metadata(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+        fn segment(marker: u8, contents: &[u8]) -> Vec<u8> {
+            let mut out = vec![0xFF, marker];
+            out.extend(((contents.len() + 2) as u16).to_be_bytes());
+            out.extend(contents);
+            out
+        }
+        // a big-endian TIFF: IFD0 (orientation, GPS IFD pointer), then the GPS IFD
+        let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+        tiff.extend(2u16.to_be_bytes());
+        tiff.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+        tiff.extend(orientation.to_be_bytes());
+        tiff.extend([0, 0]);
+        tiff.extend([0x88, 0x25, 0, 4, 0, 0, 0, 1]);
+        tiff.extend(38u32.to_be_bytes());
+        tiff.extend(0u32.to_be_bytes());
+        // GPS IFD at 38: GPSLatitudeRef "N", GPSAreaInformation "gps-secret-place"
+        tiff.extend(2u16.to_be_bytes());
+        tiff.extend([0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
+        tiff.extend([0, 0x1C, 0, 7, 0, 0, 0, 16]);
+        tiff.extend(68u32.to_be_bytes());
+        tiff.extend(0u32.to_be_bytes());
+        tiff.extend(b"gps-secret-place");
+        let exif = segment(0xE1, &[&b"Exif\0\0"[..], &tiff].concat());
+        let xmp = segment(
+            0xE1,
+            b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>xmp-secret</x:xmpmeta>",
+        );
+        let icc = segment(0xE2, b"ICC_PROFILE\0\x01\x01icc-kept");
+        let comment = segment(0xFE, b"comment-secret");
+        [
+            &jpeg[..2],
+            &exif,
+            &xmp,
+            &icc,
+            &comment,
+            &jpeg[2..],
+            b"trailing-secret",
+        ]
+        .concat()
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn a_jpeg_loses_its_metadata_but_not_its_pixels_or_colour_profile() {
+        let plain = jpeg(640, 480);
+        let upload = jpeg_with_metadata(&plain, 1);
+        assert!(contains(&upload, b"gps-secret-place"));
+        let p = process(&upload).unwrap();
+        for secret in [
+            &b"gps-secret-place"[..],
+            b"Exif",
+            b"xmp-secret",
+            b"comment-secret",
+            b"trailing-secret",
+        ] {
+            assert!(
+                !contains(&p.original, secret),
+                "{}",
+                String::from_utf8_lossy(secret)
+            );
+        }
+        assert!(contains(&p.original, b"icc-kept"), "the ICC profile stays");
+        assert!(p.original.len() <= upload.len());
+        // the pixel data is the upload's: not encoded again
+        let scan = plain.len() - 2000..plain.len();
+        assert!(contains(&p.original, &plain[scan]));
+        let decoded = image::load_from_memory(&p.original).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (640, 480));
+    }
+
+    #[test]
+    fn a_rotated_jpeg_keeps_only_its_orientation() {
+        let upload = jpeg_with_metadata(&jpeg(640, 480), 6);
+        let p = process(&upload).unwrap();
+        assert_eq!((p.width, p.height), (480, 640), "turned upright");
+        assert!(!contains(&p.original, b"gps-secret-place"));
+        let mut decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&p.original)).unwrap();
+        assert_eq!(decoder.orientation().unwrap(), Orientation::Rotate90);
+        assert_eq!(p.variants.last().unwrap().width, 480);
+    }
+
+    #[test]
+    fn a_png_loses_its_text_chunks() {
+        let upload = png(200, 100);
+        let mut text = b"tEXt".to_vec();
+        text.extend(b"Comment\0png-secret");
+        let crc = {
+            let mut crc = flate2::Crc::new();
+            crc.update(&text);
+            crc.sum()
+        };
+        let mut chunk = ((text.len() - 4) as u32).to_be_bytes().to_vec();
+        chunk.extend(&text);
+        chunk.extend(crc.to_be_bytes());
+        // after the signature and IHDR (8 + 25 bytes)
+        let upload = [&upload[..33], &chunk, &upload[33..]].concat();
+        let p = process(&upload).unwrap();
+        assert!(!contains(&p.original, b"png-secret"));
+        assert!(p.original.len() < upload.len());
+        let decoded = image::load_from_memory(&p.original).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (200, 100));
     }
 
     #[test]
@@ -429,11 +665,14 @@ mod tests {
     #[test]
     fn truncated_files_are_told_from_whole_ones() {
         let whole = jpeg(300, 200);
-        assert!(jpeg_has_end(&whole));
+        assert_eq!(jpeg_end(&whole), Some(whole.len()));
         // data after the end (a phone's motion photo) is not truncation
-        assert!(jpeg_has_end(&[&whole[..], b"ftypmp42 and more"].concat()));
+        assert_eq!(
+            jpeg_end(&[&whole[..], b"ftypmp42 and more"].concat()),
+            Some(whole.len())
+        );
         for cut in [whole.len() - 2, whole.len() / 2, 200] {
-            assert!(!jpeg_has_end(&whole[..cut]), "cut at {cut}");
+            assert_eq!(jpeg_end(&whole[..cut]), None, "cut at {cut}");
             assert!(matches!(process(&whole[..cut]), Err(ImageError::Truncated)));
         }
         let whole = png(300, 200);

@@ -142,8 +142,9 @@ impl Storage {
         .filter(|k| k.starts_with("images/"))
     }
 
-    /// The `srcset` of an uploaded image: its variants and the original at its own width;
-    /// empty when it has no variants.
+    /// The `srcset` of an uploaded image: its variants, and the original at its own width
+    /// unless a variant has that width (images uploaded before every upload got a WebP at its
+    /// own width); empty when it has no variants.
     pub fn srcset(&self, media: &crate::store::media::Media) -> String {
         if media.variants.is_empty() {
             return String::new();
@@ -153,7 +154,12 @@ impl Storage {
             .iter()
             .map(|v| format!("{} {}w", self.url(&v.key), v.width))
             .collect();
-        if let Some(width) = media.width {
+        if let Some(width) = media.width
+            && !media
+                .variants
+                .iter()
+                .any(|v| i64::from(v.width) == i64::from(width))
+        {
             parts.push(format!("{} {width}w", self.url(&media.storage_key)));
         }
         parts.join(", ")

@@ -29,6 +29,38 @@ fn jpeg_with_exif(width: u32, height: u32) -> Vec<u8> {
     [&jpeg[..2], &segment[..], &jpeg[2..]].concat()
 }
 
+/// A photo-like JPEG whose EXIF holds a GPS position: latitude 48° 51' 24" N, longitude
+/// 2° 21' 3" E, and a GPS area text that is easy to look for.
+fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
+    let jpeg = jpeg(width, height, 40);
+    let rational = |n: u32| [n.to_be_bytes(), 1u32.to_be_bytes()].concat();
+    // a big-endian TIFF: IFD0 with the GPS IFD pointer (at 26), the GPS IFD with four entries
+    // (at 26, 2 + 4 × 12 + 4 bytes), then the values it points to (at 80)
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend(1u16.to_be_bytes());
+    tiff.extend([0x88, 0x25, 0, 4, 0, 0, 0, 1]);
+    tiff.extend(26u32.to_be_bytes());
+    tiff.extend(0u32.to_be_bytes());
+    tiff.extend(4u16.to_be_bytes());
+    tiff.extend([0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]); // GPSLatitudeRef
+    tiff.extend([0, 2, 0, 5, 0, 0, 0, 3]); // GPSLatitude: 3 rationals
+    tiff.extend(80u32.to_be_bytes());
+    tiff.extend([0, 3, 0, 2, 0, 0, 0, 2, b'E', 0, 0, 0]); // GPSLongitudeRef
+    tiff.extend([0, 4, 0, 5, 0, 0, 0, 3]); // GPSLongitude: 3 rationals
+    tiff.extend(104u32.to_be_bytes());
+    tiff.extend(0u32.to_be_bytes());
+    for n in [48, 51, 24, 2, 21, 3] {
+        tiff.extend(rational(n));
+    }
+    tiff.extend(b"gps-area-marker");
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend(((app1.len() + 2) as u16).to_be_bytes());
+    segment.extend(app1);
+    [&jpeg[..2], &segment[..], &jpeg[2..]].concat()
+}
+
 /// Uploads `bytes` as the multipart field `file`, as the editor does.
 pub(crate) async fn upload(
     app: &TestApp,
@@ -103,6 +135,7 @@ async fn a_local_upload_is_served_with_variants_and_without_metadata() {
         "EXIF is stripped"
     );
     assert!(!stored.windows(4).any(|w| w == b"Exif"));
+    assert!(stored.len() <= photo.len(), "no larger than the upload");
     assert!(image::load_from_memory(&stored).is_ok());
 
     let widths: Vec<i64> = image["variants"]
@@ -111,7 +144,11 @@ async fn a_local_upload_is_served_with_variants_and_without_metadata() {
         .iter()
         .map(|v| v["width"].as_i64().unwrap())
         .collect();
-    assert_eq!(widths, [600, 1000]);
+    assert_eq!(
+        widths,
+        [600, 1000, 1200],
+        "and a WebP at the original width"
+    );
     for variant in image["variants"].as_array().unwrap() {
         let response = app.get(variant["url"].as_str().unwrap()).await;
         assert_eq!(response.headers()["content-type"], "image/webp");
@@ -152,6 +189,79 @@ async fn a_local_upload_is_served_with_variants_and_without_metadata() {
         .await
         .unwrap();
     assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn a_jpeg_with_a_gps_position_is_stored_without_it_and_no_larger_than_uploaded() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let author = app.signed_in("author").await;
+    let photo = jpeg_with_gps(1000, 700);
+    let latitude = [48u32.to_be_bytes(), 1u32.to_be_bytes()].concat();
+    assert!(
+        photo.windows(8).any(|w| w == latitude),
+        "the fixture has GPS"
+    );
+
+    let (status, image) = upload(&app, &author, "holiday.jpg", &photo).await;
+    assert_eq!(status, 201, "{image}");
+    let stored = app
+        .get(image["url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(!stored.windows(4).any(|w| w == b"Exif"), "no EXIF block");
+    assert!(!stored.windows(8).any(|w| w == latitude), "no GPS latitude");
+    assert!(!stored.windows(15).any(|w| w == b"gps-area-marker"));
+    assert!(
+        stored.len() <= photo.len(),
+        "{} bytes stored for {} uploaded",
+        stored.len(),
+        photo.len()
+    );
+    assert_eq!(image["bytes"].as_u64(), Some(stored.len() as u64));
+    let decoded = image::load_from_memory(&stored).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (1000, 700));
+}
+
+#[tokio::test]
+async fn a_1600_pixel_upload_gets_a_1600_pixel_webp_in_its_srcset() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let author = app.signed_in("author").await;
+    let (status, image) = upload(&app, &author, "wide.jpg", &jpeg(1600, 900, 7)).await;
+    assert_eq!(status, 201, "{image}");
+    let variants = image["variants"].as_array().unwrap();
+    let widths: Vec<i64> = variants
+        .iter()
+        .map(|v| v["width"].as_i64().unwrap())
+        .collect();
+    assert_eq!(widths, [600, 1000, 1600]);
+    let full = variants.last().unwrap()["url"].as_str().unwrap();
+    assert!(full.ends_with("-1600w.webp"), "{full}");
+    let response = app.get(full).await;
+    assert_eq!(response.headers()["content-type"], "image/webp");
+    let decoded = image::load_from_memory(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (1600, 900));
+
+    // the srcset offers the WebP at 1600 px, and not the original JPEG beside it
+    let url = image["url"].as_str().unwrap();
+    let srcset = image["srcset"].as_str().unwrap();
+    assert!(srcset.ends_with(&format!("{full} 1600w")), "{srcset}");
+    assert!(!srcset.contains(url), "{srcset}");
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&author),
+            Some(json!({"title": "Wide", "markdown": format!("![A wide view]({url})"), "status": "published"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let page = app.page("/wide/").await;
+    assert!(page.contains("-1600w.webp 1600w"), "{page}");
+    assert!(!page.contains(".jpg 1600w"), "{page}");
 }
 
 #[tokio::test]
@@ -253,7 +363,7 @@ async fn an_s3_upload_lands_in_the_bucket_and_pages_use_the_cdn_url_with_srcset(
         .iter()
         .map(|v| v["width"].as_i64().unwrap())
         .collect();
-    assert_eq!(widths, [600, 1000, 1600]);
+    assert_eq!(widths, [600, 1000, 1600, 1700]);
     for variant in image["variants"].as_array().unwrap() {
         let vkey = variant["url"]
             .as_str()

@@ -61,6 +61,22 @@ impl ApiSession {
         &self.session.cookie
     }
 
+    /// Uploads an image as the editor does (`POST /admin/api/images`); the upload must
+    /// succeed. Answers the JSON body, with the image's `url`.
+    pub async fn upload_image(&self, filename: &str, content_type: &str, bytes: &[u8]) -> Value {
+        let (status, body) = crate::support::images::upload(
+            &self.client,
+            &self.base,
+            &self.session,
+            filename,
+            content_type,
+            bytes,
+        )
+        .await;
+        assert_eq!(status, 201, "upload {filename}: {body}");
+        body
+    }
+
     /// Calls the admin API; the call must succeed.
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let (status, body) = session::call(
@@ -128,6 +144,11 @@ impl Driver {
 
     /// A new headless Chromium with a fresh profile (its own cookies), `width` pixels wide.
     pub async fn browser(&mut self, width: u32, height: u32) -> Browser {
+        self.browser_with(width, height, &[]).await
+    }
+
+    /// [`Self::browser`] with extra command-line switches for Chromium.
+    pub async fn browser_with(&mut self, width: u32, height: u32, extra: &[&str]) -> Browser {
         let profile =
             std::env::temp_dir().join(format!("quire-browser-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&profile).unwrap();
@@ -147,6 +168,7 @@ impl Driver {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
         args.push(format!("--window-size={width},{height}"));
         args.push(format!("--user-data-dir={}", profile.display()));
         let mut capabilities = serde_json::Map::new();

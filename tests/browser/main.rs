@@ -6,6 +6,7 @@
 //! skips them.
 
 mod access;
+mod accessibility;
 mod administration;
 mod conflicts;
 mod helpers;

@@ -26,7 +26,7 @@ async fn a_reset_link_from_the_staff_page_sets_a_password_and_signs_in() {
     owner.wait_for_path("/admin/posts/").await;
     owner.open(&app.url("/admin/staff/")).await;
     owner
-        .click(r#"button[aria-label="Create a password reset link for Ada Author"]"#)
+        .click(r#"button[aria-label="Create reset link for Ada Author"]"#)
         .await;
     owner
         .wait_for_text("#reset-result-text", "Ada Author")

@@ -94,7 +94,7 @@ const setupStaff = async () => {
         type: 'button',
         class: 'button small',
         text: 'Create reset link',
-        'aria-label': 'Create a password reset link for ' + user.name,
+        'aria-label': 'Create reset link for ' + user.name,
         onclick: (event) => resetLink(user, event.currentTarget),
       }),
       h('label', { for: selectId, class: 'visually-hidden', text: 'Role of ' + user.name }),
@@ -103,7 +103,7 @@ const setupStaff = async () => {
         type: 'button',
         class: 'button small',
         text: 'Change role',
-        'aria-label': 'Change the role of ' + user.name,
+        'aria-label': 'Change role of ' + user.name,
         onclick: async () => {
           const role = select.value;
           if (role === user.role) {
