@@ -1,9 +1,9 @@
 //! Checking and preparing an uploaded image: the type decided by content, a pixel limit and
 //! a memory budget against decompression bombs, truncated files refused, metadata (EXIF with
 //! its GPS location, XMP, comments) removed, and WebP variants for `srcset`, one at the
-//! original width among them (up to 12 megapixels). The original kept is the upload without its metadata (segments
-//! and chunks dropped, the pixel data untouched), unless re-encoding it makes a smaller file.
-//! At most [`max_concurrent`] images are processed at once.
+//! original width among them (up to 12 megapixels). The original kept is the upload without
+//! its metadata (segments and chunks dropped, the pixel data untouched), unless re-encoding it
+//! makes a smaller file. At most [`max_concurrent`] images are processed at once.
 
 use std::io::Cursor;
 use std::sync::LazyLock;
