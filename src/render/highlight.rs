@@ -49,7 +49,10 @@ pub const CLASSES: &[(&str, &str)] = &[
          entity.name.macro",
     ),
     ("tag", "entity.name.tag, markup.heading"),
-    ("attr", "entity.other.attribute-name, meta.mapping.key string, support.type.property-name"),
+    (
+        "attr",
+        "entity.other.attribute-name, meta.mapping.key string, support.type.property-name",
+    ),
     ("inserted", "markup.inserted"),
     ("deleted", "markup.deleted"),
 ];
@@ -231,14 +234,20 @@ mod tests {
             html.starts_with(r#"<pre><code class="language-rust">"#),
             "{html}"
         );
+        assert!(html.contains(r#"<span class="hl-comment">// hi"#), "{html}");
+        // whitespace joins the span before it
         assert!(
-            html.contains(r#"<span class="hl-comment">// hi"#),
+            html.contains(r#"<span class="hl-keyword">fn </span>"#),
             "{html}"
         );
-        // whitespace joins the span before it
-        assert!(html.contains(r#"<span class="hl-keyword">fn </span>"#), "{html}");
-        assert!(html.contains(r#"<span class="hl-function">main</span>"#), "{html}");
-        assert!(html.contains(r#"<span class="hl-string">&quot;x&quot;</span>"#), "{html}");
+        assert!(
+            html.contains(r#"<span class="hl-function">main</span>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span class="hl-string">&quot;x&quot;</span>"#),
+            "{html}"
+        );
         for (info, code) in [
             ("python", "def f():\n    return 1\n"),
             ("py", "import os\n"),
@@ -273,7 +282,10 @@ mod tests {
     fn large_blocks_and_spent_budgets_stay_plain() {
         let big = "let x = 1;\n".repeat(MAX_BLOCK / 11 + 1);
         assert_eq!(highlighted("rust", &big), None);
-        assert_eq!(highlighted("js", &format!("{}\n", "a".repeat(MAX_LINE + 1))), None);
+        assert_eq!(
+            highlighted("js", &format!("{}\n", "a".repeat(MAX_LINE + 1))),
+            None
+        );
         let block = "let x = 1;\n".repeat(MAX_BLOCK / 11);
         let mut budget = Budget::default();
         let highlighted_blocks = (0..10)

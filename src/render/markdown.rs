@@ -576,6 +576,38 @@ pub fn absolutize(html: &str, base: &url::Url) -> String {
     out
 }
 
+/// Stored (sanitised) HTML whose first image loads at once and first (`loading="eager"`,
+/// `fetchpriority="high"`): for a page whose first image is in its text. The stored HTML has
+/// every image lazy, since where a post's text starts on a page is up to the page.
+pub fn first_image_eager(html: &str) -> String {
+    let Some(img) =
+        html_scan::tags(html).find(|t| !t.closing && t.name.eq_ignore_ascii_case("img"))
+    else {
+        return html.to_owned();
+    };
+    let after_name = img.span.start + "<img".len();
+    let loading = img
+        .attrs
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case("loading"))
+        .and_then(|a| a.value.clone());
+    let mut out = String::with_capacity(html.len() + 40);
+    out.push_str(&html[..after_name]);
+    match loading {
+        Some(value) => {
+            out.push_str(r#" fetchpriority="high""#);
+            out.push_str(&html[after_name..value.start]);
+            out.push_str("eager");
+            out.push_str(&html[value.end..]);
+        }
+        None => {
+            out.push_str(r#" loading="eager" fetchpriority="high""#);
+            out.push_str(&html[after_name..]);
+        }
+    }
+    out
+}
+
 /// An attribute value (escaped as in HTML) made absolute, if it was relative.
 fn absolute_url(escaped: &str, base: &url::Url) -> Option<String> {
     let value = unescape_attr(escaped);
@@ -800,12 +832,14 @@ mod tests {
         assert!(r.html.contains(r#"<h2 id="sources">"#), "{}", r.html);
         // footnotes have their own prefix, which headings cannot take
         assert!(
-            r.html.contains(r##"<sup class="footnote-reference" id="fnref-1"><a href="#fn-1""##),
+            r.html
+                .contains(r##"<sup class="footnote-reference" id="fnref-1"><a href="#fn-1""##),
             "{}",
             r.html
         );
         assert!(
-            r.html.contains(r#"<div class="footnote-definition" id="fn-1">"#),
+            r.html
+                .contains(r#"<div class="footnote-definition" id="fn-1">"#),
             "{}",
             r.html
         );
@@ -833,17 +867,24 @@ mod tests {
     fn task_boxes_are_disabled_and_labelled_with_their_task() {
         let r = render("- [x] Buy *milk*\n- [ ] Call \"Bob\"\n  - [ ] nested\n- [ ]\n").unwrap();
         assert!(
-            r.html.contains(r#"<input type="checkbox" disabled="" checked="" aria-label="Buy milk">"#),
+            r.html.contains(
+                r#"<input type="checkbox" disabled="" checked="" aria-label="Buy milk">"#
+            ),
             "{}",
             r.html
         );
         assert!(
-            r.html.contains(r#"<input type="checkbox" disabled="" aria-label="Call &quot;Bob&quot;">"#),
+            r.html.contains(
+                r#"<input type="checkbox" disabled="" aria-label="Call &quot;Bob&quot;">"#
+            ),
             "{}",
             r.html
         );
         assert!(r.html.contains(r#"aria-label="nested""#), "{}", r.html);
-        assert_eq!(r.html.matches("<input").count(), r.html.matches("aria-label=").count());
+        assert_eq!(
+            r.html.matches("<input").count(),
+            r.html.matches("aria-label=").count()
+        );
         assert_eq!(r.html.matches("disabled").count(), 4, "{}", r.html);
     }
 
@@ -851,7 +892,9 @@ mod tests {
     fn fenced_code_is_highlighted_and_stays_safe() {
         let r = render("```rust\nfn main() { println!(\"<script>alert(1)</script>\"); }\n```\n\n```nosuchlang\n<script>x</script> & y\n```\n\n```\nplain <b>\n```\n").unwrap();
         assert!(
-            r.html.contains(r#"<pre><code class="language-rust"><span class="hl-keyword">fn </span>"#),
+            r.html.contains(
+                r#"<pre><code class="language-rust"><span class="hl-keyword">fn </span>"#
+            ),
             "{}",
             r.html
         );
@@ -869,9 +912,15 @@ mod tests {
         );
         // the code is not counted as words, highlighted or not
         assert_eq!(r.word_count, 0);
-        let forged = render("<span class=\"hl-keyword evil\">a</span><span class=\"hl-string\">b</span>").unwrap();
+        let forged =
+            render("<span class=\"hl-keyword evil\">a</span><span class=\"hl-string\">b</span>")
+                .unwrap();
         assert!(!forged.html.contains("evil"), "{}", forged.html);
-        assert!(forged.html.contains(r#"<span class="hl-string">b</span>"#), "{}", forged.html);
+        assert!(
+            forged.html.contains(r#"<span class="hl-string">b</span>"#),
+            "{}",
+            forged.html
+        );
     }
 
     #[test]
@@ -961,6 +1010,28 @@ mod tests {
         assert_eq!(
             image_urls(md),
             ["/content/images/cat.jpg", "https://elsewhere.example/x.png"]
+        );
+    }
+
+    #[test]
+    fn only_the_first_image_is_made_eager() {
+        let r = render("Text `<img loading=\"lazy\">`\n\n![a](/a.png)\n\n![b](/b.png)").unwrap();
+        let html = first_image_eager(&r.html);
+        assert_eq!(html.matches(r#"loading="eager""#).count(), 1, "{html}");
+        assert_eq!(html.matches(r#"fetchpriority="high""#).count(), 1, "{html}");
+        assert_eq!(html.matches(r#"loading="lazy""#).count(), 1, "{html}");
+        assert!(
+            html.find(r#"loading="eager""#) < html.find("/b.png"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<img fetchpriority="high" src="/a.png""#),
+            "{html}"
+        );
+        assert_eq!(first_image_eager("<p>no image</p>"), "<p>no image</p>");
+        assert_eq!(
+            first_image_eager(r#"<img src="x">"#),
+            r#"<img loading="eager" fetchpriority="high" src="x">"#
         );
     }
 
@@ -1129,9 +1200,15 @@ mod worst_case {
             ),
             (
                 "```js one block",
-                format!("```js\n{}```\n", "var a = [1, 'b', /c/g]; // d\n".repeat(64 * 1024 / 32)),
+                format!(
+                    "```js\n{}```\n",
+                    "var a = [1, 'b', /c/g]; // d\n".repeat(64 * 1024 / 32)
+                ),
             ),
-            ("```html nesting", format!("```html\n{}\n```\n", "<div><span>".repeat(5_000))),
+            (
+                "```html nesting",
+                format!("```html\n{}\n```\n", "<div><span>".repeat(5_000)),
+            ),
         ];
         for (name, md) in cases {
             let start = Instant::now();
