@@ -585,22 +585,22 @@ pub fn first_image_eager(html: &str) -> String {
     else {
         return html.to_owned();
     };
-    let after_name = img.span.start + "<img".len();
     let loading = img
         .attrs
         .iter()
         .find(|a| a.name.eq_ignore_ascii_case("loading"))
         .and_then(|a| a.value.clone());
     let mut out = String::with_capacity(html.len() + 40);
-    out.push_str(&html[..after_name]);
     match loading {
-        Some(value) => {
-            out.push_str(r#" fetchpriority="high""#);
-            out.push_str(&html[after_name..value.start]);
-            out.push_str("eager");
+        // the sanitiser writes values in double quotes
+        Some(value) if html[..value.start].ends_with('"') => {
+            out.push_str(&html[..value.start]);
+            out.push_str(r#"eager" fetchpriority="high"#);
             out.push_str(&html[value.end..]);
         }
-        None => {
+        _ => {
+            let after_name = img.span.start + "<img".len();
+            out.push_str(&html[..after_name]);
             out.push_str(r#" loading="eager" fetchpriority="high""#);
             out.push_str(&html[after_name..]);
         }
@@ -1019,13 +1019,13 @@ mod tests {
         let html = first_image_eager(&r.html);
         assert_eq!(html.matches(r#"loading="eager""#).count(), 1, "{html}");
         assert_eq!(html.matches(r#"fetchpriority="high""#).count(), 1, "{html}");
-        assert_eq!(html.matches(r#"loading="lazy""#).count(), 1, "{html}");
+        assert_eq!(html.matches(r#"loading="lazy" "#).count(), 1, "{html}");
         assert!(
             html.find(r#"loading="eager""#) < html.find("/b.png"),
             "{html}"
         );
         assert!(
-            html.contains(r#"<img fetchpriority="high" src="/a.png""#),
+            html.contains(r#"<img src="/a.png" alt="a" loading="eager" fetchpriority="high""#),
             "{html}"
         );
         assert_eq!(first_image_eager("<p>no image</p>"), "<p>no image</p>");
