@@ -232,7 +232,7 @@ mod tests {
             );
         }
         let mut s = SiteSettings::default();
-        assert_eq!(s.zone(), chrono_tz::UTC);
+        assert_eq!(s.zone(), chrono_tz::Etc::UTC);
         s.apply("timezone", json!("Asia/Tokyo"));
         assert_eq!(s.zone(), chrono_tz::Asia::Tokyo);
         s.apply("timezone", json!("Mars/Olympus"));

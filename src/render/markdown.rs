@@ -393,7 +393,7 @@ fn label_task_boxes(events: &mut [Event<'_>]) {
             label = if checked { "Done" } else { "Not done" }.to_owned();
         }
         events[i] = Event::InlineHtml(CowStr::from(format!(
-            r#"<input type="checkbox" disabled=""{} aria-label="{}"> "#,
+            r#"<input type="checkbox"{} disabled="" aria-label="{}"> "#,
             if checked { r#" checked="""# } else { "" },
             attr(&label)
         )));
@@ -868,7 +868,7 @@ mod tests {
         let r = render("- [x] Buy *milk*\n- [ ] Call \"Bob\"\n  - [ ] nested\n- [ ]\n").unwrap();
         assert!(
             r.html.contains(
-                r#"<input type="checkbox" disabled="" checked="" aria-label="Buy milk">"#
+                r#"<input type="checkbox" checked="" disabled="" aria-label="Buy milk">"#
             ),
             "{}",
             r.html
