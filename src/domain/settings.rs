@@ -80,6 +80,12 @@ impl Default for SiteSettings {
 }
 
 impl SiteSettings {
+    /// The zone the site shows dates in: the `timezone` setting, or UTC when it names no zone
+    /// the IANA database knows (a hand-edited row).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        parse_zone(&self.timezone).unwrap_or(chrono_tz::UTC)
+    }
+
     /// Applies one stored `key = value` pair; unknown keys and ill-typed values are ignored so a
     /// hand-edited row cannot take the site down.
     pub fn apply(&mut self, key: &str, value: Value) {
@@ -151,6 +157,7 @@ pub fn validate(key: &str, value: &Value) -> Result<(), InvalidSetting> {
             .as_u64()
             .is_some_and(|n| (1..=MAX_FEED_ITEMS).contains(&n)),
         "accent_color" => value.as_str().is_some_and(is_hex_color),
+        "timezone" => value.as_str().and_then(parse_zone).is_some(),
         "logo" | "cover_image" => {
             value.is_null() || value.as_str().is_some_and(|v| v.len() <= limits::MAX_URL)
         }
@@ -182,6 +189,11 @@ pub fn validate(key: &str, value: &Value) -> Result<(), InvalidSetting> {
     }
 }
 
+/// A zone of the IANA database by its name (`Asia/Tokyo`, `Etc/UTC`, `UTC`).
+pub fn parse_zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.trim().parse().ok()
+}
+
 /// `#abc` or `#aabbcc`: the only accent colours that reach the page's CSS.
 pub fn is_hex_color(s: &str) -> bool {
     let Some(hex) = s.strip_prefix('#') else {
@@ -206,6 +218,25 @@ mod tests {
         assert_eq!(s.posts_per_page, 3);
         assert_eq!(s.accent_color, "#d9480f");
         assert_eq!(s.navigation.len(), 2);
+    }
+
+    #[test]
+    fn the_timezone_must_be_a_known_zone_and_an_unknown_stored_one_means_utc() {
+        assert_eq!(validate("timezone", &json!("Asia/Tokyo")), Ok(()));
+        assert_eq!(validate("timezone", &json!("Etc/UTC")), Ok(()));
+        for bad in [json!("Mars/Olympus"), json!(""), json!(9)] {
+            assert_eq!(
+                validate("timezone", &bad),
+                Err(InvalidSetting::Value("timezone")),
+                "{bad}"
+            );
+        }
+        let mut s = SiteSettings::default();
+        assert_eq!(s.zone(), chrono_tz::Etc::UTC);
+        s.apply("timezone", json!("Asia/Tokyo"));
+        assert_eq!(s.zone(), chrono_tz::Asia::Tokyo);
+        s.apply("timezone", json!("Mars/Olympus"));
+        assert_eq!(s.zone(), chrono_tz::UTC);
     }
 
     #[test]

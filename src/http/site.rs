@@ -350,13 +350,28 @@ async fn render_list(s: &AppState, list: List<'_>, page: i64) -> Result<CachedPa
     } else {
         class.to_owned()
     };
+    let zone = settings.zone();
+    let mut cards: Vec<PostCard> = posts
+        .iter()
+        .map(|p| {
+            PostCard::new(
+                p,
+                images.get(p.feature_image.as_deref().unwrap_or("")),
+                zone,
+            )
+        })
+        .collect();
+    // the first image of the page is the archive's own (a tag's image, an author's cover),
+    // else the first card's that has one
+    let header_image = tag.as_ref().is_some_and(|t| t.feature_image.is_some())
+        || author.as_ref().is_some_and(|a| a.cover_image.is_some());
+    if !header_image && let Some(card) = cards.iter_mut().find(|c| c.feature_image.is_some()) {
+        card.eager = true;
+    }
     let context = ListPage {
         meta,
         body_class,
-        posts: posts
-            .iter()
-            .map(|p| PostCard::new(p, images.get(p.feature_image.as_deref().unwrap_or(""))))
-            .collect(),
+        posts: cards,
         tag: tag.as_ref().map(|t| TagView::new(t, total)),
         author: author.as_ref().map(|a| AuthorView::new(a, total)),
         pagination,
@@ -451,7 +466,7 @@ fn post_page(
         } else {
             "page-template"
         },
-        post: PostView::new(post, responsive),
+        post: PostView::new(post, responsive, settings.zone()),
         newer: newer.map(NeighbourView::new),
         older: older.map(NeighbourView::new),
     };

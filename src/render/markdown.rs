@@ -1,8 +1,12 @@
 //! Markdown → sanitised HTML, rendered once when content is written, never per request.
 //!
 //! CommonMark plus tables, footnotes, strikethrough, task lists and heading anchors, through
-//! pulldown-cmark; the HTML then passes ammonia's allow-list, so raw HTML in a post cannot run
-//! script or break the page. The admin preview, the API and the importer all call [`render`].
+//! pulldown-cmark, with fenced code highlighted ([`crate::render::highlight`]); the HTML then
+//! passes ammonia's allow-list, so raw HTML in a post cannot run script or break the page. The
+//! admin preview, the API and the importer all call [`render`].
+//!
+//! The output needs no inline style (the site's Content Security Policy forbids it): table
+//! alignment and highlighting are classes the themes' stylesheets know.
 //!
 //! Every stage is linear in the input once nesting is bounded: the HTML5 tree builder inside
 //! ammonia walks the stack of open elements for many tags, so a post nesting block quotes,
@@ -13,9 +17,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 
-use crate::render::html_scan;
+use crate::render::{highlight, html_scan};
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{Alignment, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 /// Words per minute used for reading time, as in Ghost.
 const WORDS_PER_MINUTE: usize = 275;
@@ -165,8 +169,13 @@ fn render_stages(
         events.push(event);
     }
     go_on()?;
-    add_heading_anchors(&mut events);
+    let footnote_ids = number_footnotes(&mut events);
+    add_heading_anchors(&mut events, footnote_ids);
     responsive_images(&mut events, images);
+    label_task_boxes(&mut events);
+    align_table_cells(&mut events);
+    highlight_code(&mut events);
+    go_on()?;
 
     let text = plain_text(&events);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
@@ -195,22 +204,81 @@ fn options() -> Options {
         | Options::ENABLE_GFM
 }
 
-/// Gives every heading without an explicit `{#id}` an id made from its text, unique in the post.
-/// Footnote definitions take their label as id, so a heading never takes a footnote's id: an
-/// explicit one that would is numbered like a repeated heading (else the footnote's back link
-/// would land on the heading).
-fn add_heading_anchors(events: &mut [Event<'_>]) {
-    let footnotes: HashSet<String> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Start(Tag::FootnoteDefinition(label)) => Some(label.to_string()),
-            _ => None,
-        })
-        .collect();
-    let mut used = footnotes.clone();
+/// Footnotes' ids: `fn-N` on the definition, `fnref-N` on the first reference to it, N the
+/// footnote's number (in order of first appearance, as pulldown-cmark numbers them). Ids of
+/// their own, so that no heading or label can take one. Writes the references and the
+/// definitions' openings, with a link back to the text; returns the ids used.
+fn number_footnotes(events: &mut [Event<'_>]) -> HashSet<String> {
+    // numbers in order of first appearance, reference or definition alike
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    let mut referenced: HashSet<usize> = HashSet::new();
+    for event in events.iter() {
+        let next = numbers.len() + 1;
+        match event {
+            Event::FootnoteReference(label) => {
+                referenced.insert(*numbers.entry(label.to_string()).or_insert(next));
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                numbers.entry(label.to_string()).or_insert(next);
+            }
+            _ => {}
+        }
+    }
+    let mut ids = HashSet::new();
+    let mut open_definition: Option<usize> = None;
+    for i in 0..events.len() {
+        let event = &mut events[i];
+        match event {
+            Event::FootnoteReference(label) => {
+                let n = numbers[label.as_ref()];
+                // only the first reference takes the id the definition links back to
+                let id = if ids.insert(format!("fnref-{n}")) {
+                    format!(r#" id="fnref-{n}""#)
+                } else {
+                    String::new()
+                };
+                *event = Event::InlineHtml(CowStr::from(format!(
+                    r##"<sup class="footnote-reference"{id}><a href="#fn-{n}">{n}</a></sup>"##
+                )));
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let n = numbers[label.as_ref()];
+                ids.insert(format!("fn-{n}"));
+                open_definition = Some(n);
+                *event = Event::Html(CowStr::from(format!(
+                    "\n<div class=\"footnote-definition\" id=\"fn-{n}\"><sup class=\"footnote-definition-label\">{n}</sup>"
+                )));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                // a definition nobody refers to has nothing to go back to
+                let back = match open_definition.take() {
+                    Some(n) if referenced.contains(&n) => format!(
+                        r##"<a class="footnote-backref" href="#fnref-{n}" aria-label="Back to reference {n}">↩&#xfe0e;</a>"##
+                    ),
+                    _ => String::new(),
+                };
+                // at the end of the last paragraph when there is one, else on a line of its own
+                if i > 0 && matches!(events[i - 1], Event::End(TagEnd::Paragraph)) {
+                    events[i - 1] = Event::Html(CowStr::from(format!(" {back}</p>\n")));
+                    events[i] = Event::Html(CowStr::from("</div>\n"));
+                } else {
+                    events[i] = Event::Html(CowStr::from(format!("{back}</div>\n")));
+                }
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// Gives every heading an id unique in the post: headings without an explicit `{#id}` one
+/// made from their text, numbered when it is taken; an explicit one that is already taken (by
+/// an earlier heading or a footnote, whose ids are in `reserved`) is numbered alike.
+fn add_heading_anchors(events: &mut [Event<'_>], reserved: HashSet<String>) {
+    let mut used = reserved;
     for event in events.iter_mut() {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {
-            if footnotes.contains(id.as_ref()) {
+            if used.contains(id.as_ref()) {
                 let base = id.to_string();
                 let mut n = 1;
                 while used.contains(&format!("{base}-{n}")) {
@@ -293,6 +361,118 @@ fn responsive_images(events: &mut Vec<Event<'_>>, images: &dyn Fn(&str) -> Optio
         }
         tag.push_str(r#" loading="lazy" decoding="async">"#);
         out.push(Event::InlineHtml(CowStr::from(tag)));
+    }
+    *events = out;
+}
+
+/// Task-list boxes, disabled, each labelled with its task's text (the text up to the item's
+/// nested list or end), so that a screen reader says "Buy milk, check box, checked" rather
+/// than an unnamed box.
+fn label_task_boxes(events: &mut [Event<'_>]) {
+    /// Longest label, in characters; a task longer than that is read on after its box.
+    const MAX_LABEL: usize = 200;
+    for i in 0..events.len() {
+        let Event::TaskListMarker(checked) = events[i] else {
+            continue;
+        };
+        let mut text = String::new();
+        let mut depth = 0usize;
+        for event in &events[i + 1..] {
+            match event {
+                Event::Start(Tag::List(_)) | Event::End(TagEnd::Item) => break,
+                Event::End(TagEnd::Paragraph) if depth == 0 => break,
+                Event::Start(_) => depth += 1,
+                Event::End(_) => depth = depth.saturating_sub(1),
+                Event::Text(t) | Event::Code(t) => text.push_str(t),
+                Event::SoftBreak | Event::HardBreak => text.push(' '),
+                _ => {}
+            }
+        }
+        let mut label = excerpt(&text, MAX_LABEL);
+        if label.is_empty() {
+            label = if checked { "Done" } else { "Not done" }.to_owned();
+        }
+        events[i] = Event::InlineHtml(CowStr::from(format!(
+            r#"<input type="checkbox"{} disabled="" aria-label="{}"> "#,
+            if checked { r#" checked="""# } else { "" },
+            attr(&label)
+        )));
+    }
+}
+
+/// Table cells of aligned columns get a class (`align-left`, `align-center`, `align-right`)
+/// instead of pulldown-cmark's inline `style`, which the Content Security Policy blocks.
+fn align_table_cells(events: &mut [Event<'_>]) {
+    let mut alignments: Vec<Alignment> = Vec::new();
+    let mut in_head = false;
+    let mut cell = 0;
+    for event in events.iter_mut() {
+        match event {
+            Event::Start(Tag::Table(a)) => {
+                alignments = std::mem::take(a);
+            }
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                cell = 0;
+            }
+            Event::End(TagEnd::TableHead) => in_head = false,
+            Event::Start(Tag::TableRow) => cell = 0,
+            Event::Start(Tag::TableCell) => {
+                let element = if in_head { "th" } else { "td" };
+                let class = match alignments.get(cell) {
+                    Some(Alignment::Left) => r#" class="align-left""#,
+                    Some(Alignment::Center) => r#" class="align-center""#,
+                    Some(Alignment::Right) => r#" class="align-right""#,
+                    _ => "",
+                };
+                *event = Event::InlineHtml(CowStr::from(format!("<{element}{class}>")));
+            }
+            Event::End(TagEnd::TableCell) => {
+                let element = if in_head { "th" } else { "td" };
+                *event = Event::InlineHtml(CowStr::from(format!("</{element}>")));
+                cell += 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Fenced code blocks in a language the highlighter knows become highlighted HTML; the rest
+/// stay as pulldown-cmark writes them.
+fn highlight_code(events: &mut Vec<Event<'_>>) {
+    if !events
+        .iter()
+        .any(|e| matches!(e, Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_)))))
+    {
+        return;
+    }
+    let mut budget = highlight::Budget::default();
+    let mut out = Vec::with_capacity(events.len());
+    let mut iter = std::mem::take(events).into_iter();
+    while let Some(event) = iter.next() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = &event else {
+            out.push(event);
+            continue;
+        };
+        let mut inner = Vec::new();
+        let mut code = String::new();
+        for e in iter.by_ref() {
+            let end = matches!(e, Event::End(TagEnd::CodeBlock));
+            if let Event::Text(t) = &e {
+                code.push_str(t);
+            }
+            inner.push(e);
+            if end {
+                break;
+            }
+        }
+        match highlight::highlight_block(info, &code, &mut budget) {
+            Some(html) => out.push(Event::Html(CowStr::from(format!("{html}\n")))),
+            None => {
+                out.push(event);
+                out.extend(inner);
+            }
+        }
     }
     *events = out;
 }
@@ -393,6 +573,38 @@ pub fn absolutize(html: &str, base: &url::Url) -> String {
         }
     }
     out.push_str(&html[copied..]);
+    out
+}
+
+/// Stored (sanitised) HTML whose first image loads at once and first (`loading="eager"`,
+/// `fetchpriority="high"`): for a page whose first image is in its text. The stored HTML has
+/// every image lazy, since where a post's text starts on a page is up to the page.
+pub fn first_image_eager(html: &str) -> String {
+    let Some(img) =
+        html_scan::tags(html).find(|t| !t.closing && t.name.eq_ignore_ascii_case("img"))
+    else {
+        return html.to_owned();
+    };
+    let loading = img
+        .attrs
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case("loading"))
+        .and_then(|a| a.value.clone());
+    let mut out = String::with_capacity(html.len() + 40);
+    match loading {
+        // the sanitiser writes values in double quotes
+        Some(value) if html[..value.start].ends_with('"') => {
+            out.push_str(&html[..value.start]);
+            out.push_str(r#"eager" fetchpriority="high"#);
+            out.push_str(&html[value.end..]);
+        }
+        _ => {
+            let after_name = img.span.start + "<img".len();
+            out.push_str(&html[..after_name]);
+            out.push_str(r#" loading="eager" fetchpriority="high""#);
+            out.push_str(&html[after_name..]);
+        }
+    }
     out
 }
 
@@ -501,10 +713,11 @@ fn sanitizer() -> ammonia::Builder<'static> {
         "source",
     ])
     .add_generic_attributes(["id", "title"])
-    .add_tag_attributes("input", ["type", "checked", "disabled"])
+    .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
+    .add_tag_attributes("a", ["aria-label"])
     .add_tag_attributes("code", ["class"])
-    .add_tag_attributes("th", ["style"])
-    .add_tag_attributes("td", ["style"])
+    // highlighted code (`hl-...`), checked below
+    .add_tag_attributes("span", ["class"])
     .add_tag_attributes(
         "img",
         ["loading", "decoding", "width", "height", "srcset", "sizes"],
@@ -527,6 +740,10 @@ fn sanitizer() -> ammonia::Builder<'static> {
     .add_tag_attributes("ol", ["start"])
     .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
     .add_allowed_classes("div", ["footnote-definition"])
+    .add_allowed_classes("a", ["footnote-backref"])
+    // table alignment as classes: the Content Security Policy blocks inline styles
+    .add_allowed_classes("th", ["align-left", "align-center", "align-right"])
+    .add_allowed_classes("td", ["align-left", "align-center", "align-right"])
     // GitHub-style alerts (`> [!NOTE]`), as pulldown-cmark marks them
     .add_allowed_classes(
         "blockquote",
@@ -539,18 +756,10 @@ fn sanitizer() -> ammonia::Builder<'static> {
         ],
     )
     .attribute_filter(|element, attribute, value| match (element, attribute) {
-        // table alignment is the only inline style we let through
-        ("th" | "td", "style") => {
-            let allowed: HashMap<&str, &str> = [
-                ("text-align: left", "text-align: left"),
-                ("text-align: center", "text-align: center"),
-                ("text-align: right", "text-align: right"),
-            ]
-            .into();
-            allowed
-                .get(value.trim().trim_end_matches(';'))
-                .map(|v| (*v).into())
-        }
+        ("span", "class") => value
+            .split_whitespace()
+            .all(highlight::is_highlight_class)
+            .then(|| value.into()),
         // task-list boxes only, and never clickable
         ("input", "type") => (value == "checkbox").then(|| value.into()),
         ("code", "class") => value
@@ -573,10 +782,16 @@ mod tests {
         ).unwrap();
         assert!(r.html.contains("<table>"), "{}", r.html);
         assert!(
-            r.html.contains(r#"style="text-align: center""#),
+            r.html.contains(r#"<th class="align-center">b</th>"#),
             "{}",
             r.html
         );
+        assert!(
+            r.html.contains(r#"<td class="align-center">2</td>"#),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("style="), "{}", r.html);
         assert!(r.html.contains("<del>old</del>"), "{}", r.html);
         assert!(r.html.contains(r#"type="checkbox""#), "{}", r.html);
         assert!(r.html.contains("footnote-reference"), "{}", r.html);
@@ -610,12 +825,102 @@ mod tests {
     }
 
     #[test]
-    fn headings_never_take_a_footnotes_id() {
-        let r = render("# Note\n\nText[^note].\n\n## Sources {#sources}\n\nMore[^sources].\n\n[^note]: A footnote.\n[^sources]: Another.").unwrap();
-        assert!(r.html.contains(r#"<h1 id="note-1">"#), "{}", r.html);
+    fn footnotes_have_ids_of_their_own_and_every_id_is_unique() {
+        let r = render("# Note\n\nText[^note] and again[^note].\n\n## Sources {#sources}\n\nMore[^sources].\n\n## Fn 1\n\n## Twice {#sources}\n\n[^note]: A footnote.\n[^sources]: Another.\n[^unused]: Never cited.").unwrap();
+        // headings keep the ids their text or author gave them
+        assert!(r.html.contains(r#"<h1 id="note">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="sources">"#), "{}", r.html);
+        // footnotes have their own prefix, which headings cannot take
+        assert!(
+            r.html
+                .contains(r##"<sup class="footnote-reference" id="fnref-1"><a href="#fn-1""##),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<div class="footnote-definition" id="fn-1">"#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r##"<p>A footnote. <a class="footnote-backref" href="#fnref-1" aria-label="Back to reference 1""##),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"<h2 id="fn-1-1">"#), "{}", r.html);
         assert!(r.html.contains(r#"<h2 id="sources-1">"#), "{}", r.html);
-        assert_eq!(r.html.matches(r#"id="note""#).count(), 1, "{}", r.html);
-        assert_eq!(r.html.matches(r#"id="sources""#).count(), 1, "{}", r.html);
+        // an unreferenced footnote has no link back
+        assert!(r.html.contains(r#"id="fn-3""#), "{}", r.html);
+        assert!(!r.html.contains("#fnref-3"), "{}", r.html);
+        let ids: Vec<&str> = r
+            .html
+            .split(" id=\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        let unique: HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    }
+
+    #[test]
+    fn task_boxes_are_disabled_and_labelled_with_their_task() {
+        let r = render("- [x] Buy *milk*\n- [ ] Call \"Bob\"\n  - [ ] nested\n- [ ]\n").unwrap();
+        assert!(
+            r.html.contains(
+                r#"<input type="checkbox" checked="" disabled="" aria-label="Buy milk">"#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(
+                r#"<input type="checkbox" disabled="" aria-label="Call &quot;Bob&quot;">"#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"aria-label="nested""#), "{}", r.html);
+        assert_eq!(
+            r.html.matches("<input").count(),
+            r.html.matches("aria-label=").count()
+        );
+        assert_eq!(r.html.matches("disabled").count(), 4, "{}", r.html);
+    }
+
+    #[test]
+    fn fenced_code_is_highlighted_and_stays_safe() {
+        let r = render("```rust\nfn main() { println!(\"<script>alert(1)</script>\"); }\n```\n\n```nosuchlang\n<script>x</script> & y\n```\n\n```\nplain <b>\n```\n").unwrap();
+        assert!(
+            r.html.contains(
+                r#"<pre><code class="language-rust"><span class="hl-keyword">fn </span>"#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
+        assert!(
+            r.html.contains("<pre><code class=\"language-nosuchlang\">&lt;script&gt;x&lt;/script&gt; &amp; y\n</code></pre>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<pre><code>plain &lt;b&gt;\n</code></pre>"),
+            "{}",
+            r.html
+        );
+        // the code is not counted as words, highlighted or not
+        assert_eq!(r.word_count, 0);
+        let forged =
+            render("<span class=\"hl-keyword evil\">a</span><span class=\"hl-string\">b</span>")
+                .unwrap();
+        assert!(!forged.html.contains("evil"), "{}", forged.html);
+        assert!(
+            forged.html.contains(r#"<span class="hl-string">b</span>"#),
+            "{}",
+            forged.html
+        );
     }
 
     #[test]
@@ -705,6 +1010,28 @@ mod tests {
         assert_eq!(
             image_urls(md),
             ["/content/images/cat.jpg", "https://elsewhere.example/x.png"]
+        );
+    }
+
+    #[test]
+    fn only_the_first_image_is_made_eager() {
+        let r = render("Text `<img loading=\"lazy\">`\n\n![a](/a.png)\n\n![b](/b.png)").unwrap();
+        let html = first_image_eager(&r.html);
+        assert_eq!(html.matches(r#"loading="eager""#).count(), 1, "{html}");
+        assert_eq!(html.matches(r#"fetchpriority="high""#).count(), 1, "{html}");
+        assert_eq!(html.matches(r#"loading="lazy" "#).count(), 1, "{html}");
+        assert!(
+            html.find(r#"loading="eager""#) < html.find("/b.png"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<img src="/a.png" alt="a" loading="eager" fetchpriority="high""#),
+            "{html}"
+        );
+        assert_eq!(first_image_eager("<p>no image</p>"), "<p>no image</p>");
+        assert_eq!(
+            first_image_eager(r#"<img src="x">"#),
+            r#"<img loading="eager" fetchpriority="high" src="x">"#
         );
     }
 
@@ -867,6 +1194,21 @@ mod worst_case {
             ("![](x)", fill("![](x) ")),
             ("<!--", fill("<!--")),
             ("<a href=", fill("<a href='")),
+            (
+                "```rust blocks",
+                fill("```rust\nfn main() { let x = \"a\"; } // c\n```\n"),
+            ),
+            (
+                "```js one block",
+                format!(
+                    "```js\n{}```\n",
+                    "var a = [1, 'b', /c/g]; // d\n".repeat(64 * 1024 / 32)
+                ),
+            ),
+            (
+                "```html nesting",
+                format!("```html\n{}\n```\n", "<div><span>".repeat(5_000)),
+            ),
         ];
         for (name, md) in cases {
             let start = Instant::now();

@@ -4,6 +4,7 @@
 //! `primary_tag`, `codeinjection_head`), so porting a theme stays a matter of syntax.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::json;
 
@@ -123,15 +124,21 @@ pub struct PostCard {
     pub feature_image_height: Option<i32>,
     pub featured: bool,
     pub reading_time: i32,
+    /// RFC 3339 in the site's zone, for `datetime` attributes.
     pub published_at: String,
+    /// `2 Jan 2026`, in the site's zone.
     pub published_display: String,
+    /// The first image of its page: loaded at once and first (`loading="eager"`,
+    /// `fetchpriority="high"`), where the others load lazily.
+    pub eager: bool,
     pub tags: Vec<TagLink>,
     pub primary_tag: Option<TagLink>,
     pub authors: Vec<AuthorLink>,
 }
 
 impl PostCard {
-    pub fn new(p: &PostSummary, image: Option<&ImageInfo>) -> Self {
+    /// The card of `p`, its dates in `zone`.
+    pub fn new(p: &PostSummary, image: Option<&ImageInfo>, zone: Tz) -> Self {
         let tags = tag_links(&p.tags);
         PostCard {
             title: p.title.clone(),
@@ -144,8 +151,9 @@ impl PostCard {
             feature_image_height: image.and_then(|i| i.height),
             featured: p.featured,
             reading_time: p.reading_time,
-            published_at: rfc3339(p.published_at),
-            published_display: display_date(p.published_at),
+            published_at: rfc3339_in(p.published_at, zone),
+            published_display: display_date(p.published_at, zone),
+            eager: false,
             primary_tag: tags.first().cloned(),
             tags,
             authors: author_links(&p.authors),
@@ -182,12 +190,18 @@ pub struct PostView {
 }
 
 impl PostView {
-    pub fn new(p: &PublicPost, image: Option<&ImageInfo>) -> Self {
+    /// The view of `p`, its dates in `zone`. Without a feature image, the first image of the
+    /// text is the first of the page, and loads eagerly.
+    pub fn new(p: &PublicPost, image: Option<&ImageInfo>, zone: Tz) -> Self {
         let tags = tag_links(&p.tags);
         PostView {
             title: p.title.clone(),
             url: format!("/{}/", p.slug),
-            html: p.html.clone(),
+            html: if p.feature_image.is_some() {
+                p.html.clone()
+            } else {
+                crate::render::markdown::first_image_eager(&p.html)
+            },
             excerpt: p.summary.clone(),
             feature_image: p.feature_image.clone(),
             feature_image_alt: p.feature_image_alt.clone(),
@@ -198,10 +212,10 @@ impl PostView {
             featured: p.featured,
             reading_time: p.reading_time,
             word_count: p.word_count,
-            published_at: rfc3339(p.published_at),
-            published_display: display_date(p.published_at),
-            updated_at: rfc3339(p.updated_at),
-            updated_display: display_date(p.updated_at),
+            published_at: rfc3339_in(p.published_at, zone),
+            published_display: display_date(p.published_at, zone),
+            updated_at: rfc3339_in(p.updated_at, zone),
+            updated_display: display_date(p.updated_at, zone),
             primary_tag: tags.first().cloned(),
             tags,
             authors: author_links(&p.authors),
@@ -369,9 +383,27 @@ pub fn rfc2822(t: DateTime<Utc>) -> String {
     clamp_date(t).to_rfc2822()
 }
 
-/// `22 Nov 2026`.
-pub fn display_date(t: DateTime<Utc>) -> String {
-    clamp_date(t).format("%-d %b %Y").to_string()
+/// RFC 3339 with seconds and the offset of `zone` (`2026-01-02T05:00:00+09:00`; `Z` for UTC).
+pub fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
+    in_zone(t, zone).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `22 Nov 2026`: the day in `zone`.
+pub fn display_date(t: DateTime<Utc>, zone: Tz) -> String {
+    in_zone(t, zone).format("%-d %b %Y").to_string()
+}
+
+/// `t` in `zone`, clamped a day inside the range formatters can write, so that no offset
+/// takes it out.
+fn in_zone(t: DateTime<Utc>, zone: Tz) -> DateTime<Tz> {
+    let day = chrono::TimeDelta::days(1);
+    let t = clamp_date(t);
+    let t = if t < DateTime::UNIX_EPOCH + day {
+        DateTime::UNIX_EPOCH + day
+    } else {
+        t.min(clamp_date(DateTime::<Utc>::MAX_UTC) - day)
+    };
+    t.with_timezone(&zone)
 }
 
 /// Serialises JSON-LD so it cannot close the `<script>` element it sits in.
@@ -435,6 +467,34 @@ mod tests {
     fn json_ld_cannot_close_its_script_element() {
         let s = json_ld(&json!({"headline": "</script><script>alert(1)</script>"}));
         assert!(!s.contains("</script"), "{s}");
+    }
+
+    #[test]
+    fn dates_are_shown_in_the_sites_zone() {
+        let t = DateTime::parse_from_rfc3339("2026-01-01T20:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(display_date(t, chrono_tz::UTC), "1 Jan 2026");
+        assert_eq!(display_date(t, chrono_tz::Asia::Tokyo), "2 Jan 2026");
+        assert_eq!(rfc3339_in(t, chrono_tz::UTC), "2026-01-01T20:00:00Z");
+        assert_eq!(
+            rfc3339_in(t, chrono_tz::Asia::Tokyo),
+            "2026-01-02T05:00:00+09:00"
+        );
+        assert_eq!(
+            rfc3339_in(t, chrono_tz::America::New_York),
+            "2026-01-01T15:00:00-05:00"
+        );
+        // the ends of the range stay writable whatever the offset
+        for zone in [
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Pacific::Pago_Pago,
+        ] {
+            for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+                assert_eq!(rfc3339_in(t, zone).len(), 25, "{zone} {t}");
+                assert!(display_date(t, zone).len() >= 10);
+            }
+        }
     }
 
     #[test]

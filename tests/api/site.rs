@@ -240,3 +240,218 @@ async fn markup_in_titles_is_escaped_and_post_html_is_sanitised() {
     assert!(page.contains("&lt;script&gt;alert(1)"));
     assert!(page.contains("<b>bold</b>"));
 }
+
+#[tokio::test]
+async fn dates_are_shown_in_the_sites_timezone() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner = app.signed_in("owner").await;
+    let (status, answer) = app
+        .api(
+            reqwest::Method::PUT,
+            "/settings",
+            Some(&owner),
+            Some(serde_json::json!({"timezone": "Mars/Olympus_Mons"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["field"], "timezone", "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Unknown time zone")),
+        "{answer}"
+    );
+    let (status, answer) = app
+        .api(
+            reqwest::Method::PUT,
+            "/settings",
+            Some(&owner),
+            Some(serde_json::json!({"timezone": "Asia/Tokyo"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = app
+        .api(
+            reqwest::Method::POST,
+            "/posts",
+            Some(&owner),
+            Some(serde_json::json!({
+                "title": "New Year's evening",
+                "markdown": "Fireworks.",
+                "status": "published",
+                "published_at": "2026-01-01T20:00:00Z",
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let path = format!("/{}/", answer["slug"].as_str().unwrap());
+
+    // 20:00 on 1 January in UTC is 05:00 on 2 January in Tokyo
+    let post = app.page(&path).await;
+    assert!(
+        post.contains(r#"<time datetime="2026-01-02T05:00:00+09:00">2 Jan 2026</time>"#),
+        "{post}"
+    );
+    assert!(!post.contains("1 Jan 2026"), "{post}");
+    let home = app.page("/").await;
+    assert!(
+        home.contains(r#"<time datetime="2026-01-02T05:00:00+09:00">2 Jan 2026</time>"#),
+        "{home}"
+    );
+    // feeds keep machine-readable dates
+    let rss = app.page("/rss/").await;
+    assert!(rss.contains("Thu, 1 Jan 2026 20:00:00 +0000"), "{rss}");
+}
+
+#[tokio::test]
+async fn the_first_image_of_a_page_loads_at_once_and_the_others_lazily() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let owner = app.signed_in("owner").await;
+    for (title, when, image, markdown) in [
+        (
+            "Older",
+            "2026-01-01T10:00:00Z",
+            Some("https://img.example/older.jpg"),
+            "Text.",
+        ),
+        (
+            "Newer",
+            "2026-01-02T10:00:00Z",
+            Some("https://img.example/newer.jpg"),
+            "![in the text](https://img.example/newer-text.jpg)",
+        ),
+        (
+            "Pictures only in the text",
+            "2025-12-01T10:00:00Z",
+            None,
+            "Intro.\n\n![first](https://img.example/first.jpg)\n\n![second](https://img.example/second.jpg)",
+        ),
+    ] {
+        let (status, answer) = app
+            .api(
+                reqwest::Method::POST,
+                "/posts",
+                Some(&owner),
+                Some(serde_json::json!({
+                    "title": title,
+                    "markdown": markdown,
+                    "status": "published",
+                    "published_at": when,
+                    "feature_image": image,
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let eager = |html: &str, src: &str| {
+        html.split("<img")
+            .skip(1)
+            .filter(|tag| tag.contains(r#"loading="eager""#))
+            .map(|tag| {
+                assert!(tag.contains(r#"fetchpriority="high""#), "{tag}");
+                tag.contains(&format!(r#"src="{src}""#))
+            })
+            .collect::<Vec<bool>>()
+    };
+
+    let home = app.page("/").await;
+    assert_eq!(
+        eager(&home, "https://img.example/newer.jpg"),
+        [true],
+        "only the first card's image: {home}"
+    );
+    assert!(
+        home.contains(r#"src="https://img.example/older.jpg""#)
+            && home.contains(r#"loading="lazy""#),
+        "{home}"
+    );
+
+    let post = app.page("/newer/").await;
+    assert_eq!(
+        eager(&post, "https://img.example/newer.jpg"),
+        [true],
+        "{post}"
+    );
+    let text_image = &post[post.find("newer-text.jpg").unwrap()..];
+    assert!(
+        text_image[..text_image.find('>').unwrap()].contains(r#"loading="lazy""#),
+        "{post}"
+    );
+
+    let post = app.page("/pictures-only-in-the-text/").await;
+    assert_eq!(
+        eager(&post, "https://img.example/first.jpg"),
+        [true],
+        "{post}"
+    );
+    let second = &post[post.find("second.jpg").unwrap()..];
+    assert!(
+        second[..second.find('>').unwrap()].contains(r#"loading="lazy""#),
+        "{post}"
+    );
+}
+
+#[tokio::test]
+async fn code_is_highlighted_on_the_page_and_stays_text() {
+    let db = TestDb::new().await;
+    insert_post(
+        &db.pool,
+        "code",
+        "Code",
+        "```rust\nfn main() { println!(\"</code><script>alert(1)</script>\"); }\n```\n\n```klingon\nplain <b>text</b>\n```\n",
+        "published",
+    )
+    .await;
+    let app = TestApp::spawn(&db).await;
+    let post = app.page("/code/").await;
+    assert!(
+        post.contains(r#"<pre><code class="language-rust"><span class="hl-keyword">fn </span><span class="hl-function">main</span>"#),
+        "{post}"
+    );
+    assert!(!post.contains("<script>alert"), "{post}");
+    assert!(post.contains("&lt;script&gt;alert(1)"), "{post}");
+    assert!(
+        post.contains(r#"<pre><code class="language-klingon">plain &lt;b&gt;text&lt;/b&gt;"#),
+        "{post}"
+    );
+    // the theme's stylesheet colours the classes
+    let css_url = post
+        .split(r#"<link rel="stylesheet" href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let css = app.page(css_url).await;
+    assert!(css.contains(".hl-keyword{color:"), "{css}");
+    assert!(css.contains("prefers-color-scheme:dark"), "{css}");
+}
+
+#[tokio::test]
+async fn browsers_find_an_icon_at_favicon_ico() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let response = app.get("/favicon.ico").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    assert_eq!(response.headers()["cache-control"], "public, max-age=86400");
+    let icon = response.text().await.unwrap();
+    assert!(icon.starts_with("<svg"), "{icon}");
+    // admin pages name it, so the browser need not guess; the site names its theme's
+    let mut path = "/admin/login/".to_owned();
+    let mut response = app.get(&path).await;
+    while response.status().is_redirection() {
+        path = response.headers()["location"].to_str().unwrap().to_owned();
+        response = app.get(&path).await;
+    }
+    let login = response.text().await.unwrap();
+    assert!(
+        login.contains(r#"<link rel="icon" href="/favicon.ico" type="image/svg+xml">"#),
+        "{login}"
+    );
+    let home = app.page("/").await;
+    assert!(
+        home.contains(r#"<link rel="icon" href="/assets/theme/default/favicon."#),
+        "{home}"
+    );
+}

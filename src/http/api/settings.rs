@@ -49,6 +49,10 @@ fn validate(key: &str, value: &Value) -> Result<()> {
             field: None,
             message: format!("unknown setting {key:?}"),
         },
+        InvalidSetting::Value("timezone") => Error::invalid(
+            "timezone",
+            "Unknown time zone: use a name from the IANA time zone database, such as Europe/Berlin, Asia/Tokyo or Etc/UTC.",
+        ),
         InvalidSetting::Value(field) => Error::invalid(field, "This value is not valid here."),
     })
 }
