@@ -54,14 +54,18 @@ const toast = (message) => {
 const markReady = () => body.setAttribute('data-ready', 'true');
 
 // Puts rendered post HTML (sanitised by the server's Markdown renderer, as on the site) into
-// the preview. The page's Content-Security-Policy ignores inline style attributes, so the
-// one the renderer emits, table cell alignment, is applied through the DOM instead.
+// the preview. The renderer marks aligned table columns with classes; HTML stored before it
+// did carries inline `style` attributes, which the page's Content-Security-Policy refuses: it
+// is parsed in an inert template first, and such a cell gets the class instead.
 const showHtml = (container, html) => {
-  container.innerHTML = html;
-  $$('th[style], td[style]', container).forEach((cell) => {
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  $$('th[style], td[style]', template.content).forEach((cell) => {
     const align = /text-align:\s*(left|center|right)/.exec(cell.getAttribute('style') || '');
+    cell.removeAttribute('style');
     if (align) {
-      cell.style.textAlign = align[1];
+      cell.classList.add('align-' + align[1]);
     }
   });
+  container.replaceChildren(template.content);
 };
