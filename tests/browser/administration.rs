@@ -4,18 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{
-    ApiSession, Browser, PASSWORD, TestApp, TestDb, create_staff, driver, http_status,
-};
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
-    browser.open(&app.url("/admin/login/")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", password).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_path("/admin/posts/").await;
-    browser.wait_ready().await;
-}
+use crate::helpers::{ApiSession, TestApp, TestDb, create_staff, driver, http_status};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invited_author_joins_and_the_owners_settings_reach_the_site() {
@@ -26,7 +15,7 @@ async fn an_invited_author_joins_and_the_owners_settings_reach_the_site() {
     let app = TestApp::spawn_at_address(&db).await;
     let owner_email = create_staff(&db.pool, "owner", "Olive Owner").await;
     let owner = driver.browser(1280, 900).await;
-    sign_in(&owner, &app, &owner_email, PASSWORD).await;
+    owner.sign_in(&app, &owner_email).await;
 
     owner.open(&app.url("/admin/staff/")).await;
     owner.type_into("#invite-email", "nia@example.com").await;
@@ -118,7 +107,7 @@ async fn revisions_restore_scheduling_and_deleting_after_confirmation() {
         .await;
     let id = post["id"].as_str().unwrap().to_owned();
     let browser = driver.browser(1280, 900).await;
-    sign_in(&browser, &app, &email, PASSWORD).await;
+    browser.sign_in(&app, &email).await;
 
     browser
         .open(&app.url(&format!("/admin/editor/{id}/")))

@@ -359,6 +359,16 @@ impl Browser {
             .to_owned()
     }
 
+    /// Signs in on the sign-in page with the tests' password and waits for the post list.
+    pub async fn sign_in(&self, app: &TestApp, email: &str) {
+        self.open(&app.url("/admin/login/")).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("#login-form button[type=submit]").await;
+        self.wait_for_path("/admin/posts/").await;
+        self.wait_ready().await;
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

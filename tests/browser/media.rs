@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{ApiSession, Browser, PASSWORD, TestApp, TestDb, create_staff, driver};
+use crate::helpers::{ApiSession, Browser, TestApp, TestDb, create_staff, driver};
 use crate::support::images::{jpeg, png};
 use crate::support::s3::{BUCKET, S3Server};
 use crate::support::temp::TempDir;
@@ -31,15 +31,6 @@ async fn pick(browser: &Browser, css: &str, path: &str) {
         .send_keys(path)
         .await
         .unwrap_or_else(|e| panic!("pick {path} in {css}: {e}"));
-}
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser.open(&app.url("/admin/login/")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_path("/admin/posts/").await;
-    browser.wait_ready().await;
 }
 
 /// The page at `url` once it answers 200 (the other replica may take a moment to notice).
@@ -86,7 +77,7 @@ async fn an_author_adds_an_image_in_the_editor_and_every_replica_shows_it_from_t
     );
 
     let author = driver.browser(1280, 900).await;
-    sign_in(&author, &a, &author_email).await;
+    author.sign_in(&a, &author_email).await;
     author.open(&a.url("/admin/editor/")).await;
     author.type_into("#title", "Pictured").await;
     author
@@ -240,7 +231,7 @@ async fn an_author_adds_an_image_in_the_editor_and_every_replica_shows_it_from_t
     // the media library (replica b, an editor on a phone): used images stay, unused go
     let editor_api = ApiSession::login(&b, &editor_email).await;
     let editor = driver.browser(390, 844).await;
-    sign_in(&editor, &b, &editor_email).await;
+    editor.sign_in(&b, &editor_email).await;
     assert!(editor.text("nav.nav").await.contains("Media"));
     editor.open(&b.url("/admin/media/")).await;
     editor
@@ -330,7 +321,7 @@ async fn an_author_adds_an_image_in_the_editor_and_every_replica_shows_it_from_t
     let admin_email = create_staff(&db.pool, "administrator", "Ada Admin").await;
     author.click("#sign-out").await;
     author.wait_for_path("/admin/login/").await;
-    sign_in(&author, &a, &admin_email).await;
+    author.sign_in(&a, &admin_email).await;
     author.open(&a.url("/admin/settings/")).await;
     let logo = write_file(&files, "logo.png", &png(240, 80));
     pick(&author, "#set-logo-file", &logo).await;

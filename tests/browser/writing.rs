@@ -7,16 +7,7 @@ use fantoccini::key::Key;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{ApiSession, Browser, PASSWORD, TestApp, TestDb, create_staff, driver};
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser.open(&app.url("/admin/login/")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_path("/admin/posts/").await;
-    browser.wait_ready().await;
-}
+use crate::helpers::{ApiSession, Browser, TestApp, TestDb, create_staff, driver};
 
 async fn page_source(app: &TestApp, path: &str) -> String {
     reqwest::get(app.url(path))
@@ -37,7 +28,7 @@ async fn a_scheduled_post_goes_live_under_its_open_editor_and_updates_without_a_
     let email = create_staff(&db.pool, "editor", "Eddie Editor").await;
     let api = ApiSession::login(&app, &email).await;
     let browser = driver.browser(1280, 900).await;
-    sign_in(&browser, &app, &email).await;
+    browser.sign_in(&app, &email).await;
     let due = chrono::Utc::now() + chrono::TimeDelta::seconds(5);
     let post = api
         .call(
@@ -107,7 +98,7 @@ async fn the_feature_images_alt_text_caption_and_featured_switch_reach_the_site(
     let id = post["id"].as_str().unwrap().to_owned();
 
     let browser = driver.browser(1280, 900).await;
-    sign_in(&browser, &app, &email).await;
+    browser.sign_in(&app, &email).await;
     browser
         .open(&app.url(&format!("/admin/editor/{id}/")))
         .await;
@@ -178,7 +169,7 @@ async fn markdown_shortcuts_format_the_selection_and_esc_closes_the_settings() {
     let app = TestApp::spawn_at_address(&db).await;
     let email = create_staff(&db.pool, "author", "Ann Author").await;
     let browser = driver.browser(1280, 900).await;
-    sign_in(&browser, &app, &email).await;
+    browser.sign_in(&app, &email).await;
     browser.open(&app.url("/admin/editor/")).await;
 
     let ctrl = |key: &str| format!("{}{key}", char::from(Key::Control));
@@ -250,7 +241,7 @@ async fn a_pending_invitation_is_listed_and_revoked_and_a_profile_is_edited() {
     let invite_url = invitation["invite_url"].as_str().unwrap().to_owned();
 
     let browser = driver.browser(1280, 900).await;
-    sign_in(&browser, &app, &email).await;
+    browser.sign_in(&app, &email).await;
     browser.open(&app.url("/admin/staff/")).await;
     browser
         .wait_for_text("#invitation-list", "kim@example.com")
