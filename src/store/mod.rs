@@ -2,6 +2,7 @@
 
 pub mod admin_posts;
 pub mod import;
+pub mod integrations;
 pub mod limits;
 pub mod media;
 pub mod posts;

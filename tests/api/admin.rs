@@ -147,6 +147,12 @@ async fn every_admin_route_checks_every_identity() {
             [401, 200, 200, 200, 200, 200],
         ),
         (
+            "list integrations",
+            Method::GET,
+            "/integrations",
+            [401, 200, 200, 403, 403, 403],
+        ),
+        (
             "list tags",
             Method::GET,
             "/tags",

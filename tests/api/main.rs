@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod import;
+mod integrations;
 mod mail;
 mod media;
 mod replicas;

@@ -79,6 +79,34 @@ async fn an_invited_author_joins_and_the_owners_settings_reach_the_site() {
     assert!(home.contains("Renamed Blog"), "{home}");
     assert!(home.contains("/tag/getting-started/"), "{home}");
 
+    // an integration: its keys shown once, then listed without the secret, then deleted
+    owner.open(&app.url("/admin/settings/")).await;
+    owner.type_into("#integration-name", "Astro site").await;
+    owner.click("#integration-form button[type=submit]").await;
+    owner
+        .wait_for_text("#integration-result-text", "Added Astro site")
+        .await;
+    let admin_key = owner.value("#integration-admin-key").await;
+    let (key_id, secret) = admin_key.split_once(':').expect("id:secret");
+    assert_eq!((key_id.len(), secret.len()), (24, 64), "{admin_key}");
+    assert_eq!(owner.value("#integration-content-key").await.len(), 26);
+    owner.wait_for_text("#integration-list", "Astro site").await;
+    let listed = owner.text("#integration-list").await;
+    assert!(
+        listed.contains(key_id) && !listed.contains(secret),
+        "{listed}"
+    );
+    owner
+        .click("#integration-list button[aria-label='Delete the integration Astro site']")
+        .await;
+    owner
+        .wait_for_text("#confirm-title", "Delete the integration Astro site?")
+        .await;
+    owner.click("#confirm-ok").await;
+    owner
+        .wait_for_text("#integrations-summary", "No integration yet.")
+        .await;
+
     owner.close().await;
     author.close().await;
 }

@@ -2,6 +2,7 @@
 //! Every call checks the caller's role on the server.
 
 pub mod images;
+pub mod integrations;
 pub mod posts;
 pub mod session;
 pub mod settings;
@@ -20,6 +21,7 @@ pub fn router(upload_max_bytes: usize) -> Router<AppState> {
         .merge(users::router())
         .merge(tags::router())
         .merge(settings::router())
+        .merge(integrations::router())
         .layer(axum::middleware::from_fn_with_state(
             AnnouncedLimit::new(
                 BODY_LIMIT,

@@ -1,6 +1,89 @@
-// Settings.
+// Settings, and the integrations that hold API keys.
+
+const setupIntegrations = async () => {
+  const form = $('#integration-form');
+  const list = $('#integration-list');
+  const remove = async (integration, button) => {
+    const sure = await confirmDialog(
+      'Delete the integration ' + integration.name + '?',
+      'Its Content API and Admin API keys stop working at once, for every tool that uses them.',
+      'Delete',
+    );
+    if (!sure) {
+      return;
+    }
+    try {
+      await busy(button, () => api('DELETE', '/integrations/' + integration.id));
+    } catch (error) {
+      showError(form, error);
+      return;
+    }
+    toast('The integration ' + integration.name + ' is deleted; its keys no longer work.');
+    await load();
+  };
+  const row = (integration) =>
+    h('li', {}, [
+      h('div', { class: 'row-main' }, [
+        h('div', { class: 'grow' }, [
+          h('div', { class: 'row-title', text: integration.name }),
+          h('div', {
+            class: 'muted',
+            text:
+              'Content API key ' + integration.content_key + ' · Admin API key ' + integration.admin_key_id +
+              ':… · added' + (integration.created_by ? ' by ' + integration.created_by : '') + ' ' +
+              dateTime(integration.created_at),
+          }),
+        ]),
+        h('div', { class: 'row-actions' }, [
+          h('button', {
+            type: 'button',
+            class: 'button small danger',
+            text: 'Delete',
+            'aria-label': 'Delete the integration ' + integration.name,
+            onclick: (event) => remove(integration, event.currentTarget),
+          }),
+        ]),
+      ]),
+    ]);
+  const load = async () => {
+    const integrations = await api('GET', '/integrations');
+    list.replaceChildren(...integrations.map(row));
+    $('#integrations-summary').textContent = integrations.length
+      ? plural(integrations.length, 'integration', 'integrations')
+      : 'No integration yet.';
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    let made = null;
+    try {
+      made = await busy($('button[type="submit"]', form), () =>
+        api('POST', '/integrations', { name: field(form, 'name').value.trim() }),
+      );
+    } catch (error) {
+      showError(form, error);
+      return;
+    }
+    form.reset();
+    $('#integration-result-text').textContent = 'Added ' + made.name + '. Its keys:';
+    $('#integration-content-key').value = made.content_key;
+    $('#integration-admin-key').value = made.admin_key;
+    $('#integration-result').hidden = false;
+    $('#integration-admin-key').focus();
+    $('#integration-admin-key').select();
+    await load();
+  });
+  $('#copy-content-key').addEventListener('click', () =>
+    copyText($('#integration-content-key').value, $('#integration-content-key')),
+  );
+  $('#copy-admin-key').addEventListener('click', () =>
+    copyText($('#integration-admin-key').value, $('#integration-admin-key')),
+  );
+  await load();
+};
 
 const setupSettings = async () => {
+  await setupIntegrations();
   const form = $('#settings-form');
   const rows = $('#nav-rows');
   const accent = $('#set-accent');

@@ -1,0 +1,114 @@
+//! `/admin/api/integrations`: named integrations with a Content API key and an Admin API key,
+//! as Ghost's custom integrations. Administrators and the Owner only.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::user::Role;
+use crate::error::{Error, Result};
+use crate::http::extract::{Json, Path, SignedIn};
+use crate::state::AppState;
+use crate::store;
+use crate::store::integrations::{Integration, NewKeys};
+
+/// Longest integration name, as Ghost's.
+pub const MAX_NAME: usize = 191;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/integrations",
+            get(list_integrations).post(create_integration),
+        )
+        .route("/integrations/{id}", delete(delete_integration))
+}
+
+async fn list_integrations(
+    State(s): State<AppState>,
+    staff: SignedIn,
+) -> Result<axum::Json<Vec<Integration>>> {
+    staff.require(Role::Administrator)?;
+    Ok(axum::Json(store::integrations::list(&s.db).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewIntegration {
+    name: String,
+}
+
+/// A new integration with both its keys whole: the only answer that carries the Admin API
+/// key's secret.
+#[derive(Serialize)]
+struct Created {
+    #[serde(flatten)]
+    integration: Integration,
+    /// `id:secret`, as Ghost's Admin API clients take it.
+    admin_key: String,
+}
+
+/// `n` random bytes as lowercase hex.
+fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    hex::encode(bytes)
+}
+
+async fn create_integration(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Json(input): Json<NewIntegration>,
+) -> Result<Response> {
+    staff.require(Role::Administrator)?;
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("name", "Name the integration."));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(Error::invalid(
+            "name",
+            format!("Names are at most {MAX_NAME} characters."),
+        ));
+    }
+    let (content_key, admin_key_id, admin_secret) =
+        (random_hex(13), random_hex(12), random_hex(32));
+    let integration = store::integrations::insert(
+        &s.db,
+        name,
+        &NewKeys {
+            content_key: &content_key,
+            admin_key_id: &admin_key_id,
+            admin_secret: &admin_secret,
+        },
+        staff.user.id,
+    )
+    .await?;
+    tracing::info!(by = %staff.user.email, integration = %integration.name, "created an integration");
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Created {
+            integration,
+            admin_key: format!("{admin_key_id}:{admin_secret}"),
+        }),
+    )
+        .into_response())
+}
+
+/// Deletes an integration: its keys stop working on every replica at once.
+async fn delete_integration(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode> {
+    staff.require(Role::Administrator)?;
+    if !store::integrations::delete(&s.db, id).await? {
+        return Err(Error::NotFound);
+    }
+    tracing::info!(by = %staff.user.email, %id, "deleted an integration");
+    Ok(StatusCode::NO_CONTENT)
+}
