@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod extract;
 pub mod feeds;
+pub mod ghost;
 pub mod health;
 pub mod hits;
 pub mod media;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .merge(health::router())
         .merge(admin::router())
+        .merge(ghost::router())
         .nest(
             "/admin/api",
             api::router(upload_max_bytes).layer(SetResponseHeaderLayer::overriding(

@@ -1,6 +1,7 @@
 //! All SQL lives here, as small functions over `impl PgExecutor` or `&mut PgConnection`.
 
 pub mod admin_posts;
+pub mod content_api;
 pub mod import;
 pub mod integrations;
 pub mod limits;

@@ -7,6 +7,7 @@ mod cache;
 mod cli;
 mod export;
 mod feeds;
+mod ghost;
 mod hardening;
 mod helpers;
 mod hostile;

@@ -19,6 +19,8 @@
 mod cards;
 mod emit;
 mod html;
+/// The text of a fragment of HTML, for the Content API's `plaintext` format too.
+pub(crate) use html::to_text as html_to_text;
 mod lexical;
 mod mobiledoc;
 

@@ -1,0 +1,676 @@
+//! Ghost 5's Content API under `/ghost/api/content/`, for the front ends and tools built on
+//! `@tryghost/content-api`: the same paths, parameters, JSON shapes, pagination and errors.
+//!
+//! Every call carries an integration's Content API key as `?key=`. What is answered is what
+//! the site shows: published posts and pages, public tags, the authors of published posts and
+//! the site's settings. Ids are Ghost's where an import kept them, else the uuid in hex.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::domain::limits;
+use crate::domain::post::PostType;
+use crate::state::AppState;
+use crate::store;
+use crate::store::content_api::{ApiAuthor, ApiPost, ApiTag, Counted, Order};
+
+/// Items on a page unless `limit` says otherwise, as in Ghost.
+pub const DEFAULT_LIMIT: i64 = 15;
+/// Items answered for `limit=all`, at most.
+pub const MAX_ALL: i64 = 10_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ghost/api/content/posts/", get(browse_posts))
+        .route("/ghost/api/content/posts/{id}/", get(read_post))
+        .route(
+            "/ghost/api/content/posts/slug/{slug}/",
+            get(read_post_by_slug),
+        )
+        .route("/ghost/api/content/pages/", get(browse_pages))
+        .route("/ghost/api/content/pages/{id}/", get(read_page))
+        .route(
+            "/ghost/api/content/pages/slug/{slug}/",
+            get(read_page_by_slug),
+        )
+        .route("/ghost/api/content/tags/", get(browse_tags))
+        .route("/ghost/api/content/tags/{id}/", get(read_tag))
+        .route(
+            "/ghost/api/content/tags/slug/{slug}/",
+            get(read_tag_by_slug),
+        )
+        .route("/ghost/api/content/authors/", get(browse_authors))
+        .route("/ghost/api/content/authors/{id}/", get(read_author))
+        .route(
+            "/ghost/api/content/authors/slug/{slug}/",
+            get(read_author_by_slug),
+        )
+        .route("/ghost/api/content/settings/", get(read_settings))
+        .route("/ghost/api/content/tiers/", get(browse_tiers))
+}
+
+/// An error as Ghost answers it: `{"errors": [{"message", "context", "type"}]}`.
+pub struct GhostError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+    context: Option<String>,
+}
+
+impl GhostError {
+    fn unauthorized(context: &str) -> Self {
+        GhostError {
+            status: StatusCode::UNAUTHORIZED,
+            kind: "UnauthorizedError",
+            message: "Authorization failed".into(),
+            context: Some(context.into()),
+        }
+    }
+
+    fn not_found(what: &str) -> Self {
+        GhostError {
+            status: StatusCode::NOT_FOUND,
+            kind: "NotFoundError",
+            message: "Resource not found error, cannot read resource.".into(),
+            context: Some(format!("{what} not found.")),
+        }
+    }
+
+    fn validation(message: String) -> Self {
+        GhostError {
+            status: StatusCode::BAD_REQUEST,
+            kind: "ValidationError",
+            message,
+            context: None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for GhostError {
+    fn from(e: sqlx::Error) -> Self {
+        let error = crate::error::Error::from(e);
+        tracing::error!(error = %error, "Content API request failed");
+        let unavailable = matches!(error, crate::error::Error::Unavailable);
+        GhostError {
+            status: if unavailable {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            },
+            kind: if unavailable {
+                "ServiceUnavailableError"
+            } else {
+                "InternalServerError"
+            },
+            message: "The server could not answer; try again.".into(),
+            context: None,
+        }
+    }
+}
+
+impl IntoResponse for GhostError {
+    fn into_response(self) -> Response {
+        let body = json!({"errors": [{
+            "message": self.message,
+            "context": self.context,
+            "type": self.kind,
+        }]});
+        with_api_headers((self.status, axum::Json(body)).into_response())
+    }
+}
+
+type ApiResult = Result<Response, GhostError>;
+
+/// What every answer carries: any origin may read it (the key is public by design, as in
+/// Ghost), and it is not to be stored by shared caches beyond a short while.
+fn with_api_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=0"),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Version"));
+    response
+}
+
+fn answer(body: Value) -> ApiResult {
+    Ok(with_api_headers(axum::Json(body).into_response()))
+}
+
+/// The query parameters Ghost's Content API takes.
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    key: Option<String>,
+    include: Option<String>,
+    fields: Option<String>,
+    formats: Option<String>,
+    limit: Option<String>,
+    page: Option<String>,
+    order: Option<String>,
+    filter: Option<String>,
+}
+
+impl Params {
+    fn list(value: &Option<String>) -> Vec<String> {
+        value
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    fn includes(&self, what: &str) -> bool {
+        Self::list(&self.include).iter().any(|i| i == what)
+    }
+
+    /// The page size and offset asked for.
+    fn paging(&self) -> Result<(i64, i64, bool), GhostError> {
+        let (limit, all) = match self.limit.as_deref().map(str::trim) {
+            None | Some("") => (DEFAULT_LIMIT, false),
+            Some("all") => (MAX_ALL, true),
+            Some(n) => match n.parse::<i64>() {
+                Ok(n) if (1..=MAX_ALL).contains(&n) => (n, false),
+                _ => {
+                    return Err(GhostError::validation(format!(
+                        "Validation (isInt) failed for limit: use a number from 1 to {MAX_ALL}, or all."
+                    )));
+                }
+            },
+        };
+        let page = match self.page.as_deref().map(str::trim) {
+            None | Some("") => 1,
+            Some(n) => match n.parse::<i64>() {
+                Ok(n) if (1..=limits::MAX_PAGE).contains(&n) => n,
+                _ => {
+                    return Err(GhostError::validation(format!(
+                        "Validation (isInt) failed for page: pages are numbered from 1 to {}.",
+                        limits::MAX_PAGE
+                    )));
+                }
+            },
+        };
+        let page = if all { 1 } else { page };
+        Ok((limit, (page - 1) * limit, all))
+    }
+
+    fn order(&self) -> Result<Order, GhostError> {
+        match self.order.as_deref().map(str::trim) {
+            None | Some("") => Ok(Order::PublishedDesc),
+            Some(o) => Order::parse(o).ok_or_else(|| {
+                GhostError::validation(format!(
+                    "Cannot order by \"{o}\": use published_at, updated_at, created_at, title, slug \
+                     or featured, with asc or desc."
+                ))
+            }),
+        }
+    }
+
+    /// `filter` is not understood yet: refusing it says so, where ignoring it would answer
+    /// with posts the client did not ask for.
+    fn check_filter(&self) -> Result<(), GhostError> {
+        match self.filter.as_deref().map(str::trim) {
+            None | Some("") => Ok(()),
+            Some(_) => Err(GhostError::validation(
+                "The filter parameter is not supported by this server yet.".into(),
+            )),
+        }
+    }
+
+    /// Keeps only the fields asked for with `fields` (all when it is absent).
+    fn pick(&self, mut object: Map<String, Value>) -> Value {
+        let fields = Self::list(&self.fields);
+        if !fields.is_empty() {
+            object.retain(|k, _| fields.iter().any(|f| f == k));
+        }
+        Value::Object(object)
+    }
+}
+
+/// Checks the Content API key. A revoked key stops at once: every request looks it up.
+async fn check_key(s: &AppState, params: &Params) -> Result<(), GhostError> {
+    let Some(key) = params
+        .key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    else {
+        return Err(GhostError::unauthorized(
+            "Authorization failed: no Content API key (?key=) was sent.",
+        ));
+    };
+    if key.len() != 26 || !store::integrations::content_key_exists(&s.db, key).await? {
+        return Err(GhostError::unauthorized("Unknown Content API Key"));
+    }
+    Ok(())
+}
+
+/// A date as Ghost writes it: `2024-05-01T09:30:00.000+00:00`.
+fn ghost_date(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
+}
+
+fn hex_id(id: uuid::Uuid) -> String {
+    id.simple().to_string()
+}
+
+fn absolute(s: &AppState, url: &Option<String>) -> Value {
+    match url {
+        Some(u) if u.starts_with('/') => Value::String(format!("{}{u}", s.site_url)),
+        Some(u) => Value::String(u.clone()),
+        None => Value::Null,
+    }
+}
+
+fn tag_json(s: &AppState, tag: &ApiTag, posts: Option<i64>) -> Map<String, Value> {
+    let mut o = json!({
+        "id": hex_id(tag.id),
+        "name": tag.name,
+        "slug": tag.slug,
+        "description": (!tag.description.is_empty()).then_some(&tag.description),
+        "feature_image": absolute(s, &tag.feature_image),
+        "visibility": tag.visibility,
+        "og_image": null, "og_title": null, "og_description": null,
+        "twitter_image": null, "twitter_title": null, "twitter_description": null,
+        "meta_title": tag.meta_title,
+        "meta_description": tag.meta_description,
+        "codeinjection_head": null, "codeinjection_foot": null,
+        "canonical_url": null,
+        "accent_color": tag.accent_color,
+        "url": format!("{}/tag/{}/", s.site_url, tag.slug),
+    });
+    if let (Some(n), Some(map)) = (posts, o.as_object_mut()) {
+        map.insert("count".into(), json!({"posts": n}));
+    }
+    o.as_object().cloned().unwrap_or_default()
+}
+
+fn author_json(s: &AppState, author: &ApiAuthor, posts: Option<i64>) -> Map<String, Value> {
+    let mut o = json!({
+        "id": hex_id(author.id),
+        "name": author.name,
+        "slug": author.slug,
+        "profile_image": absolute(s, &author.profile_image),
+        "cover_image": absolute(s, &author.cover_image),
+        "bio": (!author.bio.is_empty()).then_some(&author.bio),
+        "website": author.website,
+        "location": author.location,
+        "facebook": null, "twitter": null,
+        "meta_title": null, "meta_description": null,
+        "url": format!("{}/author/{}/", s.site_url, author.slug),
+    });
+    if let (Some(n), Some(map)) = (posts, o.as_object_mut()) {
+        map.insert("count".into(), json!({"posts": n}));
+    }
+    o.as_object().cloned().unwrap_or_default()
+}
+
+/// A post or page in Ghost's shape, with the includes and formats asked for.
+fn post_json(s: &AppState, post: &ApiPost, params: &Params) -> Value {
+    let formats = Params::list(&params.formats);
+    let with_html = formats.is_empty() || formats.iter().any(|f| f == "html");
+    let mut o = json!({
+        "id": post.feed_guid.clone().unwrap_or_else(|| hex_id(post.id)),
+        "uuid": post.id,
+        "title": post.title,
+        "slug": post.slug,
+        "comment_id": post.feed_guid.clone().unwrap_or_else(|| hex_id(post.id)),
+        "feature_image": absolute(s, &post.feature_image),
+        "featured": post.featured,
+        "visibility": "public",
+        "created_at": ghost_date(post.created_at),
+        "updated_at": ghost_date(post.updated_at),
+        "published_at": ghost_date(post.published_at),
+        "custom_excerpt": post.custom_excerpt,
+        "codeinjection_head": post.codeinjection_head,
+        "codeinjection_foot": post.codeinjection_foot,
+        "custom_template": null,
+        "canonical_url": post.canonical_url,
+        "url": format!("{}/{}/", s.site_url, post.slug),
+        "excerpt": post.summary,
+        "reading_time": post.reading_time,
+        "access": true,
+        "comments": false,
+        "og_image": null, "og_title": null, "og_description": null,
+        "twitter_image": null, "twitter_title": null, "twitter_description": null,
+        "meta_title": post.meta_title,
+        "meta_description": post.meta_description,
+        "email_subject": null,
+        "frontmatter": null,
+        "feature_image_alt": post.feature_image_alt,
+        "feature_image_caption": post.feature_image_caption,
+    });
+    let map = o.as_object_mut().expect("an object");
+    if with_html {
+        map.insert("html".into(), Value::String(post.html.clone()));
+    }
+    if formats.iter().any(|f| f == "plaintext") {
+        map.insert(
+            "plaintext".into(),
+            Value::String(crate::import::ghost::html_to_text(&post.html)),
+        );
+    }
+    // internal tags (`#name`) are Ghost's too, and it lists them on posts; primary_tag is the
+    // first public one
+    if params.includes("tags") {
+        let tags: Vec<Value> = post
+            .tags
+            .iter()
+            .map(|t| Value::Object(tag_json(s, t, None)))
+            .collect();
+        let primary = post
+            .tags
+            .iter()
+            .find(|t| t.visibility == "public")
+            .map_or(Value::Null, |t| Value::Object(tag_json(s, t, None)));
+        map.insert("tags".into(), Value::Array(tags));
+        map.insert("primary_tag".into(), primary);
+    }
+    if params.includes("authors") {
+        let authors: Vec<Value> = post
+            .authors
+            .iter()
+            .map(|a| Value::Object(author_json(s, a, None)))
+            .collect();
+        let primary = authors.first().cloned().unwrap_or(Value::Null);
+        map.insert("authors".into(), Value::Array(authors));
+        map.insert("primary_author".into(), primary);
+    }
+    params.pick(o.as_object().cloned().unwrap_or_default())
+}
+
+/// Ghost's `meta.pagination` for a page of `limit` items from `offset` out of `total`.
+fn pagination(limit: i64, offset: i64, total: i64, all: bool) -> Value {
+    let page = offset / limit + 1;
+    let pages = if all {
+        1
+    } else {
+        ((total + limit - 1) / limit).max(1)
+    };
+    json!({"pagination": {
+        "page": page,
+        "limit": if all { json!("all") } else { json!(limit) },
+        "pages": pages,
+        "total": total,
+        "next": if page < pages { json!(page + 1) } else { Value::Null },
+        "prev": if page > 1 { json!(page - 1) } else { Value::Null },
+    }})
+}
+
+async fn browse(s: &AppState, params: &Params, kind: PostType) -> ApiResult {
+    check_key(s, params).await?;
+    params.check_filter()?;
+    let (limit, offset, all) = params.paging()?;
+    let order = params.order()?;
+    let (posts, total) = store::content_api::list_posts(&s.db, kind, order, limit, offset).await?;
+    let items: Vec<Value> = posts.iter().map(|p| post_json(s, p, params)).collect();
+    let name = kind_name(kind);
+    answer(json!({name: items, "meta": pagination(limit, offset, total, all)}))
+}
+
+async fn read(
+    s: &AppState,
+    params: &Params,
+    kind: PostType,
+    by_slug: bool,
+    key: &str,
+) -> ApiResult {
+    check_key(s, params).await?;
+    let post = store::content_api::post_by(&s.db, kind, by_slug, key)
+        .await?
+        .ok_or_else(|| {
+            GhostError::not_found(if kind == PostType::Page {
+                "Page"
+            } else {
+                "Post"
+            })
+        })?;
+    answer(json!({kind_name(kind): [post_json(s, &post, params)]}))
+}
+
+fn kind_name(kind: PostType) -> &'static str {
+    match kind {
+        PostType::Post => "posts",
+        PostType::Page => "pages",
+    }
+}
+
+async fn browse_posts(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
+    browse(&s, &p, PostType::Post).await
+}
+
+async fn browse_pages(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
+    browse(&s, &p, PostType::Page).await
+}
+
+async fn read_post(
+    State(s): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    read(&s, &p, PostType::Post, false, &id).await
+}
+
+async fn read_post_by_slug(
+    State(s): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    read(&s, &p, PostType::Post, true, &slug).await
+}
+
+async fn read_page(
+    State(s): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    read(&s, &p, PostType::Page, false, &id).await
+}
+
+async fn read_page_by_slug(
+    State(s): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    read(&s, &p, PostType::Page, true, &slug).await
+}
+
+/// Tags or authors: one page of them, or the one `one` names; `count.posts` when included.
+async fn people_or_tags<T>(
+    s: &AppState,
+    params: &Params,
+    one: Option<(bool, &str)>,
+    name: &'static str,
+    what: &'static str,
+    load: impl AsyncFnOnce(
+        &AppState,
+        Option<(bool, &str)>,
+        i64,
+        i64,
+    ) -> sqlx::Result<(Vec<Counted<T>>, i64)>,
+    shape: impl Fn(&AppState, &T, Option<i64>) -> Map<String, Value>,
+) -> ApiResult {
+    check_key(s, params).await?;
+    params.check_filter()?;
+    let (limit, offset, all) = if one.is_some() {
+        (1, 0, false)
+    } else {
+        params.paging()?
+    };
+    let (items, total) = load(s, one, limit, offset).await?;
+    let count = params.includes("count.posts");
+    let items: Vec<Value> = items
+        .iter()
+        .map(|c| params.pick(shape(s, &c.item, count.then_some(c.posts))))
+        .collect();
+    if one.is_some() {
+        if items.is_empty() {
+            return Err(GhostError::not_found(what));
+        }
+        return answer(json!({name: items}));
+    }
+    answer(json!({name: items, "meta": pagination(limit, offset, total, all)}))
+}
+
+async fn load_tags(
+    s: &AppState,
+    one: Option<(bool, &str)>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Counted<ApiTag>>, i64)> {
+    store::content_api::tags(&s.db, one, limit, offset).await
+}
+
+async fn load_authors(
+    s: &AppState,
+    one: Option<(bool, &str)>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Counted<ApiAuthor>>, i64)> {
+    store::content_api::authors(&s.db, one, limit, offset).await
+}
+
+async fn browse_tags(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
+    people_or_tags(&s, &p, None, "tags", "Tag", load_tags, tag_json).await
+}
+
+async fn read_tag(
+    State(s): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    people_or_tags(
+        &s,
+        &p,
+        Some((false, &id)),
+        "tags",
+        "Tag",
+        load_tags,
+        tag_json,
+    )
+    .await
+}
+
+async fn read_tag_by_slug(
+    State(s): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    people_or_tags(
+        &s,
+        &p,
+        Some((true, &slug)),
+        "tags",
+        "Tag",
+        load_tags,
+        tag_json,
+    )
+    .await
+}
+
+async fn browse_authors(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
+    people_or_tags(&s, &p, None, "authors", "Author", load_authors, author_json).await
+}
+
+async fn read_author(
+    State(s): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    people_or_tags(
+        &s,
+        &p,
+        Some((false, &id)),
+        "authors",
+        "Author",
+        load_authors,
+        author_json,
+    )
+    .await
+}
+
+async fn read_author_by_slug(
+    State(s): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    Query(p): Query<Params>,
+) -> ApiResult {
+    people_or_tags(
+        &s,
+        &p,
+        Some((true, &slug)),
+        "authors",
+        "Author",
+        load_authors,
+        author_json,
+    )
+    .await
+}
+
+/// The site's settings, as Ghost's Content API answers them.
+async fn read_settings(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
+    check_key(&s, &p).await?;
+    let settings = store::settings::load(&s.db).await?;
+    let absolute_opt = |u: &Option<String>| absolute(&s, u);
+    answer(json!({
+        "settings": {
+            "title": settings.title,
+            "description": settings.description,
+            "logo": absolute_opt(&settings.logo),
+            "icon": format!("{}/favicon.ico", s.site_url),
+            "accent_color": settings.accent_color,
+            "cover_image": absolute_opt(&settings.cover_image),
+            "facebook": null,
+            "twitter": null,
+            "lang": settings.lang,
+            "locale": settings.lang,
+            "timezone": settings.timezone,
+            "codeinjection_head": settings.codeinjection_head,
+            "codeinjection_foot": settings.codeinjection_foot,
+            "navigation": settings.navigation,
+            "secondary_navigation": [],
+            "meta_title": null,
+            "meta_description": null,
+            "og_image": null, "og_title": null, "og_description": null,
+            "twitter_image": null, "twitter_title": null, "twitter_description": null,
+            "members_support_address": null,
+            "url": format!("{}/", s.site_url),
+        },
+        "meta": {},
+    }))
+}
+
+/// Tiers: Quire has no paid memberships, so one free tier, as a Ghost site without them.
+async fn browse_tiers(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
+    check_key(&s, &p).await?;
+    answer(json!({
+        "tiers": [{
+            "id": "free",
+            "name": "Free",
+            "slug": "free",
+            "description": null,
+            "active": true,
+            "type": "free",
+            "visibility": "public",
+            "welcome_page_url": null,
+            "created_at": null,
+            "updated_at": null,
+            "monthly_price": null,
+            "yearly_price": null,
+            "currency": null,
+            "benefits": [],
+            "trial_days": 0,
+        }],
+        "meta": pagination(DEFAULT_LIMIT, 0, 1, false),
+    }))
+}

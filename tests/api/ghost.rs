@@ -1,0 +1,274 @@
+//! Ghost's Content API, read by Ghost's own client (`@tryghost/content-api` from npm, run by
+//! the machine's Node.js) as headless front ends read it: browse with includes, pagination
+//! through every post, read by slug and id, tags and authors with their counts, settings,
+//! tiers, and the errors Ghost answers with.
+
+use std::path::Path;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestDb};
+
+/// Runs `tests/ghost/SCRIPT` with Node.js and answers the JSON it prints.
+async fn run_client(script: &str, args: &[&str]) -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ghost");
+    assert!(
+        dir.join("node_modules/@tryghost").is_dir(),
+        "Ghost's API clients are missing: run `npm ci` in tests/ghost (./test.sh does)"
+    );
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("node runs (install Node.js 20)");
+    assert!(
+        output.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn slugs(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn ghosts_content_api_client_reads_the_site_as_from_ghost() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn_at_address(&db).await;
+    let admin = app.signed_in("administrator").await;
+    // three posts a day apart, a draft, and the welcome content of a fresh install
+    for (i, (title, tags, featured)) in [
+        ("First post", vec!["Travel"], false),
+        ("Second post", vec!["Travel", "#internal"], true),
+        ("Third post", vec![], false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, post) = app
+            .api(
+                Method::POST,
+                "/posts",
+                Some(&admin),
+                Some(json!({
+                    "title": title,
+                    "markdown": format!("Text of the {title}, with <b>markup</b> & more."),
+                    "status": "published",
+                    "published_at": format!("2026-01-0{}T10:00:00Z", i + 1),
+                    "tags": tags,
+                    "featured": featured,
+                    "excerpt": if i == 1 { "A custom excerpt." } else { "" },
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{post}");
+    }
+    let (_, draft) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&admin),
+            Some(json!({"title": "Unfinished", "markdown": "Not yet."})),
+        )
+        .await;
+    assert_eq!(draft["status"], "draft");
+    let (_, integration) = app
+        .api(
+            Method::POST,
+            "/integrations",
+            Some(&admin),
+            Some(json!({"name": "Front end"})),
+        )
+        .await;
+    let key = integration["content_key"].as_str().unwrap();
+    let site = app.url("");
+    let site = site.trim_end_matches('/');
+
+    let got = run_client("content.mjs", &[site, key]).await;
+
+    // the newest first (the welcome post of a fresh install is published too), two a page
+    let first = &got["first"];
+    assert_eq!(slugs(&first["posts"]), ["welcome", "third-post"], "{first}");
+    let pagination = &first["meta"]["pagination"];
+    assert_eq!(
+        (
+            &pagination["page"],
+            &pagination["limit"],
+            &pagination["total"],
+            &pagination["pages"],
+            &pagination["next"],
+            &pagination["prev"]
+        ),
+        (
+            &json!(1),
+            &json!(2),
+            &json!(4),
+            &json!(2),
+            &json!(2),
+            &Value::Null
+        ),
+        "{pagination}"
+    );
+
+    // pagination through every post, and limit=all
+    let paged = &got["paged"];
+    assert_eq!(paged["pages"], 2);
+    assert_eq!(
+        paged["slugs"],
+        json!(["welcome", "third-post", "second-post", "first-post"]),
+        "{paged}"
+    );
+    let all = &got["all"];
+    assert_eq!(all["meta"]["pagination"]["limit"], "all");
+    assert_eq!(
+        slugs(&all["posts"]),
+        ["first-post", "second-post", "third-post", "welcome"]
+    );
+    // fields keeps only what was asked for
+    let keys: Vec<&String> = all["posts"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "slug"], "{all}");
+
+    // a post with tags and authors included, as Ghost shapes it
+    let second = &got["bySlug"];
+    assert_eq!(second["title"], "Second post", "{second}");
+    assert_eq!(second["featured"], true);
+    assert_eq!(second["custom_excerpt"], "A custom excerpt.");
+    assert_eq!(second["excerpt"], "A custom excerpt.");
+    assert_eq!(second["url"], format!("{site}/second-post/"));
+    assert_eq!(second["published_at"], "2026-01-02T10:00:00.000+00:00");
+    assert_eq!(second["visibility"], "public");
+    assert!(
+        second["html"]
+            .as_str()
+            .unwrap()
+            .contains("Text of the Second post")
+    );
+    assert_eq!(second["primary_tag"]["slug"], "travel");
+    assert_eq!(
+        second["primary_author"]["name"],
+        admin_name(&app, &admin).await
+    );
+    assert_eq!(
+        second["tags"].as_array().unwrap().len(),
+        2,
+        "internal tags are listed on posts, as in Ghost"
+    );
+    assert!(
+        second["id"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_hexdigit())
+    );
+    assert!(second["uuid"].is_string());
+
+    // read by slug, with both formats; read by the id it answered with
+    let by_slug = &got["bySlug"];
+    assert_eq!(
+        by_slug["plaintext"],
+        "Text of the Second post, with markup & more."
+    );
+    assert_eq!(got["byId"]["slug"], "second-post", "{}", got["byId"]);
+    assert_eq!(got["missing"]["status"], 404, "{}", got["missing"]);
+    assert_eq!(got["missing"]["body"]["errors"][0]["type"], "NotFoundError");
+
+    // pages, public tags with counts, authors, settings, tiers
+    assert_eq!(slugs(&got["pages"]), ["about"], "{}", got["pages"]);
+    let tags = &got["tags"];
+    let travel = tags
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["slug"] == "travel")
+        .unwrap_or_else(|| panic!("{tags}"));
+    assert_eq!(travel["count"]["posts"], 2);
+    assert!(
+        !tags.to_string().contains("#internal"),
+        "internal tags are not listed: {tags}"
+    );
+    assert_eq!(got["tag"]["count"]["posts"], 2, "{}", got["tag"]);
+    assert_eq!(got["authors"][0]["count"]["posts"], 3, "{}", got["authors"]);
+    assert_eq!(got["settings"]["title"], "Quire", "{}", got["settings"]);
+    assert_eq!(got["settings"]["url"], format!("{site}/"));
+    assert_eq!(got["tiers"][0]["type"], "free");
+    assert_eq!(got["wrongKey"]["status"], 401, "{}", got["wrongKey"]);
+    assert_eq!(
+        got["wrongKey"]["body"]["errors"][0]["type"],
+        "UnauthorizedError"
+    );
+}
+
+async fn admin_name(app: &TestApp, admin: &crate::helpers::Session) -> String {
+    let (_, me) = app.api(Method::GET, "/users/me", Some(admin), None).await;
+    me["name"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_deleted_integrations_key_is_refused_at_once_and_bad_parameters_are_named() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    let (_, integration) = app
+        .api(
+            Method::POST,
+            "/integrations",
+            Some(&admin),
+            Some(json!({"name": "Short-lived"})),
+        )
+        .await;
+    let key = integration["content_key"].as_str().unwrap();
+    let get = |query: String| {
+        let app = &app;
+        async move {
+            let response = app.get(&format!("/ghost/api/content/posts/?{query}")).await;
+            let status = response.status().as_u16();
+            let cors = response
+                .headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, cors, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, cors, body) = get(format!("key={key}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(cors.as_deref(), Some("*"));
+    let (status, _, body) = get(format!("key={key}&limit=0")).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["type"], "ValidationError");
+    let (status, _, body) = get(format!("key={key}&order=password%20desc")).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _, body) = get(format!("key={key}&filter=tag:travel")).await;
+    assert_eq!(
+        status, 400,
+        "an unsupported filter is refused, not ignored: {body}"
+    );
+    let (status, _, body) = get(String::new()).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["errors"][0]["type"], "UnauthorizedError");
+
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("/integrations/{}", integration["id"].as_str().unwrap()),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = get(format!("key={key}")).await;
+    assert_eq!(status, 401, "a deleted key stops at once");
+}
