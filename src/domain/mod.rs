@@ -2,6 +2,7 @@
 
 pub mod image;
 pub mod limits;
+pub mod nql;
 pub mod post;
 pub mod revision;
 pub mod settings;

@@ -15,10 +15,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::domain::limits;
+use crate::domain::nql;
 use crate::domain::post::PostType;
 use crate::state::AppState;
 use crate::store;
-use crate::store::content_api::{ApiAuthor, ApiPost, ApiTag, Counted, Order};
+use crate::store::content_api::{ApiAuthor, ApiPost, ApiTag, Counted, ListError, Order};
 
 /// Items on a page unless `limit` says otherwise, as in Ghost.
 pub const DEFAULT_LIMIT: i64 = 15;
@@ -217,13 +218,13 @@ impl Params {
         }
     }
 
-    /// `filter` is not understood yet: refusing it says so, where ignoring it would answer
-    /// with posts the client did not ask for.
+    /// Tags and authors take no `filter` yet: refusing it says so, where ignoring it would
+    /// answer with what the client did not ask for.
     fn check_filter(&self) -> Result<(), GhostError> {
         match self.filter.as_deref().map(str::trim) {
             None | Some("") => Ok(()),
             Some(_) => Err(GhostError::validation(
-                "The filter parameter is not supported by this server yet.".into(),
+                "Tags and authors cannot be filtered by this server yet.".into(),
             )),
         }
     }
@@ -410,10 +411,22 @@ fn pagination(limit: i64, offset: i64, total: i64, all: bool) -> Value {
 
 async fn browse(s: &AppState, params: &Params, kind: PostType) -> ApiResult {
     check_key(s, params).await?;
-    params.check_filter()?;
     let (limit, offset, all) = params.paging()?;
     let order = params.order()?;
-    let (posts, total) = store::content_api::list_posts(&s.db, kind, order, limit, offset).await?;
+    let filter = match params.filter.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(f) => Some(
+            nql::parse(f)
+                .map_err(|e| GhostError::validation(format!("Error parsing filter: {e}.")))?,
+        ),
+    };
+    let (posts, total) =
+        store::content_api::list_posts(&s.db, kind, filter.as_ref(), order, limit, offset)
+            .await
+            .map_err(|e| match e {
+                ListError::Filter(message) => GhostError::validation(message),
+                ListError::Database(e) => GhostError::from(e),
+            })?;
     let items: Vec<Value> = posts.iter().map(|p| post_json(s, p, params)).collect();
     let name = kind_name(kind);
     answer(json!({name: items, "meta": pagination(limit, offset, total, all)}))

@@ -10,6 +10,7 @@ use sqlx::types::Json;
 use sqlx::{FromRow, PgExecutor, PgPool};
 use uuid::Uuid;
 
+use crate::domain::nql::{Filter, FilterValue, Op};
 use crate::domain::post::PostType;
 
 /// A tag as the Content API shows it on a post or in its list.
@@ -147,42 +148,294 @@ const POST_COLUMNS: &str = "p.id, p.feed_guid, p.slug, p.title, p.html, \
         'website', u.website, 'location', u.location) order by pa.sort_order, u.name) \
       from posts_authors pa join users u on u.id = pa.author_id where pa.post_id = p.id), '[]'::jsonb) as authors";
 
-/// One page of published posts or pages in `order`, and how many there are in all.
+/// One page of published posts or pages matching `filter`, in `order`, and how many match in
+/// all.
 pub async fn list_posts(
     db: &PgPool,
     kind: PostType,
+    filter: Option<&Filter>,
     order: Order,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(Vec<ApiPost>, i64)> {
+) -> Result<(Vec<ApiPost>, i64), ListError> {
     #[derive(FromRow)]
     struct Row {
         #[sqlx(flatten)]
         post: ApiPost,
         total: i64,
     }
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let condition = match filter {
+        Some(f) => post_condition(f, 2).map_err(ListError::Filter)?,
+        None => Condition {
+            sql: "true".into(),
+            binds: Vec::new(),
+        },
+    };
+    let next = 2 + condition.binds.len();
+    let sql = format!(
         "select {POST_COLUMNS}, count(*) over () as total from posts p \
-         where p.type = $1 and p.status = 'published' order by {} limit $2 offset $3",
-        order.sql()
-    )))
-    .bind(kind)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
-    let total =
-        match rows.first() {
-            Some(r) => r.total,
-            // past the last page: the pagination still says how many there are
-            None => sqlx::query_scalar!(
-                r#"select count(*) as "n!" from posts where type = $1 and status = 'published'"#,
-                kind as PostType
-            )
-            .fetch_one(db)
-            .await?,
-        };
+         where p.type = $1 and p.status = 'published' and ({}) order by {} limit ${next} offset ${}",
+        condition.sql,
+        order.sql(),
+        next + 1
+    );
+    let query = condition.bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(kind));
+    let rows: Vec<Row> = query.bind(limit).bind(offset).fetch_all(db).await?;
+    let total = match rows.first() {
+        Some(r) => r.total,
+        // past the last page: the pagination still says how many there are
+        None => {
+            let sql = format!(
+                "select count(*) from posts p \
+                 where p.type = $1 and p.status = 'published' and ({})",
+                condition.sql
+            );
+            condition
+                .bind_all_scalar(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(kind))
+                .fetch_one(db)
+                .await?
+        }
+    };
     Ok((rows.into_iter().map(|r| r.post).collect(), total))
+}
+
+/// Why a list could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The filter names what cannot be filtered on, or in a way it cannot be.
+    #[error("{0}")]
+    Filter(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A value a filter's SQL binds.
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Texts(Vec<String>),
+    Bool(bool),
+    Time(DateTime<Utc>),
+}
+
+/// A condition on posts `p`, its values bound as `$first`, `$first + 1`, ...
+struct Condition {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+type PgQueryAs<'q, T> = sqlx::query::QueryAs<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>;
+type PgQueryScalar<'q, T> =
+    sqlx::query::QueryScalar<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>;
+
+impl Condition {
+    fn bind_all<'q, T>(&self, mut q: PgQueryAs<'q, T>) -> PgQueryAs<'q, T> {
+        for b in &self.binds {
+            q = match b.clone() {
+                Bind::Text(v) => q.bind(v),
+                Bind::Texts(v) => q.bind(v),
+                Bind::Bool(v) => q.bind(v),
+                Bind::Time(v) => q.bind(v),
+            };
+        }
+        q
+    }
+
+    fn bind_all_scalar<'q, T>(&self, mut q: PgQueryScalar<'q, T>) -> PgQueryScalar<'q, T> {
+        for b in &self.binds {
+            q = match b.clone() {
+                Bind::Text(v) => q.bind(v),
+                Bind::Texts(v) => q.bind(v),
+                Bind::Bool(v) => q.bind(v),
+                Bind::Time(v) => q.bind(v),
+            };
+        }
+        q
+    }
+}
+
+/// What a filter's field stands for on a post.
+#[derive(Clone, Copy)]
+enum Field {
+    /// Any of the post's tags or authors, by slug: (link table, joined table, link column).
+    Linked(&'static str),
+    /// The first public tag or the first author, by slug.
+    Primary(&'static str),
+    Featured,
+    Text(&'static str),
+    Id,
+    Time(&'static str),
+    /// A value every post the API answers has (`visibility:public`, `status:published`).
+    Constant(&'static str),
+}
+
+fn field(name: &str) -> Option<Field> {
+    Some(match name {
+        "tag" | "tags" | "tags.slug" => Field::Linked(
+            "select 1 from posts_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id and t.slug",
+        ),
+        "author" | "authors" | "authors.slug" => Field::Linked(
+            "select 1 from posts_authors pa join users u on u.id = pa.author_id where pa.post_id = p.id and u.slug",
+        ),
+        "primary_tag" | "primary_tag.slug" => Field::Primary(
+            "(select t.slug from posts_tags pt join tags t on t.id = pt.tag_id \
+              where pt.post_id = p.id and t.visibility = 'public' order by pt.sort_order, t.name limit 1)",
+        ),
+        "primary_author" | "primary_author.slug" => Field::Primary(
+            "(select u.slug from posts_authors pa join users u on u.id = pa.author_id \
+              where pa.post_id = p.id order by pa.sort_order, u.name limit 1)",
+        ),
+        "featured" => Field::Featured,
+        "slug" => Field::Text("p.slug"),
+        "title" => Field::Text("p.title"),
+        "id" => Field::Id,
+        "published_at" => Field::Time("p.published_at"),
+        "updated_at" => Field::Time("p.updated_at"),
+        "created_at" => Field::Time("p.created_at"),
+        "visibility" => Field::Constant("public"),
+        "status" => Field::Constant("published"),
+        _ => return None,
+    })
+}
+
+/// Turns a filter into a condition on posts `p`. The SQL is put together from the fixed
+/// fragments above; every value from the filter is a bound parameter.
+fn post_condition(filter: &Filter, first: usize) -> Result<Condition, String> {
+    let mut binds = Vec::new();
+    let sql = condition_sql(filter, first, &mut binds)?;
+    Ok(Condition { sql, binds })
+}
+
+fn condition_sql(filter: &Filter, first: usize, binds: &mut Vec<Bind>) -> Result<String, String> {
+    let join = |parts: &[Filter], word: &str, binds: &mut Vec<Bind>| -> Result<String, String> {
+        let sql: Vec<String> = parts
+            .iter()
+            .map(|p| condition_sql(p, first, binds).map(|s| format!("({s})")))
+            .collect::<Result<_, _>>()?;
+        Ok(sql.join(word))
+    };
+    let (name, op, value) = match filter {
+        Filter::And(parts) => return join(parts, " and ", binds),
+        Filter::Or(parts) => return join(parts, " or ", binds),
+        Filter::Compare { field, op, value } => (field, *op, value),
+    };
+    let Some(f) = field(name) else {
+        return Err(format!(
+            "Cannot filter by \"{name}\": use tag, tags, primary_tag, author, authors, \
+             primary_author, featured, slug, title, id, published_at, updated_at or created_at."
+        ));
+    };
+    let refuse = || {
+        Err(format!(
+            "The filter on \"{name}\" cannot use that comparison."
+        ))
+    };
+    let n = first + binds.len();
+    let negate = |sql: String| {
+        if op == Op::Not {
+            format!("not coalesce(({sql}), false)")
+        } else {
+            sql
+        }
+    };
+    if !matches!(op, Op::Eq | Op::Not)
+        && !matches!(
+            (f, op),
+            (Field::Time(_), _) | (Field::Text(_), Op::Contains)
+        )
+    {
+        return refuse();
+    }
+    let sql = match (f, value) {
+        (Field::Linked(from), FilterValue::One(v)) => {
+            binds.push(Bind::Text(v.to_lowercase()));
+            negate(format!("exists ({from} = ${n})"))
+        }
+        (Field::Linked(from), FilterValue::List(vs)) => {
+            binds.push(Bind::Texts(vs.iter().map(|v| v.to_lowercase()).collect()));
+            negate(format!("exists ({from} = any(${n}))"))
+        }
+        (Field::Primary(of), FilterValue::One(v)) => {
+            binds.push(Bind::Text(v.to_lowercase()));
+            negate(format!("{of} = ${n}"))
+        }
+        (Field::Primary(of), FilterValue::List(vs)) => {
+            binds.push(Bind::Texts(vs.iter().map(|v| v.to_lowercase()).collect()));
+            negate(format!("{of} = any(${n})"))
+        }
+        (Field::Featured, FilterValue::One(v)) => {
+            let yes = match v.to_ascii_lowercase().as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err("featured is true or false.".into()),
+            };
+            binds.push(Bind::Bool(yes));
+            negate(format!("p.featured = ${n}"))
+        }
+        (Field::Text(column), FilterValue::One(v)) if op == Op::Contains => {
+            binds.push(Bind::Text(v.to_lowercase()));
+            format!("strpos(lower({column}), ${n}) > 0")
+        }
+        (Field::Text(column), FilterValue::One(v)) => {
+            binds.push(Bind::Text(v.clone()));
+            negate(format!("{column} = ${n}"))
+        }
+        (Field::Text(column), FilterValue::List(vs)) => {
+            binds.push(Bind::Texts(vs.clone()));
+            negate(format!("{column} = any(${n})"))
+        }
+        (Field::Id, FilterValue::One(v)) => {
+            binds.push(Bind::Text(v.to_lowercase()));
+            negate(format!(
+                "p.feed_guid = ${n} or replace(p.id::text, '-', '') = ${n}"
+            ))
+        }
+        (Field::Id, FilterValue::List(vs)) => {
+            binds.push(Bind::Texts(vs.iter().map(|v| v.to_lowercase()).collect()));
+            negate(format!(
+                "p.feed_guid = any(${n}) or replace(p.id::text, '-', '') = any(${n})"
+            ))
+        }
+        (Field::Time(column), FilterValue::One(v)) => {
+            let at = parse_time(v).ok_or_else(|| {
+                format!("\"{v}\" is not a date: use 2026-01-31 or 2026-01-31 10:00:00.")
+            })?;
+            binds.push(Bind::Time(at));
+            let cmp = match op {
+                Op::Eq => "=",
+                Op::Not => "<>",
+                Op::Gt => ">",
+                Op::Gte => ">=",
+                Op::Lt => "<",
+                Op::Lte => "<=",
+                Op::Contains => return refuse(),
+            };
+            format!("{column} {cmp} ${n}")
+        }
+        (Field::Constant(constant), FilterValue::One(v)) => {
+            binds.push(Bind::Bool(v.eq_ignore_ascii_case(constant)));
+            negate(format!("${n}"))
+        }
+        _ => return refuse(),
+    };
+    Ok(sql)
+}
+
+/// A date or time as filters write them, in UTC unless it says otherwise.
+fn parse_time(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        return Some(at.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(value, format) {
+            return Some(at.and_utc());
+        }
+    }
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
 }
 
 /// The published post or page whose Content API id (Ghost's id kept by an import, or the

@@ -205,6 +205,25 @@ async fn ghosts_content_api_client_reads_the_site_as_from_ghost() {
     assert_eq!(got["settings"]["title"], "Quire", "{}", got["settings"]);
     assert_eq!(got["settings"]["url"], format!("{site}/"));
     assert_eq!(got["tiers"][0]["type"], "free");
+    // filters, translated into SQL with bound values
+    let filters = &got["filters"];
+    assert_eq!(
+        filters["tag"],
+        json!(["second-post", "first-post"]),
+        "{filters}"
+    );
+    assert_eq!(filters["tagsAndFeatured"], json!(["second-post"]));
+    assert_eq!(filters["notTheSecond"], json!(["first-post"]));
+    assert_eq!(filters["after"], json!(["second-post"]));
+    assert_eq!(filters["either"], json!(["first-post", "third-post"]));
+    assert_eq!(filters["author"], json!(["second-post", "first-post"]));
+    for broken in ["broken", "unknownField"] {
+        assert_eq!(filters[broken]["status"], 400, "{filters}");
+        assert_eq!(
+            filters[broken]["body"]["errors"][0]["type"],
+            "ValidationError"
+        );
+    }
     assert_eq!(got["wrongKey"]["status"], 401, "{}", got["wrongKey"]);
     assert_eq!(
         got["wrongKey"]["body"]["errors"][0]["type"],
@@ -251,11 +270,18 @@ async fn a_deleted_integrations_key_is_refused_at_once_and_bad_parameters_are_na
     assert_eq!(body["errors"][0]["type"], "ValidationError");
     let (status, _, body) = get(format!("key={key}&order=password%20desc")).await;
     assert_eq!(status, 400, "{body}");
-    let (status, _, body) = get(format!("key={key}&filter=tag:travel")).await;
-    assert_eq!(
-        status, 400,
-        "an unsupported filter is refused, not ignored: {body}"
-    );
+    // a value is a value: quotes in it neither end the statement nor widen the match
+    let (status, _, body) = get(format!(
+        "key={key}&filter=slug:%27welcome%5C%27%20or%201%3D1%20--%27"
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["posts"], json!([]), "{body}");
+    let (status, _, body) = get(format!("key={key}&filter=slug:welcome")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["posts"][0]["slug"], "welcome");
+    let (status, _, body) = get(format!("key={key}&filter=featured:maybe")).await;
+    assert_eq!(status, 400, "{body}");
     let (status, _, body) = get(String::new()).await;
     assert_eq!(status, 401);
     assert_eq!(body["errors"][0]["type"], "UnauthorizedError");

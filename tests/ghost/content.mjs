@@ -49,5 +49,18 @@ out.tag = await attempt(() => api.tags.read({ slug: 'travel' }, { include: 'coun
 out.authors = await attempt(() => api.authors.browse({ include: 'count.posts' }));
 out.settings = await attempt(() => api.settings.browse());
 out.tiers = await attempt(() => api.tiers.browse());
+// filters as front ends write them (NQL)
+const filtered = async (filter, options = {}) =>
+  attempt(async () => (await api.posts.browse({ filter, ...options })).map((p) => p.slug));
+out.filters = {
+  tag: await filtered('tag:travel'),
+  tagsAndFeatured: await filtered('tags:[travel,news]+featured:true'),
+  notTheSecond: await filtered(`id:-${out.bySlug.id}+tag:travel`),
+  after: await filtered("published_at:>'2026-01-01 12:00:00'+published_at:<'2026-01-03'"),
+  either: await filtered('slug:first-post,slug:third-post', { order: 'published_at asc' }),
+  author: await filtered(`author:${out.bySlug.primary_author.slug}+primary_tag:travel`),
+  broken: await filtered('tag:[travel'),
+  unknownField: await filtered('password:x'),
+};
 out.wrongKey = await attempt(() => new GhostContentAPI({ url, key: '0123456789abcdef0123456789', version: 'v5.0' }).posts.browse());
 process.stdout.write(JSON.stringify(out));
