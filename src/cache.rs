@@ -10,6 +10,7 @@
 //! into the old cache, which nobody reads any more, so a page rendered from data older than a
 //! change can never be served after that change was announced.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -281,6 +282,9 @@ struct Generation {
     misses: Pages,
     /// The site's settings, read once per generation: every change to them invalidates.
     settings: tokio::sync::OnceCell<Arc<SiteSettings>>,
+    /// The integrations' Content API keys, read once per generation: every change to the
+    /// integrations invalidates, so a deleted key stops with the pages it let through.
+    content_keys: tokio::sync::OnceCell<Arc<HashSet<String>>>,
 }
 
 /// The page cache with its counters.
@@ -389,6 +393,20 @@ impl PageCache {
             .cloned()
     }
 
+    /// The Content API keys that work, as this generation knows them, read by `load` the
+    /// first time (and again after each invalidation, which every change to them causes).
+    pub async fn content_keys<F>(&self, load: F) -> Result<Arc<HashSet<String>>>
+    where
+        F: Future<Output = Result<HashSet<String>>>,
+    {
+        let generation = self.current.load_full();
+        generation
+            .content_keys
+            .get_or_try_init(|| async { load.await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
     /// Forgets every page: the next request of each renders it again from the database.
     pub fn invalidate_all(&self) {
         self.current.store(Arc::new(build(self.capacity_bytes)));
@@ -437,6 +455,7 @@ fn build(capacity_bytes: u64) -> Generation {
             .time_to_idle(Duration::from_secs(3600))
             .build(),
         settings: tokio::sync::OnceCell::new(),
+        content_keys: tokio::sync::OnceCell::new(),
     }
 }
 

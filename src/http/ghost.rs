@@ -7,16 +7,18 @@
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::cache::CachedPage;
 use crate::domain::limits;
 use crate::domain::nql;
 use crate::domain::post::PostType;
+use crate::http::respond::cached_response;
 use crate::state::AppState;
 use crate::store;
 use crate::store::content_api::{ApiAuthor, ApiPost, ApiTag, Counted, ListError, Order};
@@ -62,6 +64,8 @@ pub struct GhostError {
     kind: &'static str,
     message: String,
     context: Option<String>,
+    /// What went wrong on the server's side: such an answer is not cached.
+    cause: Option<Box<crate::error::Error>>,
 }
 
 impl GhostError {
@@ -71,6 +75,7 @@ impl GhostError {
             kind: "UnauthorizedError",
             message: "Authorization failed".into(),
             context: Some(context.into()),
+            cause: None,
         }
     }
 
@@ -80,6 +85,7 @@ impl GhostError {
             kind: "NotFoundError",
             message: "Resource not found error, cannot read resource.".into(),
             context: Some(format!("{what} not found.")),
+            cause: None,
         }
     }
 
@@ -89,15 +95,28 @@ impl GhostError {
             kind: "ValidationError",
             message,
             context: None,
+            cause: None,
         }
+    }
+
+    fn body(&self) -> Value {
+        json!({"errors": [{
+            "message": self.message,
+            "context": self.context,
+            "type": self.kind,
+        }]})
     }
 }
 
 impl From<sqlx::Error> for GhostError {
     fn from(e: sqlx::Error) -> Self {
-        let error = crate::error::Error::from(e);
-        tracing::error!(error = %error, "Content API request failed");
-        let unavailable = matches!(error, crate::error::Error::Unavailable);
+        GhostError::from(crate::error::Error::from(e))
+    }
+}
+
+impl From<crate::error::Error> for GhostError {
+    fn from(error: crate::error::Error) -> Self {
+        let unavailable = error.status() == StatusCode::SERVICE_UNAVAILABLE;
         GhostError {
             status: if unavailable {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -111,42 +130,72 @@ impl From<sqlx::Error> for GhostError {
             },
             message: "The server could not answer; try again.".into(),
             context: None,
+            cause: Some(Box::new(error)),
         }
     }
 }
 
 impl IntoResponse for GhostError {
     fn into_response(self) -> Response {
-        let body = json!({"errors": [{
-            "message": self.message,
-            "context": self.context,
-            "type": self.kind,
-        }]});
-        with_api_headers((self.status, axum::Json(body)).into_response())
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = %cause, "Content API request failed");
+        }
+        with_cors((self.status, axum::Json(self.body())).into_response())
     }
 }
 
-type ApiResult = Result<Response, GhostError>;
+/// An answer's JSON, or why there is none.
+type ApiResult = Result<Value, GhostError>;
 
-/// What every answer carries: any origin may read it (the key is public by design, as in
-/// Ghost), and it is not to be stored by shared caches beyond a short while.
-fn with_api_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
+/// Any origin may read the answers: the key is public by design, as in Ghost.
+fn with_cors(mut response: Response) -> Response {
+    response.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=0"),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Version"));
     response
 }
 
 fn answer(body: Value) -> ApiResult {
-    Ok(with_api_headers(axum::Json(body).into_response()))
+    Ok(body)
 }
+
+/// Answers a call from the page cache: the key is checked against the keys this cache
+/// generation knows (read once after each change to the integrations), then the answer for
+/// this path and these parameters is rendered once per generation and served as pages are,
+/// with ETags, 304s and compression. A cached answer costs no database query; any change to
+/// content, settings or integrations drops it on every replica.
+async fn serve(
+    s: &AppState,
+    uri: &Uri,
+    request: &HeaderMap,
+    params: &Params,
+    render: impl Future<Output = ApiResult>,
+) -> Response {
+    if let Err(e) = check_key(s, params).await {
+        return e.into_response();
+    }
+    let key = format!("ghost {} {}", uri.path(), params.canonical());
+    let page = s
+        .cache
+        .get_or_render(&key, async {
+            let (status, body) = match render.await {
+                Ok(body) => (StatusCode::OK, body),
+                Err(GhostError {
+                    cause: Some(cause), ..
+                }) => return Err(*cause),
+                Err(e) => (e.status, e.body()),
+            };
+            Ok(CachedPage::new(status, JSON, body.to_string()))
+        })
+        .await;
+    match page {
+        Ok(page) => with_cors(cached_response(&page, request)),
+        Err(e) => GhostError::from(e).into_response(),
+    }
+}
+
+const JSON: &str = "application/json; charset=utf-8";
 
 /// The query parameters Ghost's Content API takes.
 #[derive(Debug, Default, Deserialize)]
@@ -170,6 +219,22 @@ impl Params {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .collect()
+    }
+
+    /// The parameters that shape an answer, in a fixed order: the cache key of the answer
+    /// (parameters Ghost does not know make no new entry).
+    fn canonical(&self) -> String {
+        json!([
+            self.key,
+            self.include,
+            self.fields,
+            self.formats,
+            self.limit,
+            self.page,
+            self.order,
+            self.filter
+        ])
+        .to_string()
     }
 
     fn includes(&self, what: &str) -> bool {
@@ -239,7 +304,8 @@ impl Params {
     }
 }
 
-/// Checks the Content API key. A revoked key stops at once: every request looks it up.
+/// Checks the Content API key against the keys the cache knows: a query only after a change
+/// to the integrations, which drops the cache on every replica, so a deleted key stops at once.
 async fn check_key(s: &AppState, params: &Params) -> Result<(), GhostError> {
     let Some(key) = params
         .key
@@ -251,7 +317,16 @@ async fn check_key(s: &AppState, params: &Params) -> Result<(), GhostError> {
             "Authorization failed: no Content API key (?key=) was sent.",
         ));
     };
-    if key.len() != 26 || !store::integrations::content_key_exists(&s.db, key).await? {
+    let keys = s
+        .cache
+        .content_keys(async {
+            Ok(store::integrations::content_keys(&s.db)
+                .await?
+                .into_iter()
+                .collect())
+        })
+        .await?;
+    if !keys.contains(key) {
         return Err(GhostError::unauthorized("Unknown Content API Key"));
     }
     Ok(())
@@ -410,7 +485,6 @@ fn pagination(limit: i64, offset: i64, total: i64, all: bool) -> Value {
 }
 
 async fn browse(s: &AppState, params: &Params, kind: PostType) -> ApiResult {
-    check_key(s, params).await?;
     let (limit, offset, all) = params.paging()?;
     let order = params.order()?;
     let filter = match params.filter.as_deref().map(str::trim) {
@@ -439,7 +513,6 @@ async fn read(
     by_slug: bool,
     key: &str,
 ) -> ApiResult {
-    check_key(s, params).await?;
     let post = store::content_api::post_by(&s.db, kind, by_slug, key)
         .await?
         .ok_or_else(|| {
@@ -459,44 +532,90 @@ fn kind_name(kind: PostType) -> &'static str {
     }
 }
 
-async fn browse_posts(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
-    browse(&s, &p, PostType::Post).await
+async fn browse_posts(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    serve(&s, &uri, &headers, &p, browse(&s, &p, PostType::Post)).await
 }
 
-async fn browse_pages(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
-    browse(&s, &p, PostType::Page).await
+async fn browse_pages(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    serve(&s, &uri, &headers, &p, browse(&s, &p, PostType::Page)).await
 }
 
 async fn read_post(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    read(&s, &p, PostType::Post, false, &id).await
+) -> Response {
+    serve(
+        &s,
+        &uri,
+        &headers,
+        &p,
+        read(&s, &p, PostType::Post, false, &id),
+    )
+    .await
 }
 
 async fn read_post_by_slug(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(slug): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    read(&s, &p, PostType::Post, true, &slug).await
+) -> Response {
+    serve(
+        &s,
+        &uri,
+        &headers,
+        &p,
+        read(&s, &p, PostType::Post, true, &slug),
+    )
+    .await
 }
 
 async fn read_page(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    read(&s, &p, PostType::Page, false, &id).await
+) -> Response {
+    serve(
+        &s,
+        &uri,
+        &headers,
+        &p,
+        read(&s, &p, PostType::Page, false, &id),
+    )
+    .await
 }
 
 async fn read_page_by_slug(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(slug): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    read(&s, &p, PostType::Page, true, &slug).await
+) -> Response {
+    serve(
+        &s,
+        &uri,
+        &headers,
+        &p,
+        read(&s, &p, PostType::Page, true, &slug),
+    )
+    .await
 }
 
 /// Tags or authors: one page of them, or the one `one` names; `count.posts` when included.
@@ -514,7 +633,6 @@ async fn people_or_tags<T>(
     ) -> sqlx::Result<(Vec<Counted<T>>, i64)>,
     shape: impl Fn(&AppState, &T, Option<i64>) -> Map<String, Value>,
 ) -> ApiResult {
-    check_key(s, params).await?;
     params.check_filter()?;
     let (limit, offset, all) = if one.is_some() {
         (1, 0, false)
@@ -554,87 +672,151 @@ async fn load_authors(
     store::content_api::authors(&s.db, one, limit, offset).await
 }
 
-async fn browse_tags(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
-    people_or_tags(&s, &p, None, "tags", "Tag", load_tags, tag_json).await
+async fn browse_tags(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    serve(
+        &s,
+        &uri,
+        &headers,
+        &p,
+        people_or_tags(&s, &p, None, "tags", "Tag", load_tags, tag_json),
+    )
+    .await
 }
 
 async fn read_tag(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    people_or_tags(
+) -> Response {
+    serve(
         &s,
+        &uri,
+        &headers,
         &p,
-        Some((false, &id)),
-        "tags",
-        "Tag",
-        load_tags,
-        tag_json,
+        people_or_tags(
+            &s,
+            &p,
+            Some((false, &id)),
+            "tags",
+            "Tag",
+            load_tags,
+            tag_json,
+        ),
     )
     .await
 }
 
 async fn read_tag_by_slug(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(slug): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    people_or_tags(
+) -> Response {
+    serve(
         &s,
+        &uri,
+        &headers,
         &p,
-        Some((true, &slug)),
-        "tags",
-        "Tag",
-        load_tags,
-        tag_json,
+        people_or_tags(
+            &s,
+            &p,
+            Some((true, &slug)),
+            "tags",
+            "Tag",
+            load_tags,
+            tag_json,
+        ),
     )
     .await
 }
 
-async fn browse_authors(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
-    people_or_tags(&s, &p, None, "authors", "Author", load_authors, author_json).await
+async fn browse_authors(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    serve(
+        &s,
+        &uri,
+        &headers,
+        &p,
+        people_or_tags(&s, &p, None, "authors", "Author", load_authors, author_json),
+    )
+    .await
 }
 
 async fn read_author(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    people_or_tags(
+) -> Response {
+    serve(
         &s,
+        &uri,
+        &headers,
         &p,
-        Some((false, &id)),
-        "authors",
-        "Author",
-        load_authors,
-        author_json,
+        people_or_tags(
+            &s,
+            &p,
+            Some((false, &id)),
+            "authors",
+            "Author",
+            load_authors,
+            author_json,
+        ),
     )
     .await
 }
 
 async fn read_author_by_slug(
     State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     axum::extract::Path(slug): axum::extract::Path<String>,
     Query(p): Query<Params>,
-) -> ApiResult {
-    people_or_tags(
+) -> Response {
+    serve(
         &s,
+        &uri,
+        &headers,
         &p,
-        Some((true, &slug)),
-        "authors",
-        "Author",
-        load_authors,
-        author_json,
+        people_or_tags(
+            &s,
+            &p,
+            Some((true, &slug)),
+            "authors",
+            "Author",
+            load_authors,
+            author_json,
+        ),
     )
     .await
 }
 
 /// The site's settings, as Ghost's Content API answers them.
-async fn read_settings(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
-    check_key(&s, &p).await?;
+async fn read_settings(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    serve(&s, &uri, &headers, &p, settings_answer(&s)).await
+}
+
+async fn settings_answer(s: &AppState) -> ApiResult {
     let settings = store::settings::load(&s.db).await?;
-    let absolute_opt = |u: &Option<String>| absolute(&s, u);
+    let absolute_opt = |u: &Option<String>| absolute(s, u);
     answer(json!({
         "settings": {
             "title": settings.title,
@@ -664,8 +846,16 @@ async fn read_settings(State(s): State<AppState>, Query(p): Query<Params>) -> Ap
 }
 
 /// Tiers: Quire has no paid memberships, so one free tier, as a Ghost site without them.
-async fn browse_tiers(State(s): State<AppState>, Query(p): Query<Params>) -> ApiResult {
-    check_key(&s, &p).await?;
+async fn browse_tiers(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    serve(&s, &uri, &headers, &p, tiers_answer()).await
+}
+
+async fn tiers_answer() -> ApiResult {
     answer(json!({
         "tiers": [{
             "id": "free",

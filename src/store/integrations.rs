@@ -68,14 +68,11 @@ pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
     Ok(done.rows_affected() > 0)
 }
 
-/// Whether a Content API key belongs to an integration.
-pub async fn content_key_exists(db: impl PgExecutor<'_>, key: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"select exists (select 1 from integrations where content_key = $1) as "exists!""#,
-        key
-    )
-    .fetch_one(db)
-    .await
+/// Every integration's Content API key.
+pub async fn content_keys(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!("select content_key from integrations")
+        .fetch_all(db)
+        .await
 }
 
 /// The secret of an Admin API key, by the key's id.

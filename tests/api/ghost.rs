@@ -8,7 +8,7 @@ use std::path::Path;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, converges};
 
 /// Runs `tests/ghost/SCRIPT` with Node.js and answers the JSON it prints.
 async fn run_client(script: &str, args: &[&str]) -> Value {
@@ -295,6 +295,78 @@ async fn a_deleted_integrations_key_is_refused_at_once_and_bad_parameters_are_na
         )
         .await;
     assert_eq!(status, 204);
-    let (status, _, _) = get(format!("key={key}")).await;
-    assert_eq!(status, 401, "a deleted key stops at once");
+    converges("a deleted key stops", || async {
+        get(format!("key={key}")).await.0 == 401
+    })
+    .await;
+}
+
+/// The slugs a Content API browse at `path` answers.
+async fn slugs_on(app: &TestApp, path: &str) -> Vec<String> {
+    let body: Value = app.get(path).await.json().await.unwrap();
+    body["posts"]
+        .as_array()
+        .map(|posts| {
+            posts
+                .iter()
+                .map(|p| p["slug"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn cached_answers_are_served_without_the_database_and_follow_every_change() {
+    let db = TestDb::new().await;
+    let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
+    let admin = a.signed_in("administrator").await;
+    let (_, integration) = a
+        .api(
+            Method::POST,
+            "/integrations",
+            Some(&admin),
+            Some(json!({"name": "Front end"})),
+        )
+        .await;
+    let key = integration["content_key"].as_str().unwrap().to_owned();
+    let path = format!("/ghost/api/content/posts/?key={key}&limit=5&fields=slug");
+    assert_eq!(slugs_on(&b, &path).await, ["welcome"]);
+
+    // validators as for pages
+    let first = b.get(&path).await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = b
+        .client
+        .get(b.url(&path))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // a post published on one replica shows in the other's answers within a second
+    let (status, _) = a
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&admin),
+            Some(json!({"title": "Fresh", "markdown": "x", "status": "published"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    converges("the new post is in the other replica's answer", || async {
+        slugs_on(&b, &path).await.first().map(String::as_str) == Some("fresh")
+    })
+    .await;
+
+    // with no database left, what is cached is still answered, and nothing else is
+    let cached = slugs_on(&b, &path).await;
+    b.pool.close().await;
+    assert_eq!(slugs_on(&b, &path).await, cached);
+    let uncached = b
+        .get(&format!("/ghost/api/content/posts/?key={key}&limit=2"))
+        .await;
+    assert_eq!(uncached.status(), 503);
+    let body: Value = uncached.json().await.unwrap();
+    assert_eq!(body["errors"][0]["type"], "ServiceUnavailableError");
 }
