@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures a release build of Quire on this machine and prints one table:
 #   1. start-up: process start to /readyz = 200 on an already-migrated database (5 runs);
-#   2. cached pages (home, post, tag, RSS, Atom; identity and brotli) against nginx serving the
+#   2. cached pages (home, post, tag, RSS, Atom, a Content API browse of posts with tags and
+#      authors; identity and brotli) against nginx serving the
 #      very same bytes as static files, in alternating runs, with the median ratio per page:
 #      the machine is shared and noisy, so the ratio says more than either number alone;
 #   3. that cache hits cost no database query (pg_stat_database transaction counts);
@@ -34,6 +35,10 @@ command -v wrk >/dev/null || { echo "bench: wrk is needed (apt-get install wrk)"
 
 psql "$admin_url" -qc "drop database if exists $db_name" -c "create database $db_name"
 DATABASE_URL="$url" QUIRE_LOG=warn "$bin" migrate
+# an integration, so that Ghost's Content API can be asked as a front end asks it
+content_key=0123456789abcdef0123456789
+psql "$url" -qc "insert into integrations (name, content_key, admin_key_id, admin_secret)
+    values ('bench', '$content_key', '0123456789abcdef01234567', repeat('ab', 32))"
 
 serve() { DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn "$bin" serve "$@" & }
 ready() { until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.002; done; }
@@ -57,13 +62,17 @@ rss() { awk '/VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/$pid/status"; }
 idle_rss=$(rss)
 
 # the same bytes for nginx: each page saved as a file, identity and brotli
-paths=(/ /welcome/ /tag/getting-started/ /rss/ /atom.xml)
+paths=(/ /welcome/ /tag/getting-started/ /rss/ /atom.xml
+    "/ghost/api/content/posts/?key=$content_key&include=tags,authors")
+# how a path is named in the table
+label() { case $1 in /ghost/api/content/posts/*) echo "Content API posts";; *) echo "$1";; esac; }
 locations=""
 for i in "${!paths[@]}"; do
     p=${paths[$i]}
     curl -fs "http://127.0.0.1:$port$p" -o "$dir/$i"
     curl -fs -H 'Accept-Encoding: br' "http://127.0.0.1:$port$p" -o "$dir/$i.br"
-    locations+="location = $p { if (\$http_accept_encoding ~ br) { add_header Content-Encoding br; rewrite ^ /$i.br break; } rewrite ^ /$i break; }"$'\n'
+    # nginx matches the path alone; the query string is the same on both sides
+    locations+="location = ${p%%\?*} { if (\$http_accept_encoding ~ br) { add_header Content-Encoding br; rewrite ^ /$i.br break; } rewrite ^ /$i break; }"$'\n'
 done
 cat > "$dir/nginx.conf" <<CONF
 worker_processes 2;
@@ -95,7 +104,7 @@ for p in "${paths[@]}"; do
             ratios+=("$(awk -v q="$q" -v n="$n" 'BEGIN { printf "%.2f", q / n }')")
         done
         bytes=$(curl -fs -H "Accept-Encoding: $encoding" "http://127.0.0.1:$port$p" | wc -c)
-        rows+=("$(printf '| %-24s | %-8s | %7d | %12s | %12s | %5s |' "$p" "$encoding" "$bytes" \
+        rows+=("$(printf '| %-24s | %-8s | %7d | %12s | %12s | %5s |' "$(label "$p")" "$encoding" "$bytes" \
             "$(median "${qs[@]}")" "$(median "${ns[@]}")" "$(median "${ratios[@]}")")")
     done
 done

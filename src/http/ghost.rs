@@ -6,7 +6,7 @@
 //! the site's settings. Ids are Ghost's where an import kept them, else the uuid in hex.
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -30,32 +30,115 @@ pub const MAX_ALL: i64 = 10_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/ghost/api/content/posts/", get(browse_posts))
-        .route("/ghost/api/content/posts/{id}/", get(read_post))
+        .route("/ghost/api/content/{resource}/", get(browse_any))
+        .route("/ghost/api/content/{resource}/{id}/", get(read_by_id))
         .route(
-            "/ghost/api/content/posts/slug/{slug}/",
-            get(read_post_by_slug),
+            "/ghost/api/content/{resource}/slug/{slug}/",
+            get(read_by_slug),
         )
-        .route("/ghost/api/content/pages/", get(browse_pages))
-        .route("/ghost/api/content/pages/{id}/", get(read_page))
-        .route(
-            "/ghost/api/content/pages/slug/{slug}/",
-            get(read_page_by_slug),
-        )
-        .route("/ghost/api/content/tags/", get(browse_tags))
-        .route("/ghost/api/content/tags/{id}/", get(read_tag))
-        .route(
-            "/ghost/api/content/tags/slug/{slug}/",
-            get(read_tag_by_slug),
-        )
-        .route("/ghost/api/content/authors/", get(browse_authors))
-        .route("/ghost/api/content/authors/{id}/", get(read_author))
-        .route(
-            "/ghost/api/content/authors/slug/{slug}/",
-            get(read_author_by_slug),
-        )
-        .route("/ghost/api/content/settings/", get(read_settings))
-        .route("/ghost/api/content/tiers/", get(browse_tiers))
+}
+
+/// What the Content API serves, by the name in its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    Posts,
+    Pages,
+    Tags,
+    Authors,
+    Settings,
+    Tiers,
+}
+
+impl Resource {
+    fn parse(name: &str) -> Option<Resource> {
+        Some(match name {
+            "posts" => Resource::Posts,
+            "pages" => Resource::Pages,
+            "tags" => Resource::Tags,
+            "authors" => Resource::Authors,
+            "settings" => Resource::Settings,
+            "tiers" => Resource::Tiers,
+            _ => return None,
+        })
+    }
+}
+
+/// Which one a read names: by id, or by slug.
+enum One {
+    Id(String),
+    Slug(String),
+}
+
+async fn browse_any(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(resource): Path<String>,
+    Query(p): Query<Params>,
+) -> Response {
+    content(&s, &uri, &headers, &p, &resource, None).await
+}
+
+async fn read_by_id(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path((resource, id)): Path<(String, String)>,
+    Query(p): Query<Params>,
+) -> Response {
+    content(&s, &uri, &headers, &p, &resource, Some(One::Id(id))).await
+}
+
+async fn read_by_slug(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path((resource, slug)): Path<(String, String)>,
+    Query(p): Query<Params>,
+) -> Response {
+    content(&s, &uri, &headers, &p, &resource, Some(One::Slug(slug))).await
+}
+
+/// One Content API call: the resource and, for a read, which one.
+async fn content(
+    s: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    p: &Params,
+    resource: &str,
+    one: Option<One>,
+) -> Response {
+    let Some(resource) = Resource::parse(resource) else {
+        return GhostError::not_found("Resource").into_response();
+    };
+    let one = one.as_ref().map(|o| match o {
+        One::Id(id) => (false, id.as_str()),
+        One::Slug(slug) => (true, slug.as_str()),
+    });
+    let render = async {
+        match (resource, one) {
+            (Resource::Posts, None) => browse(s, p, PostType::Post).await,
+            (Resource::Posts, Some((by_slug, key))) => {
+                read(s, p, PostType::Post, by_slug, key).await
+            }
+            (Resource::Pages, None) => browse(s, p, PostType::Page).await,
+            (Resource::Pages, Some((by_slug, key))) => {
+                read(s, p, PostType::Page, by_slug, key).await
+            }
+            (Resource::Tags, one) => {
+                people_or_tags(s, p, one, "tags", "Tag", load_tags, tag_json).await
+            }
+            (Resource::Authors, one) => {
+                people_or_tags(s, p, one, "authors", "Author", load_authors, author_json).await
+            }
+            (Resource::Settings, None) => settings_answer(s).await,
+            (Resource::Tiers, None) => tiers_answer().await,
+            (Resource::Settings | Resource::Tiers, Some(_)) => {
+                Err(GhostError::not_found("Resource"))
+            }
+        }
+    };
+    serve(s, uri, headers, p, render).await
 }
 
 /// An error as Ghost answers it: `{"errors": [{"message", "context", "type"}]}`.
@@ -532,92 +615,6 @@ fn kind_name(kind: PostType) -> &'static str {
     }
 }
 
-async fn browse_posts(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(&s, &uri, &headers, &p, browse(&s, &p, PostType::Post)).await
-}
-
-async fn browse_pages(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(&s, &uri, &headers, &p, browse(&s, &p, PostType::Page)).await
-}
-
-async fn read_post(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        read(&s, &p, PostType::Post, false, &id),
-    )
-    .await
-}
-
-async fn read_post_by_slug(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(slug): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        read(&s, &p, PostType::Post, true, &slug),
-    )
-    .await
-}
-
-async fn read_page(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        read(&s, &p, PostType::Page, false, &id),
-    )
-    .await
-}
-
-async fn read_page_by_slug(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(slug): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        read(&s, &p, PostType::Page, true, &slug),
-    )
-    .await
-}
-
 /// Tags or authors: one page of them, or the one `one` names; `count.posts` when included.
 async fn people_or_tags<T>(
     s: &AppState,
@@ -672,148 +669,7 @@ async fn load_authors(
     store::content_api::authors(&s.db, one, limit, offset).await
 }
 
-async fn browse_tags(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        people_or_tags(&s, &p, None, "tags", "Tag", load_tags, tag_json),
-    )
-    .await
-}
-
-async fn read_tag(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        people_or_tags(
-            &s,
-            &p,
-            Some((false, &id)),
-            "tags",
-            "Tag",
-            load_tags,
-            tag_json,
-        ),
-    )
-    .await
-}
-
-async fn read_tag_by_slug(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(slug): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        people_or_tags(
-            &s,
-            &p,
-            Some((true, &slug)),
-            "tags",
-            "Tag",
-            load_tags,
-            tag_json,
-        ),
-    )
-    .await
-}
-
-async fn browse_authors(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        people_or_tags(&s, &p, None, "authors", "Author", load_authors, author_json),
-    )
-    .await
-}
-
-async fn read_author(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        people_or_tags(
-            &s,
-            &p,
-            Some((false, &id)),
-            "authors",
-            "Author",
-            load_authors,
-            author_json,
-        ),
-    )
-    .await
-}
-
-async fn read_author_by_slug(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    axum::extract::Path(slug): axum::extract::Path<String>,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(
-        &s,
-        &uri,
-        &headers,
-        &p,
-        people_or_tags(
-            &s,
-            &p,
-            Some((true, &slug)),
-            "authors",
-            "Author",
-            load_authors,
-            author_json,
-        ),
-    )
-    .await
-}
-
 /// The site's settings, as Ghost's Content API answers them.
-async fn read_settings(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(&s, &uri, &headers, &p, settings_answer(&s)).await
-}
-
 async fn settings_answer(s: &AppState) -> ApiResult {
     let settings = store::settings::load(&s.db).await?;
     let absolute_opt = |u: &Option<String>| absolute(s, u);
@@ -846,15 +702,6 @@ async fn settings_answer(s: &AppState) -> ApiResult {
 }
 
 /// Tiers: Quire has no paid memberships, so one free tier, as a Ghost site without them.
-async fn browse_tiers(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(p): Query<Params>,
-) -> Response {
-    serve(&s, &uri, &headers, &p, tiers_answer()).await
-}
-
 async fn tiers_answer() -> ApiResult {
     answer(json!({
         "tiers": [{
