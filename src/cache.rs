@@ -44,6 +44,9 @@ pub struct CachedPage {
     /// The route that rendered it, for hits answered in front of the router; `None` keeps
     /// its hits in the router.
     pub route: Option<PageRoute>,
+    /// Whether any origin may read it (`Access-Control-Allow-Origin: *`): the Content API's
+    /// answers, as Ghost's.
+    pub cors: bool,
 }
 
 /// A content encoding a page is sent in.
@@ -150,6 +153,7 @@ impl CachedPage {
             compressed,
             heads: Default::default(),
             route: None,
+            cors: false,
         }
     }
 

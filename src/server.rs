@@ -174,7 +174,7 @@ async fn connection(
         async move {
             if let Some(hits) = &hits
                 && let Some(response) = hits
-                    .answer(request.method(), request.uri().path(), request.headers())
+                    .answer(request.method(), request.uri(), request.headers())
                     .await
             {
                 drop(in_flight);

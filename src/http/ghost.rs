@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::cache::CachedPage;
+use crate::cache::{CachedPage, PageRoute};
 use crate::domain::limits;
 use crate::domain::nql;
 use crate::domain::post::PostType;
@@ -258,7 +258,7 @@ async fn serve(
     if let Err(e) = check_key(s, params).await {
         return e.into_response();
     }
-    let key = format!("ghost {} {}", uri.path(), params.canonical());
+    let key = cache_key_of(uri.path(), params);
     let page = s
         .cache
         .get_or_render(&key, async {
@@ -269,16 +269,39 @@ async fn serve(
                 }) => return Err(*cause),
                 Err(e) => (e.status, e.body()),
             };
-            Ok(CachedPage::new(status, JSON, body.to_string()))
+            let mut page = CachedPage::new(status, JSON, body.to_string());
+            page.route = Some(PageRoute::new(ROUTE));
+            page.cors = true;
+            Ok(page)
         })
         .await;
     match page {
-        Ok(page) => with_cors(cached_response(&page, request)),
+        Ok(page) => cached_response(&page, request),
         Err(e) => GhostError::from(e).into_response(),
     }
 }
 
 const JSON: &str = "application/json; charset=utf-8";
+/// The route the Content API's requests are counted under.
+const ROUTE: &str = "/ghost/api/content/{resource}/";
+
+/// The page cache's key of a Content API answer: its path and the parameters Ghost knows, in
+/// a fixed order (others make no new entry). `None` for other paths; `Some(None)` for a
+/// Content API path whose query cannot be read (the router answers it).
+pub fn cache_key(path: &str, query: Option<&str>) -> Option<Option<String>> {
+    if !path.starts_with("/ghost/api/content/") {
+        return None;
+    }
+    Some(
+        serde_urlencoded::from_str::<Params>(query.unwrap_or(""))
+            .ok()
+            .map(|params| cache_key_of(path, &params)),
+    )
+}
+
+fn cache_key_of(path: &str, params: &Params) -> String {
+    format!("ghost {path} {}", params.canonical())
+}
 
 /// The query parameters Ghost's Content API takes.
 #[derive(Debug, Default, Deserialize)]

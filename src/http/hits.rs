@@ -10,9 +10,10 @@
 
 use std::time::Instant;
 
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 
+use crate::http::ghost;
 use crate::http::respond::cached_response;
 use crate::state::AppState;
 
@@ -27,18 +28,23 @@ impl CacheHits {
         CacheHits { state }
     }
 
-    /// The answer to `GET path` when the page cache holds it, else `None`.
+    /// The answer to `GET uri` when the page cache holds it, else `None`. Pages are cached
+    /// by path; the Content API's answers by path and the parameters that shape them.
     pub async fn answer(
         &self,
         method: &Method,
-        path: &str,
+        uri: &Uri,
         headers: &HeaderMap,
     ) -> Option<Response> {
         if method != Method::GET {
             return None;
         }
         let start = Instant::now();
-        let page = self.state.cache.hit(path).await?;
+        let path = uri.path();
+        let page = match ghost::cache_key(path, uri.query()) {
+            Some(key) => self.state.cache.hit(&key?).await?,
+            None => self.state.cache.hit(path).await?,
+        };
         let route = page.route.as_ref()?;
         let response = cached_response(&page, headers);
         let status = response.status();

@@ -108,6 +108,12 @@ fn validators(headers: &mut HeaderMap, page: &CachedPage, encoding: Encoding) {
     if let Some((_, modified)) = &page.last_modified {
         headers.insert(header::LAST_MODIFIED, modified.clone());
     }
+    if page.cors {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
 }
 
 /// The headers of a full answer in `encoding`.

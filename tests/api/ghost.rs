@@ -343,6 +343,11 @@ async fn cached_answers_are_served_without_the_database_and_follow_every_change(
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    // hits are answered in front of the router, with what the router's answer carries
+    for response in [again, b.get(&path).await] {
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        assert_eq!(response.headers()["etag"], etag.as_str());
+    }
 
     // a post published on one replica shows in the other's answers within a second
     let (status, _) = a
