@@ -543,19 +543,15 @@ fn post_json(s: &AppState, post: &ApiPost, params: &Params) -> Value {
             Value::String(crate::import::ghost::html_to_text(&post.html)),
         );
     }
-    // internal tags (`#name`) are Ghost's too, and it lists them on posts; primary_tag is the
-    // first public one
+    // internal tags (`#name`) never leave the site: Ghost's Content API leaves them out too
     if params.includes("tags") {
         let tags: Vec<Value> = post
             .tags
             .iter()
+            .filter(|t| t.visibility == "public")
             .map(|t| Value::Object(tag_json(s, t, None)))
             .collect();
-        let primary = post
-            .tags
-            .iter()
-            .find(|t| t.visibility == "public")
-            .map_or(Value::Null, |t| Value::Object(tag_json(s, t, None)));
+        let primary = tags.first().cloned().unwrap_or(Value::Null);
         map.insert("tags".into(), Value::Array(tags));
         map.insert("primary_tag".into(), primary);
     }
