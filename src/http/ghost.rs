@@ -197,6 +197,15 @@ impl From<sqlx::Error> for GhostError {
     }
 }
 
+impl From<ListError> for GhostError {
+    fn from(e: ListError) -> Self {
+        match e {
+            ListError::Filter(message) => GhostError::validation(message),
+            ListError::Database(e) => GhostError::from(e),
+        }
+    }
+}
+
 impl From<crate::error::Error> for GhostError {
     fn from(error: crate::error::Error) -> Self {
         let unavailable = error.status() == StatusCode::SERVICE_UNAVAILABLE;
@@ -389,14 +398,13 @@ impl Params {
         }
     }
 
-    /// Tags and authors take no `filter` yet: refusing it says so, where ignoring it would
-    /// answer with what the client did not ask for.
-    fn check_filter(&self) -> Result<(), GhostError> {
+    /// The `filter` parameter read as NQL, if there is one.
+    fn filter(&self) -> Result<Option<nql::Filter>, GhostError> {
         match self.filter.as_deref().map(str::trim) {
-            None | Some("") => Ok(()),
-            Some(_) => Err(GhostError::validation(
-                "Tags and authors cannot be filtered by this server yet.".into(),
-            )),
+            None | Some("") => Ok(None),
+            Some(f) => nql::parse(f)
+                .map(Some)
+                .map_err(|e| GhostError::validation(format!("Error parsing filter: {e}."))),
         }
     }
 
@@ -589,20 +597,9 @@ fn pagination(limit: i64, offset: i64, total: i64, all: bool) -> Value {
 async fn browse(s: &AppState, params: &Params, kind: PostType) -> ApiResult {
     let (limit, offset, all) = params.paging()?;
     let order = params.order()?;
-    let filter = match params.filter.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(f) => Some(
-            nql::parse(f)
-                .map_err(|e| GhostError::validation(format!("Error parsing filter: {e}.")))?,
-        ),
-    };
+    let filter = params.filter()?;
     let (posts, total) =
-        store::content_api::list_posts(&s.db, kind, filter.as_ref(), order, limit, offset)
-            .await
-            .map_err(|e| match e {
-                ListError::Filter(message) => GhostError::validation(message),
-                ListError::Database(e) => GhostError::from(e),
-            })?;
+        store::content_api::list_posts(&s.db, kind, filter.as_ref(), order, limit, offset).await?;
     let items: Vec<Value> = posts.iter().map(|p| post_json(s, p, params)).collect();
     let name = kind_name(kind);
     answer(json!({name: items, "meta": pagination(limit, offset, total, all)}))
@@ -644,18 +641,19 @@ async fn people_or_tags<T>(
     load: impl AsyncFnOnce(
         &AppState,
         Option<(bool, &str)>,
+        Option<&nql::Filter>,
         i64,
         i64,
-    ) -> sqlx::Result<(Vec<Counted<T>>, i64)>,
+    ) -> Result<(Vec<Counted<T>>, i64), ListError>,
     shape: impl Fn(&AppState, &T, Option<i64>) -> Map<String, Value>,
 ) -> ApiResult {
-    params.check_filter()?;
+    let filter = params.filter()?;
     let (limit, offset, all) = if one.is_some() {
         (1, 0, false)
     } else {
         params.paging()?
     };
-    let (items, total) = load(s, one, limit, offset).await?;
+    let (items, total) = load(s, one, filter.as_ref(), limit, offset).await?;
     let count = params.includes("count.posts");
     let items: Vec<Value> = items
         .iter()
@@ -673,19 +671,21 @@ async fn people_or_tags<T>(
 async fn load_tags(
     s: &AppState,
     one: Option<(bool, &str)>,
+    filter: Option<&nql::Filter>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(Vec<Counted<ApiTag>>, i64)> {
-    store::content_api::tags(&s.db, one, limit, offset).await
+) -> Result<(Vec<Counted<ApiTag>>, i64), ListError> {
+    store::content_api::tags(&s.db, one, filter, limit, offset).await
 }
 
 async fn load_authors(
     s: &AppState,
     one: Option<(bool, &str)>,
+    filter: Option<&nql::Filter>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(Vec<Counted<ApiAuthor>>, i64)> {
-    store::content_api::authors(&s.db, one, limit, offset).await
+) -> Result<(Vec<Counted<ApiAuthor>>, i64), ListError> {
+    store::content_api::authors(&s.db, one, filter, limit, offset).await
 }
 
 /// The site's settings, as Ghost's Content API answers them.

@@ -164,13 +164,7 @@ pub async fn list_posts(
         post: ApiPost,
         total: i64,
     }
-    let condition = match filter {
-        Some(f) => post_condition(f, 2).map_err(ListError::Filter)?,
-        None => Condition {
-            sql: "true".into(),
-            binds: Vec::new(),
-        },
-    };
+    let condition = condition(filter, 2, &POSTS).map_err(ListError::Filter)?;
     let next = 2 + condition.binds.len();
     let sql = format!(
         "select {POST_COLUMNS}, count(*) over () as total from posts p \
@@ -264,12 +258,51 @@ enum Field {
     Featured,
     Text(&'static str),
     Id,
+    /// A tag's or an author's id: the uuid in hex.
+    Uuid(&'static str),
     Time(&'static str),
     /// A value every post the API answers has (`visibility:public`, `status:published`).
     Constant(&'static str),
 }
 
-fn field(name: &str) -> Option<Field> {
+/// What a filter may name on one kind of item, and how the error says so.
+struct Subject {
+    field: fn(&str) -> Option<Field>,
+    names: &'static str,
+}
+
+const POSTS: Subject = Subject {
+    field: post_field,
+    names: "tag, tags, primary_tag, author, authors, primary_author, featured, slug, title, id, \
+            published_at, updated_at or created_at",
+};
+
+const TAGS: Subject = Subject {
+    field: |name| {
+        Some(match name {
+            "slug" => Field::Text("t.slug"),
+            "name" => Field::Text("t.name"),
+            "id" => Field::Uuid("t.id"),
+            "visibility" => Field::Text("t.visibility"),
+            _ => return None,
+        })
+    },
+    names: "slug, name, id or visibility",
+};
+
+const AUTHORS: Subject = Subject {
+    field: |name| {
+        Some(match name {
+            "slug" => Field::Text("u.slug"),
+            "name" => Field::Text("u.name"),
+            "id" => Field::Uuid("u.id"),
+            _ => return None,
+        })
+    },
+    names: "slug, name or id",
+};
+
+fn post_field(name: &str) -> Option<Field> {
     Some(match name {
         "tag" | "tags" | "tags.slug" => Field::Linked(
             "select 1 from posts_tags pt join tags t on t.id = pt.tag_id where pt.post_id = p.id and t.slug",
@@ -298,19 +331,32 @@ fn field(name: &str) -> Option<Field> {
     })
 }
 
-/// Turns a filter into a condition on posts `p`. The SQL is put together from the fixed
-/// fragments above; every value from the filter is a bound parameter.
-fn post_condition(filter: &Filter, first: usize) -> Result<Condition, String> {
+/// Turns a filter into a condition on `subject`'s items (posts `p`, tags `t`, authors `u`).
+/// The SQL is put together from the fixed fragments above; every value from the filter is a
+/// bound parameter, the first `$first`.
+fn condition(
+    filter: Option<&Filter>,
+    first: usize,
+    subject: &Subject,
+) -> Result<Condition, String> {
     let mut binds = Vec::new();
-    let sql = condition_sql(filter, first, &mut binds)?;
+    let sql = match filter {
+        Some(f) => condition_sql(f, first, &mut binds, subject)?,
+        None => "true".into(),
+    };
     Ok(Condition { sql, binds })
 }
 
-fn condition_sql(filter: &Filter, first: usize, binds: &mut Vec<Bind>) -> Result<String, String> {
+fn condition_sql(
+    filter: &Filter,
+    first: usize,
+    binds: &mut Vec<Bind>,
+    subject: &Subject,
+) -> Result<String, String> {
     let join = |parts: &[Filter], word: &str, binds: &mut Vec<Bind>| -> Result<String, String> {
         let sql: Vec<String> = parts
             .iter()
-            .map(|p| condition_sql(p, first, binds).map(|s| format!("({s})")))
+            .map(|p| condition_sql(p, first, binds, subject).map(|s| format!("({s})")))
             .collect::<Result<_, _>>()?;
         Ok(sql.join(word))
     };
@@ -319,10 +365,10 @@ fn condition_sql(filter: &Filter, first: usize, binds: &mut Vec<Bind>) -> Result
         Filter::Or(parts) => return join(parts, " or ", binds),
         Filter::Compare { field, op, value } => (field, *op, value),
     };
-    let Some(f) = field(name) else {
+    let Some(f) = (subject.field)(name) else {
         return Err(format!(
-            "Cannot filter by \"{name}\": use tag, tags, primary_tag, author, authors, \
-             primary_author, featured, slug, title, id, published_at, updated_at or created_at."
+            "Cannot filter by \"{name}\": use {}.",
+            subject.names
         ));
     };
     let refuse = || {
@@ -395,6 +441,18 @@ fn condition_sql(filter: &Filter, first: usize, binds: &mut Vec<Bind>) -> Result
             negate(format!(
                 "p.feed_guid = any(${n}) or replace(p.id::text, '-', '') = any(${n})"
             ))
+        }
+        (Field::Uuid(column), FilterValue::One(v)) => {
+            binds.push(Bind::Text(v.to_lowercase().replace('-', "")));
+            negate(format!("replace({column}::text, '-', '') = ${n}"))
+        }
+        (Field::Uuid(column), FilterValue::List(vs)) => {
+            binds.push(Bind::Texts(
+                vs.iter()
+                    .map(|v| v.to_lowercase().replace('-', ""))
+                    .collect(),
+            ));
+            negate(format!("replace({column}::text, '-', '') = any(${n})"))
         }
         (Field::Time(column), FilterValue::One(v)) => {
             let at = parse_time(v).ok_or_else(|| {
@@ -469,77 +527,83 @@ pub struct Counted<T> {
     pub posts: i64,
 }
 
-/// One page of public tags, A to Z, with their published posts counted, and how many there
-/// are in all; or the one whose id or slug is `one`.
+/// One page of public tags matching `filter`, A to Z, with their published posts counted,
+/// and how many match in all; or the one whose id or slug is `one`.
 pub async fn tags(
     db: &PgPool,
     one: Option<(bool, &str)>,
+    filter: Option<&Filter>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(Vec<Counted<ApiTag>>, i64)> {
+) -> Result<(Vec<Counted<ApiTag>>, i64), ListError> {
     #[derive(FromRow)]
     struct Row {
         #[sqlx(flatten)]
         tag: Counted<ApiTag>,
         total: i64,
     }
+    let condition = condition(filter, 6, &TAGS).map_err(ListError::Filter)?;
     let (by_slug, key) = one.unwrap_or((false, ""));
-    let rows: Vec<Row> = sqlx::query_as(
+    let sql = format!(
         "select t.id, t.slug, t.name, t.description, t.feature_image, t.visibility, t.meta_title, \
                 t.meta_description, t.accent_color, \
                 (select count(*) from posts_tags pt join posts p on p.id = pt.post_id \
                  where pt.tag_id = t.id and p.status = 'published' and p.type = 'post') as posts, \
                 count(*) over () as total \
          from tags t \
-         where t.visibility = 'public' \
+         where t.visibility = 'public' and ({}) \
            and (not $1 or (case when $2 then t.slug = $3 \
                 else replace(t.id::text, '-', '') = lower($3) or t.id::text = lower($3) end)) \
          order by t.name, t.id limit $4 offset $5",
-    )
-    .bind(one.is_some())
-    .bind(by_slug)
-    .bind(key)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
+        condition.sql
+    );
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(one.is_some())
+        .bind(by_slug)
+        .bind(key)
+        .bind(limit)
+        .bind(offset);
+    let rows: Vec<Row> = condition.bind_all(query).fetch_all(db).await?;
     let total = rows.first().map_or(0, |r| r.total);
     Ok((rows.into_iter().map(|r| r.tag).collect(), total))
 }
 
-/// One page of the active staff who wrote published posts, by name, with their posts
-/// counted, and how many there are in all; or the one whose id or slug is `one`.
+/// One page of the active staff who wrote published posts and match `filter`, by name, with
+/// their posts counted, and how many match in all; or the one whose id or slug is `one`.
 pub async fn authors(
     db: &PgPool,
     one: Option<(bool, &str)>,
+    filter: Option<&Filter>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<(Vec<Counted<ApiAuthor>>, i64)> {
+) -> Result<(Vec<Counted<ApiAuthor>>, i64), ListError> {
     #[derive(FromRow)]
     struct Row {
         #[sqlx(flatten)]
         author: Counted<ApiAuthor>,
         total: i64,
     }
+    let condition = condition(filter, 6, &AUTHORS).map_err(ListError::Filter)?;
     let (by_slug, key) = one.unwrap_or((false, ""));
-    let rows: Vec<Row> = sqlx::query_as(
+    let sql = format!(
         "select u.id, u.slug, u.name, u.avatar_url as profile_image, u.cover_image, u.bio, \
                 u.website, u.location, c.posts, count(*) over () as total \
          from users u \
          join lateral (select count(*) as posts from posts_authors pa join posts p on p.id = pa.post_id \
                        where pa.author_id = u.id and p.status = 'published' and p.type = 'post') c on true \
-         where u.status = 'active' and c.posts > 0 \
+         where u.status = 'active' and c.posts > 0 and ({}) \
            and (not $1 or (case when $2 then u.slug = $3 \
                 else replace(u.id::text, '-', '') = lower($3) or u.id::text = lower($3) end)) \
          order by u.name, u.id limit $4 offset $5",
-    )
-    .bind(one.is_some())
-    .bind(by_slug)
-    .bind(key)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
+        condition.sql
+    );
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(one.is_some())
+        .bind(by_slug)
+        .bind(key)
+        .bind(limit)
+        .bind(offset);
+    let rows: Vec<Row> = condition.bind_all(query).fetch_all(db).await?;
     let total = rows.first().map_or(0, |r| r.total);
     Ok((rows.into_iter().map(|r| r.author).collect(), total))
 }

@@ -224,6 +224,19 @@ async fn ghosts_content_api_client_reads_the_site_as_from_ghost() {
             "ValidationError"
         );
     }
+    let tag_filters = &got["tagFilters"];
+    assert_eq!(
+        tag_filters["visible"],
+        json!(["getting-started", "travel"]),
+        "{tag_filters}"
+    );
+    assert_eq!(tag_filters["some"], json!(["travel"]));
+    assert_eq!(
+        tag_filters["author"],
+        json!([]),
+        "the one author is left out"
+    );
+    assert_eq!(tag_filters["unknownField"]["status"], 400);
     assert_eq!(got["wrongKey"]["status"], 401, "{}", got["wrongKey"]);
     assert_eq!(
         got["wrongKey"]["body"]["errors"][0]["type"],

@@ -62,5 +62,12 @@ out.filters = {
   broken: await filtered('tag:[travel'),
   unknownField: await filtered('password:x'),
 };
+out.tagFilters = {
+  visible: await attempt(async () => (await api.tags.browse({ filter: 'visibility:public', limit: 'all' })).map((t) => t.slug)),
+  some: await attempt(async () => (await api.tags.browse({ filter: 'slug:[travel,no-such-tag]' })).map((t) => t.slug)),
+  author: await attempt(async () =>
+    (await api.authors.browse({ filter: `slug:-${out.bySlug.primary_author.slug}` })).map((a) => a.slug)),
+  unknownField: await attempt(() => api.tags.browse({ filter: 'featured:true' })),
+};
 out.wrongKey = await attempt(() => new GhostContentAPI({ url, key: '0123456789abcdef0123456789', version: 'v5.0' }).posts.browse());
 process.stdout.write(JSON.stringify(out));
