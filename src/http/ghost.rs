@@ -248,10 +248,6 @@ fn with_cors(mut response: Response) -> Response {
     response
 }
 
-fn answer(body: Value) -> ApiResult {
-    Ok(body)
-}
-
 /// Answers a call from the page cache: the key is checked against the keys this cache
 /// generation knows (read once after each change to the integrations), then the answer for
 /// this path and these parameters is rendered once per generation and served as pages are,
@@ -602,7 +598,7 @@ async fn browse(s: &AppState, params: &Params, kind: PostType) -> ApiResult {
         store::content_api::list_posts(&s.db, kind, filter.as_ref(), order, limit, offset).await?;
     let items: Vec<Value> = posts.iter().map(|p| post_json(s, p, params)).collect();
     let name = kind_name(kind);
-    answer(json!({name: items, "meta": pagination(limit, offset, total, all)}))
+    Ok(json!({name: items, "meta": pagination(limit, offset, total, all)}))
 }
 
 async fn read(
@@ -621,7 +617,7 @@ async fn read(
                 "Post"
             })
         })?;
-    answer(json!({kind_name(kind): [post_json(s, &post, params)]}))
+    Ok(json!({kind_name(kind): [post_json(s, &post, params)]}))
 }
 
 fn kind_name(kind: PostType) -> &'static str {
@@ -663,9 +659,9 @@ async fn people_or_tags<T>(
         if items.is_empty() {
             return Err(GhostError::not_found(what));
         }
-        return answer(json!({name: items}));
+        return Ok(json!({name: items}));
     }
-    answer(json!({name: items, "meta": pagination(limit, offset, total, all)}))
+    Ok(json!({name: items, "meta": pagination(limit, offset, total, all)}))
 }
 
 async fn load_tags(
@@ -692,7 +688,7 @@ async fn load_authors(
 async fn settings_answer(s: &AppState) -> ApiResult {
     let settings = store::settings::load(&s.db).await?;
     let absolute_opt = |u: &Option<String>| absolute(s, u);
-    answer(json!({
+    Ok(json!({
         "settings": {
             "title": settings.title,
             "description": settings.description,
@@ -722,7 +718,7 @@ async fn settings_answer(s: &AppState) -> ApiResult {
 
 /// Tiers: Quire has no paid memberships, so one free tier, as a Ghost site without them.
 async fn tiers_answer() -> ApiResult {
-    answer(json!({
+    Ok(json!({
         "tiers": [{
             "id": "free",
             "name": "Free",

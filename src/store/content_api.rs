@@ -536,14 +536,7 @@ pub async fn tags(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Counted<ApiTag>>, i64), ListError> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        tag: Counted<ApiTag>,
-        total: i64,
-    }
     let condition = condition(filter, 6, &TAGS).map_err(ListError::Filter)?;
-    let (by_slug, key) = one.unwrap_or((false, ""));
     let sql = format!(
         "select t.id, t.slug, t.name, t.description, t.feature_image, t.visibility, t.meta_title, \
                 t.meta_description, t.accent_color, \
@@ -557,15 +550,7 @@ pub async fn tags(
          order by t.name, t.id limit $4 offset $5",
         condition.sql
     );
-    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(one.is_some())
-        .bind(by_slug)
-        .bind(key)
-        .bind(limit)
-        .bind(offset);
-    let rows: Vec<Row> = condition.bind_all(query).fetch_all(db).await?;
-    let total = rows.first().map_or(0, |r| r.total);
-    Ok((rows.into_iter().map(|r| r.tag).collect(), total))
+    counted_page(db, sql, &condition, one, limit, offset).await
 }
 
 /// One page of the active staff who wrote published posts and match `filter`, by name, with
@@ -577,14 +562,7 @@ pub async fn authors(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Counted<ApiAuthor>>, i64), ListError> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        author: Counted<ApiAuthor>,
-        total: i64,
-    }
     let condition = condition(filter, 6, &AUTHORS).map_err(ListError::Filter)?;
-    let (by_slug, key) = one.unwrap_or((false, ""));
     let sql = format!(
         "select u.id, u.slug, u.name, u.avatar_url as profile_image, u.cover_image, u.bio, \
                 u.website, u.location, c.posts, count(*) over () as total \
@@ -597,13 +575,36 @@ pub async fn authors(
          order by u.name, u.id limit $4 offset $5",
         condition.sql
     );
+    counted_page(db, sql, &condition, one, limit, offset).await
+}
+
+/// Runs a list statement of tags or authors: `$1`–`$3` pick the one `one` names (by slug or
+/// id), `$4` and `$5` are the page, the filter's values follow; each row carries `total`.
+async fn counted_page<T>(
+    db: &PgPool,
+    sql: String,
+    condition: &Condition,
+    one: Option<(bool, &str)>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Counted<T>>, i64), ListError>
+where
+    T: for<'r> FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    #[derive(FromRow)]
+    struct Row<T> {
+        #[sqlx(flatten)]
+        item: Counted<T>,
+        total: i64,
+    }
+    let (by_slug, key) = one.unwrap_or((false, ""));
     let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(one.is_some())
         .bind(by_slug)
         .bind(key)
         .bind(limit)
         .bind(offset);
-    let rows: Vec<Row> = condition.bind_all(query).fetch_all(db).await?;
+    let rows: Vec<Row<T>> = condition.bind_all(query).fetch_all(db).await?;
     let total = rows.first().map_or(0, |r| r.total);
-    Ok((rows.into_iter().map(|r| r.author).collect(), total))
+    Ok((rows.into_iter().map(|r| r.item).collect(), total))
 }
