@@ -12,6 +12,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::domain::limits;
 use crate::domain::post::{self as rules, PostStatus, PostType, TextField};
 use crate::domain::post::{ScheduleError, settle_status};
 use crate::domain::revision::RevisionFields;
@@ -23,6 +24,7 @@ use crate::media::Storage;
 use crate::render::markdown;
 use crate::store;
 use crate::store::admin_posts::{AdminPost, NewRevision, PostFields, Revision};
+use crate::store::tags::AdminTag;
 use crate::store::users::StaffUser;
 
 pub use crate::domain::limits::MAX_MARKDOWN;
@@ -51,8 +53,12 @@ pub struct PostInput {
     pub canonical_url: Option<String>,
     pub codeinjection_head: Option<String>,
     pub codeinjection_foot: Option<String>,
-    /// The version an update is based on (required on update).
+    /// The version an update is based on (on update, this or `updated_at` is required).
     pub version: Option<i32>,
+    /// The `updated_at` an update is based on, to the millisecond: how Ghost's Admin API
+    /// detects a collision. Not part of the admin JSON API's input.
+    #[serde(skip)]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// Tells `"published_at": null` (clear it) from an absent field (keep it).
@@ -219,16 +225,24 @@ async fn write_update(
     reason: Option<&'static str>,
 ) -> Result<AdminPost> {
     let now = Utc::now();
-    let base_version = input
-        .version
-        .ok_or_else(|| Error::invalid("version", "send the version this edit is based on"))?;
     let mut tx = sqlx::Connection::begin(conn).await?;
     let current = store::admin_posts::lock(&mut tx, id)
         .await?
         .ok_or(Error::NotFound)?;
     check_may_edit(user, &current)?;
 
-    if base_version != current.version {
+    let base_version = input.version.unwrap_or(current.version);
+    let stale = match (input.version, input.updated_at) {
+        (Some(version), _) => version != current.version,
+        (None, Some(at)) => at.timestamp_millis() != current.updated_at.timestamp_millis(),
+        (None, None) => {
+            return Err(Error::invalid(
+                "version",
+                "send the version this edit is based on",
+            ));
+        }
+    };
+    if stale {
         // keep what was sent, so nothing of either edit is lost
         let title = input.title.clone().unwrap_or_else(|| current.title.clone());
         let markdown = input
@@ -479,6 +493,90 @@ async fn resolve_tags(conn: &mut PgConnection, role: Role, names: &[String]) -> 
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// A tag as a writer names it: a name, and an address and a description if they choose.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagInput {
+    pub name: String,
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl TagInput {
+    fn clean(&self) -> Result<(&str, &str, Option<Slug>)> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > limits::MAX_TAG_NAME {
+            return Err(Error::invalid(
+                "name",
+                format!(
+                    "A tag needs a name of at most {} characters.",
+                    limits::MAX_TAG_NAME
+                ),
+            ));
+        }
+        let description = self.description.trim();
+        if description.chars().count() > limits::MAX_TAG_DESCRIPTION {
+            return Err(Error::invalid(
+                "description",
+                format!(
+                    "A tag's description is at most {} characters.",
+                    limits::MAX_TAG_DESCRIPTION
+                ),
+            ));
+        }
+        let slug = match self.slug.as_deref().map(str::trim) {
+            Some(slug) if !slug.is_empty() => {
+                Some(Slug::parse(slug).map_err(|e| Error::invalid("slug", e.to_string()))?)
+            }
+            _ => None,
+        };
+        Ok((name, description, slug))
+    }
+}
+
+fn tag_slug_taken() -> Error {
+    Error::invalid("slug", "Another tag already uses this slug.")
+}
+
+/// Adds a tag (`#name` is internal); its address comes from its name unless one is given.
+pub async fn add_tag(conn: &mut PgConnection, input: &TagInput) -> Result<AdminTag> {
+    let (name, description, slug) = input.clean()?;
+    let id = match slug {
+        Some(slug) => {
+            let visibility = TagVisibility::of(name);
+            store::tags::insert(
+                &mut *conn,
+                slug.as_str(),
+                name,
+                description,
+                visibility.as_str(),
+            )
+            .await
+            .on_constraint("tags_slug_key", tag_slug_taken)?
+        }
+        None => create_tag(conn, name, description).await?,
+    };
+    store::tags::by_id(&mut *conn, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Renames a tag, and changes its address and description.
+pub async fn edit_tag(conn: &mut PgConnection, id: Uuid, input: &TagInput) -> Result<AdminTag> {
+    let (name, description, slug) = input.clean()?;
+    let current = store::tags::by_id(&mut *conn, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let slug = slug.map_or(current.slug, |s| s.to_string());
+    store::tags::update(&mut *conn, id, &slug, name, description)
+        .await
+        .on_constraint("tags_slug_key", tag_slug_taken)?;
+    store::tags::by_id(&mut *conn, id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// Creates a tag from its name: `#name` is internal (never shown), as in Ghost.

@@ -89,9 +89,11 @@ impl AppState {
             app.db.clone(),
             app.cache.clone(),
             app.content.clone(),
-            shutdown_rx,
+            shutdown_rx.clone(),
         );
-        Ok(AppState(Arc::new(app)))
+        let state = AppState(Arc::new(app));
+        crate::jobs::spawn(state.clone(), shutdown_rx)?;
+        Ok(state)
     }
 
     /// Whether this replica should receive traffic: database answering, not shutting down.

@@ -207,8 +207,8 @@ async fn pulse(
 /// Pulses between two rounds of housekeeping (about ten minutes).
 const HOUSEKEEPING_EVERY: u64 = 600;
 
-/// Forgets expired sessions and finished rate-limit windows. Every replica may do it; the
-/// deletes are idempotent.
+/// Forgets expired sessions, finished rate-limit windows and jobs finished more than a week
+/// ago (the admin lists the recent ones). Every replica may do it; the deletes are idempotent.
 async fn housekeeping(pool: &PgPool) {
     match store::sessions::delete_expired(pool).await {
         Ok(0) => {}
@@ -216,7 +216,11 @@ async fn housekeeping(pool: &PgPool) {
         Err(e) => tracing::debug!(error = %e, "housekeeping skipped"),
     }
     let _ = store::limits::forget_finished(pool).await;
+    let _ = store::jobs::forget_finished(pool, JOBS_KEPT).await;
 }
+
+/// How long finished jobs are kept.
+const JOBS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 async fn beat(pool: &PgPool, cache: &PageCache, state: &ContentState) -> sqlx::Result<()> {
     let pulse = tokio::time::timeout(PULSE * 2, store::site::pulse(pool))

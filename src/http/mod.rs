@@ -87,7 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .merge(health::router())
         .merge(admin::router())
-        .merge(ghost::router())
+        .merge(ghost::router(upload_max_bytes))
         .nest(
             "/admin/api",
             api::router(upload_max_bytes).layer(SetResponseHeaderLayer::overriding(

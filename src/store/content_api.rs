@@ -40,7 +40,41 @@ pub struct ApiAuthor {
     pub location: Option<String>,
 }
 
-/// A published post or page with everything the Content API answers.
+/// Who reads: the Content API sees what is published and public; the Admin API (an
+/// integration acting as an Administrator) sees every post and tag, whatever its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Public,
+    Staff,
+}
+
+impl Scope {
+    /// The condition on posts `p` this reader may see.
+    fn posts(self) -> &'static str {
+        match self {
+            Scope::Public => "p.status = 'published'",
+            Scope::Staff => "true",
+        }
+    }
+
+    /// The condition on tags `t` this reader may see.
+    fn tags(self) -> &'static str {
+        match self {
+            Scope::Public => "t.visibility = 'public'",
+            Scope::Staff => "true",
+        }
+    }
+
+    /// The post fields filters may name.
+    fn post_subject(self) -> &'static Subject {
+        match self {
+            Scope::Public => &POSTS,
+            Scope::Staff => &STAFF_POSTS,
+        }
+    }
+}
+
+/// A post or page with everything the Content and Admin APIs answer.
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiPost {
     pub id: Uuid,
@@ -61,7 +95,12 @@ pub struct ApiPost {
     pub codeinjection_head: Option<String>,
     pub codeinjection_foot: Option<String>,
     pub reading_time: i32,
-    pub published_at: DateTime<Utc>,
+    pub status: String,
+    /// Unset on drafts (only the Admin API sees them).
+    pub published_at: Option<DateTime<Utc>>,
+    /// The Markdown source: read for the Admin API only (its `lexical` and `mobiledoc` formats).
+    #[sqlx(default)]
+    pub markdown: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tags: Json<Vec<ApiTag>>,
@@ -137,7 +176,7 @@ const POST_COLUMNS: &str = "p.id, p.feed_guid, p.slug, p.title, p.html, \
     coalesce(nullif(p.custom_excerpt, ''), p.excerpt) as summary, p.custom_excerpt, \
     p.feature_image, p.feature_image_alt, p.feature_image_caption, p.featured, p.meta_title, \
     p.meta_description, p.canonical_url, p.codeinjection_head, p.codeinjection_foot, \
-    p.reading_time, p.published_at, p.created_at, p.updated_at, \
+    p.reading_time, p.status::text as status, p.published_at, p.created_at, p.updated_at, \
     coalesce((select jsonb_agg(jsonb_build_object('id', t.id, 'slug', t.slug, 'name', t.name, \
         'description', t.description, 'feature_image', t.feature_image, 'visibility', t.visibility, \
         'meta_title', t.meta_title, 'meta_description', t.meta_description, \
@@ -148,10 +187,11 @@ const POST_COLUMNS: &str = "p.id, p.feed_guid, p.slug, p.title, p.html, \
         'website', u.website, 'location', u.location) order by pa.sort_order, u.name) \
       from posts_authors pa join users u on u.id = pa.author_id where pa.post_id = p.id), '[]'::jsonb) as authors";
 
-/// One page of published posts or pages matching `filter`, in `order`, and how many match in
-/// all.
+/// One page of the posts or pages `scope` sees that match `filter`, in `order`, and how many
+/// match in all.
 pub async fn list_posts(
     db: &PgPool,
+    scope: Scope,
     kind: PostType,
     filter: Option<&Filter>,
     order: Order,
@@ -164,11 +204,13 @@ pub async fn list_posts(
         post: ApiPost,
         total: i64,
     }
-    let condition = condition(filter, 2, &POSTS).map_err(ListError::Filter)?;
+    let condition = condition(filter, 2, scope.post_subject()).map_err(ListError::Filter)?;
     let next = 2 + condition.binds.len();
     let sql = format!(
-        "select {POST_COLUMNS}, count(*) over () as total from posts p \
-         where p.type = $1 and p.status = 'published' and ({}) order by {} limit ${next} offset ${}",
+        "select {POST_COLUMNS}{}, count(*) over () as total from posts p \
+         where p.type = $1 and {} and ({}) order by {} limit ${next} offset ${}",
+        staff_columns(scope),
+        scope.posts(),
         condition.sql,
         order.sql(),
         next + 1
@@ -180,8 +222,8 @@ pub async fn list_posts(
         // past the last page: the pagination still says how many there are
         None => {
             let sql = format!(
-                "select count(*) from posts p \
-                 where p.type = $1 and p.status = 'published' and ({})",
+                "select count(*) from posts p where p.type = $1 and {} and ({})",
+                scope.posts(),
                 condition.sql
             );
             condition
@@ -191,6 +233,14 @@ pub async fn list_posts(
         }
     };
     Ok((rows.into_iter().map(|r| r.post).collect(), total))
+}
+
+/// The columns only the Admin API answers with.
+fn staff_columns(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Public => "",
+        Scope::Staff => ", p.markdown",
+    }
 }
 
 /// Why a list could not be read.
@@ -275,6 +325,15 @@ const POSTS: Subject = Subject {
     field: post_field,
     names: "tag, tags, primary_tag, author, authors, primary_author, featured, slug, title, id, \
             published_at, updated_at or created_at",
+};
+
+/// What the Admin API may filter posts on: what the Content API may, with a real status.
+const STAFF_POSTS: Subject = Subject {
+    field: |name| match name {
+        "status" => Some(Field::Text("p.status::text")),
+        _ => post_field(name),
+    },
+    names: POSTS.names,
 };
 
 const TAGS: Subject = Subject {
@@ -496,10 +555,11 @@ fn parse_time(value: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// The published post or page whose Content API id (Ghost's id kept by an import, or the
-/// post's uuid in hex) or slug is `key`.
+/// The post or page `scope` sees whose API id (Ghost's id kept by an import, or the post's
+/// uuid in hex) or slug is `key`.
 pub async fn post_by(
     db: impl PgExecutor<'_>,
+    scope: Scope,
     kind: PostType,
     by_slug: bool,
     key: &str,
@@ -510,8 +570,9 @@ pub async fn post_by(
         "(p.feed_guid = $2 or replace(p.id::text, '-', '') = lower($2) or p.id::text = lower($2))"
     };
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {POST_COLUMNS} from posts p \
-         where p.type = $1 and p.status = 'published' and {condition}"
+        "select {POST_COLUMNS}{} from posts p where p.type = $1 and {} and {condition}",
+        staff_columns(scope),
+        scope.posts()
     )))
     .bind(kind)
     .bind(key)
@@ -527,10 +588,12 @@ pub struct Counted<T> {
     pub posts: i64,
 }
 
-/// One page of public tags matching `filter`, A to Z, with their published posts counted,
-/// and how many match in all; or the one whose id or slug is `one`.
+/// One page of the tags `scope` sees matching `filter`, A to Z, with their posts counted
+/// (published ones for the public), and how many match in all; or the one whose id or slug is
+/// `one`.
 pub async fn tags(
     db: &PgPool,
+    scope: Scope,
     one: Option<(bool, &str)>,
     filter: Option<&Filter>,
     limit: i64,
@@ -541,13 +604,15 @@ pub async fn tags(
         "select t.id, t.slug, t.name, t.description, t.feature_image, t.visibility, t.meta_title, \
                 t.meta_description, t.accent_color, \
                 (select count(*) from posts_tags pt join posts p on p.id = pt.post_id \
-                 where pt.tag_id = t.id and p.status = 'published' and p.type = 'post') as posts, \
+                 where pt.tag_id = t.id and {} and p.type = 'post') as posts, \
                 count(*) over () as total \
          from tags t \
-         where t.visibility = 'public' and ({}) \
+         where {} and ({}) \
            and (not $1 or (case when $2 then t.slug = $3 \
                 else replace(t.id::text, '-', '') = lower($3) or t.id::text = lower($3) end)) \
          order by t.name, t.id limit $4 offset $5",
+        scope.posts(),
+        scope.tags(),
         condition.sql
     );
     counted_page(db, sql, &condition, one, limit, offset).await

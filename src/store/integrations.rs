@@ -75,12 +75,16 @@ pub async fn content_keys(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> 
         .await
 }
 
-/// The secret of an Admin API key, by the key's id.
-pub async fn admin_secret(db: impl PgExecutor<'_>, key_id: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!(
-        "select admin_secret from integrations where admin_key_id = $1",
+/// The integration an Admin API key belongs to and the key's secret, by the key's id.
+pub async fn admin_key(
+    db: impl PgExecutor<'_>,
+    key_id: &str,
+) -> sqlx::Result<Option<(Uuid, String)>> {
+    let row = sqlx::query!(
+        "select id, admin_secret from integrations where admin_key_id = $1",
         key_id
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| (r.id, r.admin_secret)))
 }

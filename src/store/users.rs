@@ -84,6 +84,20 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Sta
     .await
 }
 
+/// Whom posts written through an integration belong to: the Owner, as in Ghost, or, on a site
+/// whose Owner is gone, its longest-standing active Administrator.
+pub async fn integration_author(db: impl PgExecutor<'_>) -> sqlx::Result<Option<StaffUser>> {
+    sqlx::query_as!(
+        StaffUser,
+        r#"select id, email, name, slug, role as "role: Role", status as "status: UserStatus", bio,
+                  avatar_url, cover_image, website, location, last_login_at, created_at, password_hash
+           from users where role in ('owner', 'administrator') and status = 'active'
+           order by role = 'owner' desc, created_at limit 1"#
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Every staff account, Owner first, then by name.
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<StaffUser>> {
     sqlx::query_as!(

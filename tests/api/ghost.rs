@@ -388,3 +388,169 @@ async fn cached_answers_are_served_without_the_database_and_follow_every_change(
     let body: Value = uncached.json().await.unwrap();
     assert_eq!(body["errors"][0]["type"], "ServiceUnavailableError");
 }
+
+/// An integration's Admin API key, made as an Administrator makes one.
+async fn admin_key(app: &TestApp) -> String {
+    let admin = app.signed_in("administrator").await;
+    let (status, integration) = app
+        .api(
+            Method::POST,
+            "/integrations",
+            Some(&admin),
+            Some(json!({"name": "Writing app"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{integration}");
+    integration["admin_key"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn ghosts_admin_api_client_writes_posts_pages_tags_and_images() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn_at_address(&db).await;
+    let replica = TestApp::spawn(&db).await;
+    let key = admin_key(&app).await;
+    let site = app.url("");
+    let site = site.trim_end_matches('/');
+    let dir = crate::support::temp::TempDir::new("admin-api");
+    let image = dir.join("photo.png");
+    std::fs::write(&image, crate::support::images::png(40, 30)).unwrap();
+
+    let got = run_client("admin.mjs", &[site, &key, "write", image.to_str().unwrap()]).await;
+
+    // added from HTML: Markdown is kept, and rendered back as the same HTML structure
+    let added = &got["added"];
+    assert_eq!(added["status"], "published", "{added}");
+    assert_eq!(added["slug"], "sent-from-a-writing-app");
+    let html = added["html"].as_str().unwrap();
+    for part in [
+        "<strong>world</strong>",
+        r#"<a href="https://example.com/""#,
+        ">a link</a>",
+        "A part</h2>",
+        "<li>one</li>",
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    let tags: Vec<&str> = added["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["Apps", "Second tag"]);
+    assert_eq!(added["primary_tag"]["slug"], "apps");
+    assert_eq!(added["custom_excerpt"], "Written elsewhere.");
+    let owner = added["primary_author"]["name"].as_str().unwrap();
+    assert!(!owner.is_empty(), "{added}");
+
+    // edited with its updated_at; a stale updated_at is refused as Ghost refuses it
+    let edited = &got["edited"];
+    assert_eq!(edited["title"], "Edited from a writing app", "{edited}");
+    assert_ne!(edited["updated_at"], added["updated_at"]);
+    let stale = &got["stale"];
+    assert_eq!(stale["type"], "UpdateCollisionError", "{stale}");
+    assert_eq!(got["noUpdatedAt"]["type"], "ValidationError", "{got}");
+    assert_eq!(got["read"]["title"], "Edited from a writing app");
+    // the Markdown comes back as a Markdown card, which Ghost's tools read
+    let lexical: Value = serde_json::from_str(got["read"]["lexical"].as_str().unwrap()).unwrap();
+    let card = &lexical["root"]["children"][0];
+    assert_eq!(card["type"], "markdown");
+    assert!(
+        card["markdown"].as_str().unwrap().contains("**world**"),
+        "{card}"
+    );
+    assert_eq!(got["bySlug"]["id"], added["id"]);
+
+    // a draft page from a Lexical document
+    let page = &got["page"];
+    assert_eq!(page["status"], "draft", "{page}");
+    assert!(
+        page["html"]
+            .as_str()
+            .unwrap()
+            .contains("How this site is made.")
+    );
+    assert_eq!(got["drafts"], json!(["colophon"]));
+    assert_eq!(
+        got["browse"],
+        json!({"slugs": ["sent-from-a-writing-app"], "total": 1})
+    );
+
+    // the image is stored and served
+    let image = &got["image"];
+    assert_eq!(image["ref"], "photo.png", "{image}");
+    let url = image["url"].as_str().unwrap();
+    let served = app.client.get(url).send().await.unwrap();
+    assert_eq!(served.status(), 200, "{url}");
+    assert_eq!(got["tag"]["slug"], "from-the-api", "{got}");
+    assert!(
+        got["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "second-tag")
+    );
+    assert_eq!(got["site"]["url"], format!("{site}/"));
+
+    // the site shows the edit on both replicas, the draft page on neither
+    for replica in [&app, &replica] {
+        converges("the edited post", || async {
+            replica
+                .page("/sent-from-a-writing-app/")
+                .await
+                .contains("Edited from a writing app")
+                && replica
+                    .page("/")
+                    .await
+                    .contains("Edited from a writing app")
+        })
+        .await;
+        assert_eq!(replica.get("/colophon/").await.status(), 404);
+    }
+
+    // deleted: gone from the API and from both replicas
+    let id = added["id"].as_str().unwrap();
+    let got = run_client("admin.mjs", &[site, &key, "delete", id]).await;
+    assert_eq!(got["gone"]["type"], "NotFoundError", "{got}");
+    for replica in [&app, &replica] {
+        converges("the deleted post gone", || async {
+            replica.get("/sent-from-a-writing-app/").await.status() == 404
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn admin_api_calls_without_a_valid_key_are_refused() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn_at_address(&db).await;
+    let key = admin_key(&app).await;
+    let site = app.url("");
+    let site = site.trim_end_matches('/');
+
+    // a key of the right shape that no integration has
+    let wrong = format!("{}:{}", "a".repeat(24), "b".repeat(64));
+    let got = run_client("admin.mjs", &[site, &wrong, "refused"]).await;
+    assert_eq!(got["refused"]["type"], "UnauthorizedError", "{got}");
+    assert_eq!(got["refused"]["context"], "Unknown Admin API Key");
+    // the right key id with another secret
+    let forged = format!("{}:{}", &key[..24], "c".repeat(64));
+    let got = run_client("admin.mjs", &[site, &forged, "refused"]).await;
+    assert_eq!(got["refused"]["type"], "UnauthorizedError", "{got}");
+    assert_eq!(got["refused"]["error"], "Invalid token");
+    // no token at all, and a session cookie does not stand in for one
+    let response = app.get("/ghost/api/admin/posts/").await;
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["type"], "UnauthorizedError");
+    // the key works until its integration is deleted
+    let got = run_client("admin.mjs", &[site, &key, "refused"]).await;
+    assert!(got["refused"].is_array(), "{got}");
+    sqlx::query("delete from integrations")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let got = run_client("admin.mjs", &[site, &key, "refused"]).await;
+    assert_eq!(got["refused"]["type"], "UnauthorizedError", "{got}");
+}

@@ -21,3 +21,4 @@ mod signin;
 mod site;
 #[path = "../support/mod.rs"]
 mod support;
+mod webhooks;

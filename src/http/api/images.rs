@@ -90,45 +90,8 @@ async fn upload_image(
     mut multipart: Multipart,
 ) -> Result<Response> {
     staff.require(Role::Contributor)?;
-    let limit = s.config.media.upload_max_mb;
-    let too_large = || Error::TooLarge(format!("The image is larger than the {limit} MiB limit."));
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(e, limit))?
-    {
-        if field.name() == Some("file") {
-            file = Some(field.bytes().await.map_err(|e| multipart_error(e, limit))?);
-            break;
-        }
-    }
-    let bytes = file.ok_or_else(|| {
-        Error::invalid(
-            "file",
-            "Send the image in a multipart field named \"file\".",
-        )
-    })?;
-    if bytes.len() as u64 > limit * 1024 * 1024 {
-        return Err(too_large());
-    }
-    if bytes.is_empty() {
-        return Err(Error::invalid("file", "The file is empty."));
-    }
-
-    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    if let Some(existing) = store::media::by_sha256(&s.db, &sha).await? {
-        return Ok((
-            StatusCode::CREATED,
-            axum::Json(ImageBody::new(&s.media, &existing)),
-        )
-            .into_response());
-    }
-    let processed = image::process_queued(bytes).await?.map_err(|e| match e {
-        ImageError::Svg | ImageError::Unsupported => Error::UnsupportedMedia(e.to_string()),
-        e => Error::invalid("file", capitalise(&e.to_string())),
-    })?;
-    let media = store_image(&s, &staff, processed).await?;
+    let upload = read_upload(&mut multipart, s.config.media.upload_max_mb, &[]).await?;
+    let media = save_upload(&s, staff.user.id, upload.file).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(ImageBody::new(&s.media, &media)),
@@ -136,8 +99,81 @@ async fn upload_image(
         .into_response())
 }
 
+/// An uploaded file and the text fields sent with it.
+pub struct Upload {
+    pub file: bytes::Bytes,
+    /// The text fields asked for that were sent with it, by name.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Reads a multipart upload: the file in the field `file`, and the text fields named in
+/// `wanted`. 413 when the file is larger than `limit_mb`, 422 when there
+/// is none or it is empty.
+pub async fn read_upload(
+    multipart: &mut Multipart,
+    limit_mb: u64,
+    wanted: &[&str],
+) -> Result<Upload> {
+    let mut file = None;
+    let mut fields = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, limit_mb))?
+    {
+        match field.name() {
+            Some("file") => {
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| multipart_error(e, limit_mb))?,
+                );
+            }
+            Some(name) if wanted.contains(&name) => {
+                let name = name.to_owned();
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| multipart_error(e, limit_mb))?;
+                fields.push((name, value));
+            }
+            _ => {}
+        }
+    }
+    let file = file.ok_or_else(|| {
+        Error::invalid(
+            "file",
+            "Send the image in a multipart field named \"file\".",
+        )
+    })?;
+    if file.len() as u64 > limit_mb * 1024 * 1024 {
+        return Err(Error::TooLarge(format!(
+            "The image is larger than the {limit_mb} MiB limit."
+        )));
+    }
+    if file.is_empty() {
+        return Err(Error::invalid("file", "The file is empty."));
+    }
+    Ok(Upload { file, fields })
+}
+
+/// Keeps an uploaded image: the one already kept when the same bytes were uploaded before,
+/// else the image processed (metadata removed, variants made) and stored, its row last.
+pub async fn save_upload(s: &AppState, uploader: Uuid, bytes: bytes::Bytes) -> Result<Media> {
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    if let Some(existing) = store::media::by_sha256(&s.db, &sha).await? {
+        return Ok(existing);
+    }
+    let processed = image::process_queued(bytes).await?.map_err(|e| match e {
+        ImageError::Svg | ImageError::Unsupported => Error::UnsupportedMedia(e.to_string()),
+        e => Error::invalid("file", capitalise(&e.to_string())),
+    })?;
+    store_image(s, uploader, processed).await
+}
+
 /// Writes the objects, then the row; undoes the objects if anything fails.
-async fn store_image(s: &AppState, staff: &SignedIn, p: Processed) -> Result<Media> {
+async fn store_image(s: &AppState, uploader: Uuid, p: Processed) -> Result<Media> {
     // what was written is removed before the error comes back; the request's log line names
     // the cause
     let stored = crate::media::store_objects(&s.media, p)
@@ -148,7 +184,7 @@ async fn store_image(s: &AppState, staff: &SignedIn, p: Processed) -> Result<Med
                     .into(),
             cause: Some(Box::new(e)),
         })?;
-    match store::media::insert(&s.db, &stored.image, Some(staff.user.id)).await {
+    match store::media::insert(&s.db, &stored.image, Some(uploader)).await {
         Ok(media) => Ok(media),
         // the same image uploaded twice at once: both wrote the same objects; keep them
         Err(sqlx::Error::Database(e)) if e.constraint() == Some("media_sha256_key") => {

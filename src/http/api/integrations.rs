@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::user::Role;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ResultExt};
 use crate::http::extract::{Json, Path, SignedIn};
 use crate::state::AppState;
 use crate::store;
 use crate::store::integrations::{Integration, NewKeys};
+use crate::store::jobs::Delivery;
+use crate::store::webhooks::Webhook;
+use crate::webhooks::WebhookInput;
 
 /// Longest integration name, as Ghost's.
 pub const MAX_NAME: usize = 191;
@@ -26,6 +29,64 @@ pub fn router() -> Router<AppState> {
             get(list_integrations).post(create_integration),
         )
         .route("/integrations/{id}", delete(delete_integration))
+        .route(
+            "/integrations/{id}/webhooks",
+            get(list_webhooks).post(create_webhook),
+        )
+        .route("/webhooks/{id}", delete(delete_webhook))
+        .route("/webhooks/deliveries", get(recent_deliveries))
+}
+
+/// Deliveries the admin lists.
+const DELIVERIES_LISTED: i64 = 50;
+
+async fn list_webhooks(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<Vec<Webhook>>> {
+    staff.require(Role::Administrator)?;
+    Ok(axum::Json(store::webhooks::list(&s.db, id).await?))
+}
+
+async fn create_webhook(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path(id): Path<Uuid>,
+    Json(input): Json<WebhookInput>,
+) -> Result<Response> {
+    staff.require(Role::Administrator)?;
+    let fields = input.check()?;
+    let webhook = store::webhooks::insert(&s.db, id, &fields)
+        .await
+        .on_constraint("webhooks_integration_id_fkey", || Error::NotFound)?;
+    let webhook = store::webhooks::by_id(&s.db, webhook)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((StatusCode::CREATED, axum::Json(webhook)).into_response())
+}
+
+async fn delete_webhook(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode> {
+    staff.require(Role::Administrator)?;
+    if store::webhooks::delete(&s.db, None, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+async fn recent_deliveries(
+    State(s): State<AppState>,
+    staff: SignedIn,
+) -> Result<axum::Json<Vec<Delivery>>> {
+    staff.require(Role::Administrator)?;
+    Ok(axum::Json(
+        store::jobs::recent_deliveries(&s.db, DELIVERIES_LISTED).await?,
+    ))
 }
 
 async fn list_integrations(

@@ -5,14 +5,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::domain::limits;
-use crate::domain::slug::Slug;
 use crate::domain::user::Role;
-use crate::editing;
-use crate::error::{Error, Result, ResultExt};
+use crate::editing::{self, TagInput};
+use crate::error::{Error, Result};
 use crate::http::extract::{Json, Path, SignedIn};
 use crate::state::AppState;
 use crate::store;
@@ -46,76 +43,14 @@ async fn show_tag(
     ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TagInput {
-    name: String,
-    slug: Option<String>,
-    #[serde(default)]
-    description: String,
-}
-
-fn clean_name(name: &str) -> Result<&str> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > limits::MAX_TAG_NAME {
-        return Err(Error::invalid(
-            "name",
-            format!(
-                "A tag needs a name of at most {} characters.",
-                limits::MAX_TAG_NAME
-            ),
-        ));
-    }
-    Ok(name)
-}
-
-fn clean_description(description: &str) -> Result<&str> {
-    let description = description.trim();
-    if description.chars().count() > limits::MAX_TAG_DESCRIPTION {
-        return Err(Error::invalid(
-            "description",
-            format!(
-                "A tag's description is at most {} characters.",
-                limits::MAX_TAG_DESCRIPTION
-            ),
-        ));
-    }
-    Ok(description)
-}
-
 async fn create_tag(
     State(s): State<AppState>,
     staff: SignedIn,
     Json(input): Json<TagInput>,
 ) -> Result<Response> {
     staff.require(Role::Editor)?;
-    let name = clean_name(&input.name)?;
-    let description = clean_description(&input.description)?;
     let mut conn = s.db.acquire().await?;
-    let id = match input
-        .slug
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(slug) => {
-            let slug = Slug::parse(slug).map_err(|e| Error::invalid("slug", e.to_string()))?;
-            let visibility = if name.starts_with('#') {
-                "internal"
-            } else {
-                "public"
-            };
-            store::tags::insert(&mut *conn, slug.as_str(), name, description, visibility)
-                .await
-                .on_constraint("tags_slug_key", || {
-                    Error::invalid("slug", "Another tag already uses this slug.")
-                })?
-        }
-        None => editing::create_tag(&mut conn, name, description).await?,
-    };
-    let tag = store::tags::by_id(&mut *conn, id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let tag = editing::add_tag(&mut conn, &input).await?;
     Ok((StatusCode::CREATED, axum::Json(tag)).into_response())
 }
 
@@ -126,32 +61,8 @@ async fn update_tag(
     Json(input): Json<TagInput>,
 ) -> Result<axum::Json<AdminTag>> {
     staff.require(Role::Editor)?;
-    let name = clean_name(&input.name)?;
-    let description = clean_description(&input.description)?;
-    let current = store::tags::by_id(&s.db, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let slug = match input
-        .slug
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(slug) => Slug::parse(slug)
-            .map_err(|e| Error::invalid("slug", e.to_string()))?
-            .to_string(),
-        None => current.slug,
-    };
-    store::tags::update(&s.db, id, &slug, name, description)
-        .await
-        .on_constraint("tags_slug_key", || {
-            Error::invalid("slug", "Another tag already uses this slug.")
-        })?;
-    Ok(axum::Json(
-        store::tags::by_id(&s.db, id)
-            .await?
-            .ok_or(Error::NotFound)?,
-    ))
+    let mut conn = s.db.acquire().await?;
+    Ok(axum::Json(editing::edit_tag(&mut conn, id, &input).await?))
 }
 
 async fn delete_tag(

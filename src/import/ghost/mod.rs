@@ -42,6 +42,57 @@ const GHOST_URL: &str = "__GHOST_URL__";
 /// Title Ghost gives a post saved without one.
 const UNTITLED: &str = "(Untitled)";
 
+/// Which of a post's bodies to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Lexical, else Mobiledoc, else Markdown (Ghost 0.x), else HTML: what an export holds.
+    Richest,
+    /// Lexical, else Mobiledoc: what the Admin API reads unless told otherwise (an `html`
+    /// field sent back with a post is what Ghost rendered, not a source).
+    Editors,
+    /// The HTML only: the Admin API's `?source=html`.
+    Html,
+}
+
+/// A Ghost post's body as Markdown, from `source`: `Ok(None)` when the post has none, an error
+/// naming the documents that could not be read when none could.
+pub fn body_markdown(p: &Map<String, Value>, source: Source) -> Result<Option<String>, String> {
+    if source == Source::Html {
+        return Ok(text(p, "html").map(html::to_markdown));
+    }
+    type Convert = fn(&Value) -> Result<String, String>;
+    let editors: [(&str, Convert); 2] = [
+        ("lexical", lexical::to_markdown),
+        ("mobiledoc", mobiledoc::to_markdown),
+    ];
+    let mut failures = Vec::new();
+    for (key, convert) in editors {
+        let doc = match p.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => serde_json::from_str(s),
+            Some(doc @ Value::Object(_)) => Ok(doc.clone()),
+            _ => continue,
+        };
+        match doc.map_err(|e| e.to_string()).and_then(|d| convert(&d)) {
+            Ok(md) => return Ok(Some(md)),
+            Err(e) => failures.push(format!("{key}: {e}")),
+        }
+    }
+    if source == Source::Richest {
+        // Ghost 0.x kept the author's Markdown
+        if let Some(md) = text(p, "markdown") {
+            return Ok(Some(md.to_owned()));
+        }
+        if let Some(h) = text(p, "html") {
+            return Ok(Some(html::to_markdown(h)));
+        }
+    }
+    if failures.is_empty() {
+        Ok(None)
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
 /// Reads a Ghost export (`{"db": [{"meta": ..., "data": ...}]}` or the bare `{"meta", "data"}`).
 ///
 /// `site_url` replaces Ghost's `__GHOST_URL__` placeholder (a trailing slash is ignored).
@@ -453,37 +504,13 @@ impl<'a> Reader<'a> {
 
     /// The post's content as Markdown, from its richest source.
     fn content(&mut self, at: &str, p: &Map<String, Value>) -> String {
-        type Convert = fn(&Value) -> Result<String, String>;
-        let editors: [(&str, Convert); 2] = [
-            ("lexical", lexical::to_markdown),
-            ("mobiledoc", mobiledoc::to_markdown),
-        ];
-        let mut failures = Vec::new();
-        for (key, convert) in editors {
-            let doc = match p.get(key) {
-                Some(Value::String(s)) if !s.trim().is_empty() => serde_json::from_str(s),
-                Some(doc @ Value::Object(_)) => Ok(doc.clone()),
-                _ => continue,
-            };
-            match doc.map_err(|e| e.to_string()).and_then(|d| convert(&d)) {
-                Ok(md) => return self.resolve(&md),
-                Err(e) => failures.push(format!("{key}: {e}")),
+        match body_markdown(p, Source::Richest) {
+            Ok(md) => self.resolve(&md.unwrap_or_default()),
+            Err(e) => {
+                self.problem(at, format!("has unreadable content ({e})"));
+                String::new()
             }
         }
-        // Ghost 0.x kept the author's Markdown
-        if let Some(md) = text(p, "markdown") {
-            return self.resolve(md);
-        }
-        if let Some(h) = text(p, "html") {
-            return self.resolve(&html::to_markdown(h));
-        }
-        if !failures.is_empty() {
-            self.problem(
-                at,
-                format!("has unreadable content ({})", failures.join("; ")),
-            );
-        }
-        String::new()
     }
 
     fn date(&mut self, at: &str, obj: &Map<String, Value>, key: &str) -> Option<DateTime<Utc>> {

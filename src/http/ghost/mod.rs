@@ -21,15 +21,18 @@ use crate::domain::post::PostType;
 use crate::http::respond::cached_response;
 use crate::state::AppState;
 use crate::store;
-use crate::store::content_api::{ApiAuthor, ApiPost, ApiTag, Counted, ListError, Order};
+use crate::store::content_api::{ApiAuthor, ApiPost, ApiTag, Counted, ListError, Order, Scope};
 
 /// Items on a page unless `limit` says otherwise, as in Ghost.
 pub const DEFAULT_LIMIT: i64 = 15;
 /// Items answered for `limit=all`, at most.
 pub const MAX_ALL: i64 = 10_000;
 
-pub fn router() -> Router<AppState> {
+pub mod admin;
+
+pub fn router(upload_max_bytes: usize) -> Router<AppState> {
     Router::new()
+        .merge(admin::router(upload_max_bytes))
         .route("/ghost/api/content/{resource}/", get(browse_any))
         .route("/ghost/api/content/{resource}/{id}/", get(read_by_id))
         .route(
@@ -147,6 +150,8 @@ pub struct GhostError {
     kind: &'static str,
     message: String,
     context: Option<String>,
+    /// The input field at fault, if one is.
+    property: Option<String>,
     /// What went wrong on the server's side: such an answer is not cached.
     cause: Option<Box<crate::error::Error>>,
 }
@@ -158,6 +163,7 @@ impl GhostError {
             kind: "UnauthorizedError",
             message: "Authorization failed".into(),
             context: Some(context.into()),
+            property: None,
             cause: None,
         }
     }
@@ -168,6 +174,7 @@ impl GhostError {
             kind: "NotFoundError",
             message: "Resource not found error, cannot read resource.".into(),
             context: Some(format!("{what} not found.")),
+            property: None,
             cause: None,
         }
     }
@@ -178,6 +185,7 @@ impl GhostError {
             kind: "ValidationError",
             message,
             context: None,
+            property: None,
             cause: None,
         }
     }
@@ -187,6 +195,7 @@ impl GhostError {
             "message": self.message,
             "context": self.context,
             "type": self.kind,
+            "property": self.property,
         }]})
     }
 }
@@ -208,21 +217,80 @@ impl From<ListError> for GhostError {
 
 impl From<crate::error::Error> for GhostError {
     fn from(error: crate::error::Error) -> Self {
+        use crate::error::Error;
+        let answer = |status, kind, message: String, context: Option<String>| GhostError {
+            status,
+            kind,
+            message,
+            context,
+            property: None,
+            cause: None,
+        };
+        match error.root() {
+            Error::NotFound => return GhostError::not_found("Resource"),
+            Error::Invalid { field, message } => {
+                return GhostError {
+                    property: field.as_ref().map(|f| f.to_string()),
+                    ..answer(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "ValidationError",
+                        message.clone(),
+                        None,
+                    )
+                };
+            }
+            Error::Conflict(message) => {
+                return answer(
+                    StatusCode::CONFLICT,
+                    "UpdateCollisionError",
+                    "Saving failed! Someone else is editing this post.".into(),
+                    Some(message.clone()),
+                );
+            }
+            Error::Forbidden(reason) => {
+                return answer(
+                    StatusCode::FORBIDDEN,
+                    "NoPermissionError",
+                    "You do not have permission to perform this request".into(),
+                    reason.clone(),
+                );
+            }
+            Error::TooLarge(message) => {
+                return answer(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLargeError",
+                    message.clone(),
+                    None,
+                );
+            }
+            Error::UnsupportedMedia(message) => {
+                return answer(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "UnsupportedMediaTypeError",
+                    message.clone(),
+                    None,
+                );
+            }
+            _ => {}
+        }
         let unavailable = error.status() == StatusCode::SERVICE_UNAVAILABLE;
         GhostError {
-            status: if unavailable {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            },
-            kind: if unavailable {
-                "ServiceUnavailableError"
-            } else {
-                "InternalServerError"
-            },
-            message: "The server could not answer; try again.".into(),
-            context: None,
             cause: Some(Box::new(error)),
+            ..if unavailable {
+                answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ServiceUnavailableError",
+                    "The server could not answer; try again.".into(),
+                    None,
+                )
+            } else {
+                answer(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    "The server could not answer; try again.".into(),
+                    None,
+                )
+            }
         }
     }
 }
@@ -230,7 +298,7 @@ impl From<crate::error::Error> for GhostError {
 impl IntoResponse for GhostError {
     fn into_response(self) -> Response {
         if let Some(cause) = &self.cause {
-            tracing::error!(error = %cause, "Content API request failed");
+            tracing::error!(error = %cause, "Ghost API request failed");
         }
         with_cors((self.status, axum::Json(self.body())).into_response())
     }
@@ -443,11 +511,11 @@ async fn check_key(s: &AppState, params: &Params) -> Result<(), GhostError> {
 }
 
 /// A date as Ghost writes it: `2024-05-01T09:30:00.000+00:00`.
-fn ghost_date(at: DateTime<Utc>) -> String {
+pub(crate) fn ghost_date(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
 }
 
-fn hex_id(id: uuid::Uuid) -> String {
+pub(crate) fn hex_id(id: uuid::Uuid) -> String {
     id.simple().to_string()
 }
 
@@ -502,22 +570,27 @@ fn author_json(s: &AppState, author: &ApiAuthor, posts: Option<i64>) -> Map<Stri
     o.as_object().cloned().unwrap_or_default()
 }
 
-/// A post or page in Ghost's shape, with the includes and formats asked for.
-fn post_json(s: &AppState, post: &ApiPost, params: &Params) -> Value {
+/// A post or page in Ghost's shape, with the includes and formats asked for. The Admin API
+/// (`Scope::Staff`) always includes tags (internal ones too) and authors, adds `status`, and
+/// answers the Lexical format unless another is asked for.
+fn post_json(s: &AppState, post: &ApiPost, params: &Params, scope: Scope) -> Value {
     let formats = Params::list(&params.formats);
-    let with_html = formats.is_empty() || formats.iter().any(|f| f == "html");
+    let wants = |f: &str| formats.iter().any(|x| x == f);
+    let staff = scope == Scope::Staff;
+    let with_html = wants("html") || (formats.is_empty() && !staff);
+    let ghost_id = post.feed_guid.clone().unwrap_or_else(|| hex_id(post.id));
     let mut o = json!({
-        "id": post.feed_guid.clone().unwrap_or_else(|| hex_id(post.id)),
+        "id": ghost_id,
         "uuid": post.id,
         "title": post.title,
         "slug": post.slug,
-        "comment_id": post.feed_guid.clone().unwrap_or_else(|| hex_id(post.id)),
+        "comment_id": ghost_id,
         "feature_image": absolute(s, &post.feature_image),
         "featured": post.featured,
         "visibility": "public",
         "created_at": ghost_date(post.created_at),
         "updated_at": ghost_date(post.updated_at),
-        "published_at": ghost_date(post.published_at),
+        "published_at": post.published_at.map(ghost_date),
         "custom_excerpt": post.custom_excerpt,
         "codeinjection_head": post.codeinjection_head,
         "codeinjection_foot": post.codeinjection_foot,
@@ -541,25 +614,40 @@ fn post_json(s: &AppState, post: &ApiPost, params: &Params) -> Value {
     if with_html {
         map.insert("html".into(), Value::String(post.html.clone()));
     }
-    if formats.iter().any(|f| f == "plaintext") {
+    if wants("plaintext") {
         map.insert(
             "plaintext".into(),
             Value::String(crate::import::ghost::html_to_text(&post.html)),
         );
     }
+    if staff {
+        map.insert("status".into(), Value::String(post.status.clone()));
+        // Quire keeps Markdown: Ghost's editors hold it in a Markdown card, which reads
+        // back as the same Markdown
+        if wants("lexical") || formats.is_empty() {
+            map.insert("lexical".into(), lexical_of(&post.markdown));
+        }
+        if wants("mobiledoc") {
+            map.insert("mobiledoc".into(), mobiledoc_of(&post.markdown));
+        }
+    }
     // internal tags (`#name`) never leave the site: Ghost's Content API leaves them out too
-    if params.includes("tags") {
+    if staff || params.includes("tags") {
         let tags: Vec<Value> = post
             .tags
             .iter()
-            .filter(|t| t.visibility == "public")
+            .filter(|t| staff || t.visibility == "public")
             .map(|t| Value::Object(tag_json(s, t, None)))
             .collect();
-        let primary = tags.first().cloned().unwrap_or(Value::Null);
+        let primary = tags
+            .iter()
+            .find(|t| t["visibility"] == "public")
+            .cloned()
+            .unwrap_or(Value::Null);
         map.insert("tags".into(), Value::Array(tags));
         map.insert("primary_tag".into(), primary);
     }
-    if params.includes("authors") {
+    if staff || params.includes("authors") {
         let authors: Vec<Value> = post
             .authors
             .iter()
@@ -570,6 +658,43 @@ fn post_json(s: &AppState, post: &ApiPost, params: &Params) -> Value {
         map.insert("primary_author".into(), primary);
     }
     params.pick(o.as_object().cloned().unwrap_or_default())
+}
+
+/// A post or page as Ghost's webhooks send it: as the Admin API answers it, with its HTML.
+pub(crate) fn post_for_webhook(s: &AppState, post: &ApiPost) -> Value {
+    let params = Params {
+        formats: Some("html,lexical".into()),
+        ..Params::default()
+    };
+    post_json(s, post, &params, Scope::Staff)
+}
+
+/// A tag as Ghost's webhooks send it.
+pub(crate) fn tag_for_webhook(s: &AppState, tag: &ApiTag) -> Value {
+    Value::Object(tag_json(s, tag, None))
+}
+
+/// Markdown as a Lexical document of one Markdown card, serialised as Ghost answers it.
+fn lexical_of(markdown: &str) -> Value {
+    Value::String(
+        json!({"root": {
+            "children": [{"type": "markdown", "version": 1, "markdown": markdown}],
+            "direction": null, "format": "", "indent": 0, "type": "root", "version": 1,
+        }})
+        .to_string(),
+    )
+}
+
+/// Markdown as a Mobiledoc document of one Markdown card, serialised as Ghost answers it.
+fn mobiledoc_of(markdown: &str) -> Value {
+    Value::String(
+        json!({
+            "version": "0.3.1", "atoms": [], "markups": [],
+            "cards": [["markdown", {"markdown": markdown}]],
+            "sections": [[10, 0]],
+        })
+        .to_string(),
+    )
 }
 
 /// Ghost's `meta.pagination` for a page of `limit` items from `offset` out of `total`.
@@ -594,9 +719,20 @@ async fn browse(s: &AppState, params: &Params, kind: PostType) -> ApiResult {
     let (limit, offset, all) = params.paging()?;
     let order = params.order()?;
     let filter = params.filter()?;
-    let (posts, total) =
-        store::content_api::list_posts(&s.db, kind, filter.as_ref(), order, limit, offset).await?;
-    let items: Vec<Value> = posts.iter().map(|p| post_json(s, p, params)).collect();
+    let (posts, total) = store::content_api::list_posts(
+        &s.db,
+        Scope::Public,
+        kind,
+        filter.as_ref(),
+        order,
+        limit,
+        offset,
+    )
+    .await?;
+    let items: Vec<Value> = posts
+        .iter()
+        .map(|p| post_json(s, p, params, Scope::Public))
+        .collect();
     let name = kind_name(kind);
     Ok(json!({name: items, "meta": pagination(limit, offset, total, all)}))
 }
@@ -608,7 +744,7 @@ async fn read(
     by_slug: bool,
     key: &str,
 ) -> ApiResult {
-    let post = store::content_api::post_by(&s.db, kind, by_slug, key)
+    let post = store::content_api::post_by(&s.db, Scope::Public, kind, by_slug, key)
         .await?
         .ok_or_else(|| {
             GhostError::not_found(if kind == PostType::Page {
@@ -617,7 +753,7 @@ async fn read(
                 "Post"
             })
         })?;
-    Ok(json!({kind_name(kind): [post_json(s, &post, params)]}))
+    Ok(json!({kind_name(kind): [post_json(s, &post, params, Scope::Public)]}))
 }
 
 fn kind_name(kind: PostType) -> &'static str {
@@ -671,7 +807,7 @@ async fn load_tags(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Counted<ApiTag>>, i64), ListError> {
-    store::content_api::tags(&s.db, one, filter, limit, offset).await
+    store::content_api::tags(&s.db, Scope::Public, one, filter, limit, offset).await
 }
 
 async fn load_authors(
