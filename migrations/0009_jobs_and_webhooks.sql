@@ -10,7 +10,7 @@ create table jobs (
     state        text not null default 'pending' check (state in ('pending', 'done', 'failed')),
     run_at       timestamptz not null default now(),
     attempts     integer not null default 0,
-    max_attempts integer not null default 10 check (max_attempts > 0),
+    max_attempts integer not null default 15 check (max_attempts > 0),
     locked_until timestamptz,
     -- what the last attempt said: the receiver's status, or why it failed
     last_result  text,

@@ -96,6 +96,67 @@ async fn an_invited_author_joins_and_the_owners_settings_reach_the_site() {
         listed.contains(key_id) && !listed.contains(secret),
         "{listed}"
     );
+    // a webhook of the integration: a bad address is refused on its field, a good one listed;
+    // a publication calls it, and the deliveries say the receiver is not answering
+    owner
+        .click("#integration-list details.webhooks summary")
+        .await;
+    owner
+        .find("#integration-list .webhook-form select[name=event]")
+        .await
+        .select_by_value("post.published")
+        .await
+        .unwrap();
+    owner
+        .type_into(
+            "#integration-list .webhook-form input[name=target_url]",
+            "ftp://nope",
+        )
+        .await;
+    owner
+        .click("#integration-list .webhook-form button[type=submit]")
+        .await;
+    owner
+        .wait_for_text("#integration-list .webhook-form", "http:// or https://")
+        .await;
+    let port = crate::support::temp::free_ports(1)[0];
+    let target = format!("http://127.0.0.1:{port}/rebuild");
+    let url_input = owner
+        .find("#integration-list .webhook-form input[name=target_url]")
+        .await;
+    url_input.clear().await.unwrap();
+    url_input.send_keys(&target).await.unwrap();
+    owner
+        .click("#integration-list .webhook-form button[type=submit]")
+        .await;
+    owner
+        .wait_for_text("#integration-list", &format!("post.published → {target}"))
+        .await;
+    let api = ApiSession::login(&app, &owner_email).await;
+    api.call(
+        Method::POST,
+        "/posts",
+        Some(json!({"title": "Calls the hook", "markdown": "Hi.", "status": "published"})),
+    )
+    .await;
+    // the first attempt fails at once (nothing listens); Refresh shows it waiting to retry
+    let mut retrying = false;
+    for _ in 0..50 {
+        owner.click("#deliveries-refresh").await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let deliveries = owner.text("#delivery-list").await;
+        if deliveries.contains("Retrying at") {
+            assert!(
+                deliveries.contains(&format!("post.published to {target} (Astro site)"))
+                    && deliveries.contains("cannot connect to the receiver"),
+                "{deliveries}"
+            );
+            retrying = true;
+            break;
+        }
+    }
+    assert!(retrying, "{}", owner.text("#delivery-list").await);
+
     owner
         .click("#integration-list button[aria-label='Delete the integration Astro site']")
         .await;

@@ -1,4 +1,143 @@
-// Settings, and the integrations that hold API keys.
+// Settings, and the integrations that hold API keys and webhooks.
+
+// Ghost's webhook events (the server checks them too)
+const WEBHOOK_EVENTS = ['post', 'page']
+  .flatMap((kind) =>
+    ['added', 'deleted', 'edited', 'published', 'published.edited', 'unpublished', 'scheduled', 'unscheduled', 'rescheduled']
+      .map((what) => kind + '.' + what),
+  )
+  .concat(['tag.added', 'tag.edited', 'tag.deleted', 'site.changed']);
+
+// One delivery, in words: where it went, how it went, when.
+const deliveryText = (d) => {
+  const where = d.event + ' to ' + (d.target_url || 'a deleted webhook') + (d.integration ? ' (' + d.integration + ')' : '');
+  const tries = plural(d.attempts, 'attempt', 'attempts');
+  const how = {
+    done: 'Delivered (' + (d.last_result || 'sent') + ') after ' + tries + ', ' + dateTime(d.finished_at || d.created_at),
+    failed: 'Failed after ' + tries + ': ' + (d.last_result || 'no answer'),
+    pending: d.attempts
+      ? 'Retrying at ' + dateTime(d.next_attempt_at) + ' after ' + tries + ': ' + (d.last_result || 'no answer')
+      : 'Waiting to be sent',
+  }[d.state];
+  return [where, how];
+};
+
+const setupDeliveries = async () => {
+  const list = $('#delivery-list');
+  const load = async () => {
+    const deliveries = await api('GET', '/webhooks/deliveries');
+    list.replaceChildren(
+      ...deliveries.map((d) => {
+        const [where, how] = deliveryText(d);
+        return h('li', { class: 'delivery-' + d.state }, [
+          h('div', { class: 'row-title', text: where }),
+          h('div', { class: 'muted', text: how + ' · queued ' + dateTime(d.created_at) }),
+        ]);
+      }),
+    );
+    $('#deliveries-summary').textContent = deliveries.length
+      ? plural(deliveries.length, 'recent delivery', 'recent deliveries')
+      : 'No webhook has been called yet.';
+  };
+  $('#deliveries-refresh').addEventListener('click', (event) => busy(event.currentTarget, load));
+  await load();
+};
+
+// The webhooks of one integration: listed, added, deleted.
+const webhooksOf = (integration, reload, errorsIn) => {
+  const id = nextId('webhook');
+  const list = h('ul', { class: 'rows', 'aria-label': 'Webhooks of ' + integration.name }, []);
+  const remove = async (hook, button) => {
+    const sure = await confirmDialog(
+      'Delete the webhook ' + hook.event + ' to ' + hook.target_url + '?',
+      'Calls not made yet are not made.',
+      'Delete',
+    );
+    if (!sure) {
+      return;
+    }
+    try {
+      await busy(button, () => api('DELETE', '/webhooks/' + hook.id));
+    } catch (error) {
+      showError(errorsIn, error);
+      return;
+    }
+    toast('The webhook is deleted.');
+    await reload();
+  };
+  const hookRow = (hook) =>
+    h('li', {}, [
+      h('div', { class: 'row-main' }, [
+        h('div', { class: 'grow' }, [
+          h('div', { class: 'row-title', text: hook.event + ' → ' + hook.target_url }),
+          h('div', {
+            class: 'muted',
+            text:
+              (hook.name ? hook.name + ' · ' : '') +
+              (hook.last_triggered_at
+                ? 'last called ' + dateTime(hook.last_triggered_at) + ': ' +
+                  (hook.last_triggered_error || 'answered ' + hook.last_triggered_status)
+                : 'not called yet'),
+          }),
+        ]),
+        h('div', { class: 'row-actions' }, [
+          h('button', {
+            type: 'button',
+            class: 'button small danger',
+            text: 'Delete',
+            'aria-label': 'Delete the webhook ' + hook.event + ' to ' + hook.target_url,
+            onclick: (event) => remove(hook, event.currentTarget),
+          }),
+        ]),
+      ]),
+    ]);
+  const input = (name, label, attrs) =>
+    h('div', { class: 'field' }, [
+      h('label', { for: id + '-' + name, text: label }),
+      h('input', Object.assign({ id: id + '-' + name, name, type: 'text', spellcheck: 'false' }, attrs)),
+    ]);
+  const form = h('form', { class: 'form inline-form webhook-form', novalidate: 'novalidate' }, [
+    h('div', { class: 'form-error', role: 'alert', hidden: 'hidden' }, []),
+    h('div', { class: 'field' }, [
+      h('label', { for: id + '-event', text: 'Event' }),
+      h('select', { id: id + '-event', name: 'event' }, WEBHOOK_EVENTS.map((e) => h('option', { value: e, text: e }))),
+    ]),
+    input('target_url', 'Target URL', { inputmode: 'url', required: 'required', placeholder: 'https://example.com/hook' }),
+    input('name', 'Name (optional)', { maxlength: '191' }),
+    input('secret', 'Secret (optional, signs each call)', { maxlength: '191', autocomplete: 'off' }),
+    h('button', { type: 'submit', class: 'button', text: 'Add webhook' }),
+  ]);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const value = (name) => field(form, name).value.trim();
+    try {
+      await busy($('button[type="submit"]', form), () =>
+        api('POST', '/integrations/' + integration.id + '/webhooks', {
+          event: value('event'),
+          target_url: value('target_url'),
+          name: value('name') || null,
+          secret: value('secret') || null,
+        }),
+      );
+    } catch (error) {
+      showError(form, error);
+      return;
+    }
+    toast('Webhook added: ' + value('event') + ' calls ' + value('target_url') + '.');
+    await reload();
+  });
+  const load = async () => {
+    const hooks = await api('GET', '/integrations/' + integration.id + '/webhooks');
+    list.replaceChildren(...hooks.map(hookRow));
+  };
+  const section = h('details', { class: 'webhooks' }, [
+    h('summary', { text: 'Webhooks of ' + integration.name }),
+    list,
+    form,
+  ]);
+  return { section, load };
+};
 
 const setupIntegrations = async () => {
   const form = $('#integration-form');
@@ -21,7 +160,7 @@ const setupIntegrations = async () => {
     toast('The integration ' + integration.name + ' is deleted; its keys no longer work.');
     await load();
   };
-  const row = (integration) =>
+  const row = (integration, hooks) =>
     h('li', {}, [
       h('div', { class: 'row-main' }, [
         h('div', { class: 'grow' }, [
@@ -44,10 +183,22 @@ const setupIntegrations = async () => {
           }),
         ]),
       ]),
+      hooks.section,
     ]);
+  // which integrations' webhooks are open, kept across reloads of the list
+  const open = new Set();
   const load = async () => {
     const integrations = await api('GET', '/integrations');
-    list.replaceChildren(...integrations.map(row));
+    const rows = integrations.map((integration) => {
+      const hooks = webhooksOf(integration, load, form);
+      hooks.section.open = open.has(integration.id);
+      hooks.section.addEventListener('toggle', () =>
+        hooks.section.open ? open.add(integration.id) : open.delete(integration.id),
+      );
+      return { integration, hooks };
+    });
+    await Promise.all(rows.map((r) => r.hooks.load()));
+    list.replaceChildren(...rows.map((r) => row(r.integration, r.hooks)));
     $('#integrations-summary').textContent = integrations.length
       ? plural(integrations.length, 'integration', 'integrations')
       : 'No integration yet.';
@@ -84,6 +235,7 @@ const setupIntegrations = async () => {
 
 const setupSettings = async () => {
   await setupIntegrations();
+  await setupDeliveries();
   const form = $('#settings-form');
   const rows = $('#nav-rows');
   const accent = $('#set-accent');
