@@ -226,3 +226,44 @@ async fn with_two_replicas_each_event_is_delivered_exactly_once() {
     assert_eq!(events, expected, "each event once");
     assert_eq!(ids.len(), 8);
 }
+
+#[tokio::test]
+async fn a_delivery_held_by_a_replica_that_died_is_made_once_its_claim_lapses() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    let port = crate::support::temp::free_ports(1)[0];
+    let received = receiver(port).await;
+    let hook = webhook(&app, &admin, "site.changed", port).await;
+    // as a replica leaves a delivery it claimed, then was killed before it called: one attempt
+    // counted, held for three more seconds
+    sqlx::query(
+        "insert into jobs (kind, payload, attempts, locked_until)
+         values ('webhook.delivery', $1, 1, now() + interval '3 seconds')",
+    )
+    .bind(json!({"webhook": hook["id"], "event": "site.changed", "body": "{}"}))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "no other replica takes a job while its claim holds"
+    );
+    eventually(
+        Duration::from_secs(10),
+        "the delivery, once the claim lapsed",
+        || async { !received.lock().unwrap().is_empty() },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let calls = received.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].1, "{}");
+    let (state, attempts): (String, i32) =
+        sqlx::query_as("select state, attempts from jobs where kind = 'webhook.delivery'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), attempts), ("done", 2));
+}
