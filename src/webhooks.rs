@@ -171,7 +171,7 @@ pub async fn fan_out(s: &AppState, job: &Job) -> Result<Done, Failure> {
         .ok_or_else(|| Failure::give_up("the event has no name"))?;
     let body = payload(s, &job.payload).await?.to_string();
     let mut tx = s.db.begin().await?;
-    let hooks = store::webhooks::for_event(&mut *tx, event).await?;
+    let hooks = store::webhooks::list(&mut *tx, None, Some(event)).await?;
     for hook in &hooks {
         store::jobs::enqueue(
             &mut *tx,

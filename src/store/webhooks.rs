@@ -31,13 +31,21 @@ pub struct WebhookFields<'a> {
     pub secret: Option<&'a str>,
 }
 
-pub async fn list(db: impl PgExecutor<'_>, integration: Uuid) -> sqlx::Result<Vec<Webhook>> {
+/// The webhooks of `integration` and listening to `event`, each when given, oldest first.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    integration: Option<Uuid>,
+    event: Option<&str>,
+) -> sqlx::Result<Vec<Webhook>> {
     sqlx::query_as!(
         Webhook,
         "select id, integration_id, event, target_url, name, secret, api_version, created_at,
                 updated_at, last_triggered_at, last_triggered_status, last_triggered_error
-         from webhooks where integration_id = $1 order by created_at, id",
-        integration
+         from webhooks
+         where ($1::uuid is null or integration_id = $1) and ($2::text is null or event = $2)
+         order by created_at, id",
+        integration,
+        event
     )
     .fetch_all(db)
     .await
@@ -52,19 +60,6 @@ pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Web
         id
     )
     .fetch_optional(db)
-    .await
-}
-
-/// The webhooks listening to `event`.
-pub async fn for_event(db: impl PgExecutor<'_>, event: &str) -> sqlx::Result<Vec<Webhook>> {
-    sqlx::query_as!(
-        Webhook,
-        "select id, integration_id, event, target_url, name, secret, api_version, created_at,
-                updated_at, last_triggered_at, last_triggered_status, last_triggered_error
-         from webhooks where event = $1 order by created_at, id",
-        event
-    )
-    .fetch_all(db)
     .await
 }
 

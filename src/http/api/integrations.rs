@@ -46,7 +46,9 @@ async fn list_webhooks(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<Vec<Webhook>>> {
     staff.require(Role::Administrator)?;
-    Ok(axum::Json(store::webhooks::list(&s.db, id).await?))
+    Ok(axum::Json(
+        store::webhooks::list(&s.db, Some(id), None).await?,
+    ))
 }
 
 async fn create_webhook(

@@ -23,8 +23,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    ApiResult, GhostError, Params, absolute, kind_name, pagination, people_or_tags, post_json,
-    tag_json,
+    ApiResult, GhostError, Params, absolute, browse as browse_posts, kind_name, people_or_tags,
+    post_json, tag_json,
 };
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
@@ -254,26 +254,7 @@ async fn browse(
     let q = query(&uri)?;
     let p = &q.params;
     match resource.kind() {
-        Some(kind) => {
-            let (limit, offset, all) = p.paging()?;
-            let order = p.order()?;
-            let filter = p.filter()?;
-            let (posts, total) = store::content_api::list_posts(
-                &s.db,
-                Scope::Staff,
-                kind,
-                filter.as_ref(),
-                order,
-                limit,
-                offset,
-            )
-            .await?;
-            let items: Vec<Value> = posts
-                .iter()
-                .map(|post| post_json(&s, post, p, Scope::Staff))
-                .collect();
-            ok(json!({kind_name(kind): items, "meta": pagination(limit, offset, total, all)}))
-        }
+        Some(kind) => ok(browse_posts(&s, p, kind, Scope::Staff).await?),
         None => ok(tags(&s, p, None).await?),
     }
 }
@@ -318,7 +299,7 @@ async fn read_one(
     by_slug: bool,
     key: &str,
 ) -> Answer {
-    let resource = Resource::parse(resource)?;
+    let resource = Resource::parse(resource)?.readable()?;
     let q = query(uri)?;
     match resource.kind() {
         Some(kind) => {

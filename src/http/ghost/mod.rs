@@ -1,9 +1,14 @@
-//! Ghost 5's Content API under `/ghost/api/content/`, for the front ends and tools built on
-//! `@tryghost/content-api`: the same paths, parameters, JSON shapes, pagination and errors.
+//! Ghost 5's APIs: the Content API under `/ghost/api/content/` here, for the front ends and
+//! tools built on `@tryghost/content-api`, and the Admin API in [`admin`]: the same paths,
+//! parameters, JSON shapes, pagination and errors. The shapes of posts, tags and authors are
+//! made here for both, and for the webhooks' payloads.
 //!
-//! Every call carries an integration's Content API key as `?key=`. What is answered is what
-//! the site shows: published posts and pages, public tags, the authors of published posts and
-//! the site's settings. Ids are Ghost's where an import kept them, else the uuid in hex.
+//! Every Content API call carries an integration's Content API key as `?key=`. What is
+//! answered is what the site shows: published posts and pages, public tags, the authors of
+//! published posts and the site's settings. Ids are Ghost's where an import kept them, else the
+//! uuid in hex.
+
+pub mod admin;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -27,8 +32,6 @@ use crate::store::content_api::{ApiAuthor, ApiPost, ApiTag, Counted, ListError, 
 pub const DEFAULT_LIMIT: i64 = 15;
 /// Items answered for `limit=all`, at most.
 pub const MAX_ALL: i64 = 10_000;
-
-pub mod admin;
 
 pub fn router(upload_max_bytes: usize) -> Router<AppState> {
     Router::new()
@@ -120,11 +123,11 @@ async fn content(
     });
     let render = async {
         match (resource, one) {
-            (Resource::Posts, None) => browse(s, p, PostType::Post).await,
+            (Resource::Posts, None) => browse(s, p, PostType::Post, Scope::Public).await,
             (Resource::Posts, Some((by_slug, key))) => {
                 read(s, p, PostType::Post, by_slug, key).await
             }
-            (Resource::Pages, None) => browse(s, p, PostType::Page).await,
+            (Resource::Pages, None) => browse(s, p, PostType::Page, Scope::Public).await,
             (Resource::Pages, Some((by_slug, key))) => {
                 read(s, p, PostType::Page, by_slug, key).await
             }
@@ -715,23 +718,17 @@ fn pagination(limit: i64, offset: i64, total: i64, all: bool) -> Value {
     }})
 }
 
-async fn browse(s: &AppState, params: &Params, kind: PostType) -> ApiResult {
+/// A page of posts or pages that `scope` sees, with `meta.pagination`.
+async fn browse(s: &AppState, params: &Params, kind: PostType, scope: Scope) -> ApiResult {
     let (limit, offset, all) = params.paging()?;
     let order = params.order()?;
     let filter = params.filter()?;
-    let (posts, total) = store::content_api::list_posts(
-        &s.db,
-        Scope::Public,
-        kind,
-        filter.as_ref(),
-        order,
-        limit,
-        offset,
-    )
-    .await?;
+    let (posts, total) =
+        store::content_api::list_posts(&s.db, scope, kind, filter.as_ref(), order, limit, offset)
+            .await?;
     let items: Vec<Value> = posts
         .iter()
-        .map(|p| post_json(s, p, params, Scope::Public))
+        .map(|p| post_json(s, p, params, scope))
         .collect();
     let name = kind_name(kind);
     Ok(json!({name: items, "meta": pagination(limit, offset, total, all)}))
