@@ -5,6 +5,7 @@ pub mod limits;
 pub mod nql;
 pub mod post;
 pub mod revision;
+pub mod search;
 pub mod settings;
 pub mod slug;
 pub mod tag;

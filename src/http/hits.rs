@@ -13,8 +13,8 @@ use std::time::Instant;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 
-use crate::http::ghost;
 use crate::http::respond::cached_response;
+use crate::http::{ghost, search};
 use crate::state::AppState;
 
 /// Answers cache hits of one application.
@@ -29,7 +29,8 @@ impl CacheHits {
     }
 
     /// The answer to `GET uri` when the page cache holds it, else `None`. Pages are cached
-    /// by path; the Content API's answers by path and the parameters that shape them.
+    /// by path; the Content API's answers and searches by path and the parameters that shape
+    /// them.
     pub async fn answer(
         &self,
         method: &Method,
@@ -41,7 +42,9 @@ impl CacheHits {
         }
         let start = Instant::now();
         let path = uri.path();
-        let page = match ghost::cache_key(path, uri.query()) {
+        let keyed =
+            ghost::cache_key(path, uri.query()).or_else(|| search::cache_key(path, uri.query()));
+        let page = match keyed {
             Some(key) => self.state.cache.hit(&key?).await?,
             None => self.state.cache.hit(path).await?,
         };

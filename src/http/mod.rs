@@ -12,6 +12,7 @@ pub mod hits;
 pub mod media;
 pub mod metrics;
 pub mod respond;
+pub mod search;
 pub mod site;
 
 use std::time::Duration;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         usize::try_from(state.config.media.upload_max_mb * 1024 * 1024).unwrap_or(usize::MAX);
     let routes = Router::new()
         .merge(media::router())
+        .merge(search::router())
         .merge(site::router())
         .merge(feeds::router())
         .merge(assets::router())

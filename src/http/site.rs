@@ -621,7 +621,7 @@ fn error_page(s: &AppState, settings: &SiteSettings, status: StatusCode) -> Resu
 
 /// An uncached answer for a failed render (database away, template bug), with the theme's
 /// error page when it can be rendered at all.
-fn error_response(s: &AppState, error: Error) -> Response {
+pub(crate) fn error_response(s: &AppState, error: Error) -> Response {
     let status = error.status();
     let settings = s.last_settings.load();
     let mut response = match error_page(s, &settings, status) {
@@ -638,13 +638,21 @@ fn error_response(s: &AppState, error: Error) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    }
-    // hand the cause to the logging middleware
+    // hand the cause to the logging middleware, and keep the wait it names
     let logged = error.into_response();
+    match logged.headers().get(header::RETRY_AFTER) {
+        Some(wait) => {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, wait.clone());
+        }
+        None if status == StatusCode::SERVICE_UNAVAILABLE => {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        None => {}
+    }
     if let Some(cause) = logged.extensions().get::<crate::error::LoggedError>() {
         response.extensions_mut().insert(cause.clone());
     }

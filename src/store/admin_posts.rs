@@ -8,8 +8,10 @@ use uuid::Uuid;
 
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::revision::RevisionFields;
+use crate::domain::search::Terms;
 use crate::render::markdown::Rendered;
 use crate::store::posts::{AuthorRef, TagRef};
+use crate::store::search::{self, HEADLINE};
 
 /// A post with everything the editor shows.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -45,6 +47,11 @@ pub struct AdminPost {
     pub version: i32,
     pub tags: Json<Vec<TagRef>>,
     pub authors: Json<Vec<AuthorRefWithId>>,
+    /// In a search's list: the matching passage, plain text, matches between U+E000 and
+    /// U+E001.
+    #[sqlx(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
 }
 
 impl AdminPost {
@@ -93,8 +100,8 @@ pub struct AdminFilter {
     pub status: Option<PostStatus>,
     pub tag: Option<String>,
     pub author: Option<String>,
-    /// Case-insensitive search in titles.
-    pub query: Option<String>,
+    /// A full-text search (the readers' index, drafts included).
+    pub query: Option<Terms>,
     /// Only posts this user is an author of (Authors and Contributors see their own).
     pub only_author: Option<Uuid>,
 }
@@ -112,9 +119,14 @@ pub async fn list(
         post: AdminPost,
         total: i64,
     }
+    // the search's text is $5, its head $9, its prefix $10
+    let query = search::tsquery(5, 9, 10);
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         r#"
-        select {COLUMNS}, count(*) over () as total
+        select {COLUMNS}, count(*) over () as total,
+               case when $5::text is null then null
+                    else ts_headline(quire_search_config(), quire_html_text(left(p.html, 60000)),
+                                     {query}, '{HEADLINE}') end as snippet
         from posts_with_links p
         where ($1::post_type is null or type = $1)
           and ($2::post_status is null or status = $2)
@@ -122,7 +134,8 @@ pub async fn list(
                                            where pt.post_id = p.id and t.slug = $3))
           and ($4::text is null or exists (select 1 from posts_authors pa join users u on u.id = pa.author_id
                                            where pa.post_id = p.id and u.slug = $4))
-          and ($5::text is null or title ilike '%' || $5 || '%')
+          and ($5::text is null or p.id in (select s.post_id from post_search s
+                                            where s.document @@ {query}))
           and ($6::uuid is null or exists (select 1 from posts_authors pa where pa.post_id = p.id and pa.author_id = $6))
         order by coalesce(published_at, updated_at) desc, id desc
         limit $7 offset $8
@@ -132,20 +145,16 @@ pub async fn list(
     .bind(f.status)
     .bind(f.tag.as_deref())
     .bind(f.author.as_deref())
-    .bind(f.query.as_deref().map(escape_like))
+    .bind(f.query.as_ref().map(|t| t.query.as_str()))
     .bind(f.only_author)
     .bind(limit)
     .bind(offset)
+    .bind(f.query.as_ref().map(|t| t.head.as_str()))
+    .bind(f.query.as_ref().and_then(|t| t.prefix.as_deref()))
     .fetch_all(db)
     .await?;
     let total = rows.first().map_or(0, |r| r.total);
     Ok((rows.into_iter().map(|r| r.post).collect(), total))
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Every field a writer sets.

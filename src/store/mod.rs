@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod limits;
 pub mod media;
 pub mod posts;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod site;

@@ -17,6 +17,7 @@ mod mail;
 mod media;
 mod replicas;
 mod reset;
+mod search;
 mod signin;
 mod site;
 #[path = "../support/mod.rs"]

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::domain::limits;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::revision::{self, DiffLine, FieldChange};
+use crate::domain::search::Terms;
 use crate::domain::user::Role;
 use crate::editing::{self, PostInput};
 use crate::error::{Error, Result};
@@ -108,7 +109,7 @@ async fn list_posts(
         status: q.status,
         tag: q.tag.filter(|t| !t.is_empty()),
         author: q.author.filter(|a| !a.is_empty()),
-        query: q.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+        query: q.q.as_deref().and_then(Terms::parse),
         only_author: (!staff.user.role.edits_all_posts()).then_some(staff.user.id),
     };
     // page ≤ MAX_PAGE: the offset cannot overflow

@@ -42,11 +42,29 @@ const setupPosts = async () => {
       .join(' · ');
   };
 
+  // a search's passage: text between U+E000 and U+E001 is a match, shown marked
+  const snippet = (text) =>
+    h(
+      'p',
+      { class: 'post-snippet' },
+      text.split(/([\uE000\uE001])/).reduce(
+        (parts, piece) => {
+          if (piece === '\uE000' || piece === '\uE001') {
+            return { nodes: parts.nodes, marked: piece === '\uE000' };
+          }
+          const node = parts.marked ? h('mark', { text: piece }) : document.createTextNode(piece);
+          return { nodes: parts.nodes.concat([node]), marked: parts.marked };
+        },
+        { nodes: [], marked: false },
+      ).nodes,
+    );
+
   const item = (post) =>
     h('li', { class: 'post-item' }, [
       h('a', { class: 'post-title', href: '/admin/editor/' + post.id + '/', text: post.title }),
       h('span', { class: 'badge badge-' + post.status, text: STATUS_LABELS[post.status] }),
       h('span', { class: 'post-meta', text: describe(post) }),
+      post.snippet ? snippet(post.snippet) : null,
     ]);
 
   let latest = 0;

@@ -1,0 +1,239 @@
+//! Full-text search as readers and writers use it: any word of any post, stemmed, ranked
+//! title first, with escaped and marked snippets, drafts kept from readers, changes found on
+//! every replica, and text in any script.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp, TestDb, converges};
+
+async fn post(app: &TestApp, admin: &Session, title: &str, markdown: &str, status: &str) -> Value {
+    let (code, post) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(admin),
+            Some(json!({"title": title, "markdown": markdown, "status": status, "tags": ["Field notes"]})),
+        )
+        .await;
+    assert_eq!(code, 201, "{post}");
+    post
+}
+
+/// The titles a search page lists, in order.
+fn titles(page: &str) -> Vec<String> {
+    page.split("class=\"search-result-title\"><a href=\"")
+        .skip(1)
+        .map(|rest| {
+            let title = rest.split_once("\">").unwrap().1;
+            title.split_once("</a>").unwrap().0.to_owned()
+        })
+        .collect()
+}
+
+async fn search(app: &TestApp, q: &str) -> String {
+    let url = format!(
+        "/search/?{}",
+        serde_urlencoded::to_string([("q", q)]).unwrap()
+    );
+    let response = app.get(&url).await;
+    assert_eq!(response.status(), 200, "{url}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn readers_find_any_word_stemmed_ranked_and_safely_marked() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    post(
+        &app,
+        &admin,
+        "Morning routine",
+        "Every day I went running along the river, then breakfast.",
+        "published",
+    )
+    .await;
+    post(
+        &app,
+        &admin,
+        "Runs and races",
+        "A season of competitions, told week by week.",
+        "published",
+    )
+    .await;
+    post(
+        &app,
+        &admin,
+        "Unsafe input",
+        "Never paste <script>alert('x')</script> or `<img onerror=alert(1)>` into a page \
+         you are running.",
+        "published",
+    )
+    .await;
+    post(
+        &app,
+        &admin,
+        "Secret plans",
+        "Running a marathon, not announced yet.",
+        "draft",
+    )
+    .await;
+
+    // stemming: `run` finds runs, running; the title hit first; the draft never
+    let page = search(&app, "run").await;
+    assert_eq!(
+        titles(&page),
+        ["Runs and races", "Unsafe input", "Morning routine"],
+        "{page}"
+    );
+    assert!(page.contains("3 results"), "{page}");
+    assert!(!page.contains("Secret plans"));
+    // the matching passage, marked, and nothing the post's text could inject
+    assert!(page.contains("<mark>running</mark>"), "{page}");
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(!page.contains("<img onerror"), "{page}");
+    // phrases, exclusions, `or`, and the last word as a prefix
+    assert_eq!(
+        titles(&search(&app, "\"along the river\"").await),
+        ["Morning routine"]
+    );
+    assert_eq!(
+        titles(&search(&app, "running -river").await),
+        ["Runs and races", "Unsafe input"]
+    );
+    assert_eq!(
+        titles(&search(&app, "breakfast or competitions").await),
+        ["Runs and races", "Morning routine"]
+    );
+    assert_eq!(titles(&search(&app, "compet").await), ["Runs and races"]);
+    // tags are searched too, and nothing found says what to try
+    assert_eq!(titles(&search(&app, "field notes").await).len(), 3);
+    let none = search(&app, "zebra").await;
+    assert!(none.contains("Nothing matches “zebra”"), "{none}");
+    // works without JavaScript: the header's form is a plain GET to /search/
+    let home = app.page("/").await;
+    assert!(home.contains("action=\"/search/\""), "{home}");
+
+    // the suggestions' JSON
+    let response = app.get("/search.json?q=race").await;
+    assert_eq!(response.status(), 200);
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(json["results"][0]["title"], "Runs and races", "{json}");
+    assert_eq!(json["results"][0]["url"], "/runs-and-races/");
+
+    // writers search drafts too, with the passage
+    let (_, list) = app
+        .api(Method::GET, "/posts?q=marathon", Some(&admin), None)
+        .await;
+    let posts = list["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 1, "{list}");
+    assert_eq!(posts[0]["title"], "Secret plans");
+    assert!(
+        posts[0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("\u{E000}marathon\u{E001}"),
+        "{list}"
+    );
+}
+
+#[tokio::test]
+async fn a_change_is_found_on_another_replica_within_a_second() {
+    let db = TestDb::new().await;
+    let (a, b) = (TestApp::spawn(&db).await, TestApp::spawn(&db).await);
+    let admin = a.signed_in("administrator").await;
+    assert!(
+        titles(&search(&b, "kangaroo").await).is_empty(),
+        "cached: nothing"
+    );
+    let written = post(
+        &a,
+        &admin,
+        "Down under",
+        "A kangaroo crossed the road.",
+        "published",
+    )
+    .await;
+    converges("the new post in another replica's search", || async {
+        titles(&search(&b, "kangaroo").await) == ["Down under"]
+    })
+    .await;
+    // unpublished: gone from results everywhere
+    let (code, _) = a
+        .api(
+            Method::PUT,
+            &format!("/posts/{}", written["id"].as_str().unwrap()),
+            Some(&admin),
+            Some(json!({"status": "draft", "version": written["version"]})),
+        )
+        .await;
+    assert_eq!(code, 200);
+    converges("the unpublished post gone from search", || async {
+        titles(&search(&b, "kangaroo").await).is_empty()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn accents_and_cjk_text_are_found_with_the_sites_language() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    post(
+        &app,
+        &admin,
+        "Crème brûlée",
+        "Une recette de café et de crème.",
+        "published",
+    )
+    .await;
+    post(
+        &app,
+        &admin,
+        "東京の天気",
+        "今日の東京は晴れです。",
+        "published",
+    )
+    .await;
+    assert_eq!(titles(&search(&app, "brûlée").await), ["Crème brûlée"]);
+    // a word in the middle of a Japanese sentence, with the `simple` configuration
+    let (code, _) = app
+        .api(
+            Method::PUT,
+            "/settings",
+            Some(&admin),
+            Some(json!({"lang": "ja"})),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let found = |q: &'static str| {
+        let app = &app;
+        async move { titles(&search(app, q).await) }
+    };
+    converges("the site's language in search", || async {
+        found("晴れ").await == ["東京の天気"]
+    })
+    .await;
+    assert_eq!(found("天気").await, ["東京の天気"]);
+    assert!(found("大阪").await.is_empty());
+    let config: String = sqlx::query_scalar("select quire_search_config()::text")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(config, "simple");
+}
+
+#[tokio::test]
+async fn searches_the_cache_cannot_answer_are_limited_per_address() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    for i in 0..quire::http::search::MAX_SEARCHES {
+        assert_eq!(app.get(&format!("/search/?q=word{i}")).await.status(), 200);
+    }
+    let refused = app.get("/search/?q=one+more").await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    // what the cache holds is still answered, and costs nothing
+    assert_eq!(app.get("/search/?q=word1").await.status(), 200);
+}
