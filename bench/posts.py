@@ -4,8 +4,10 @@ Usage: python3 bench/posts.py DIR N [WORDS]
 
 Each post has front matter (title, tags, author, description), about WORDS words (default 900)
 of paragraphs with emphasis and links, two headings, a list, a quote and a code block, so that
-its page weighs what a real article's does. The same N always gives the same tree, and post i
-is served at /post-i/.
+its page weighs what a real article's does. The words come from a small vocabulary (each in
+most posts), and each post also has one rare word, `rareK` with K = i mod 10,000 (in one post
+of 10,000, for the search benchmark). The same N always gives the same tree, and post i is
+served at /post-i/.
 """
 
 import json
@@ -55,7 +57,8 @@ for i in range(n):
     per = words_per_post // 8
     parts = [paragraph(per), paragraph(per), f"## {sentence(4)[:-1]}", paragraph(per),
              "- " + sentence(6) + "\n- " + sentence(6) + "\n- " + sentence(6),
-             paragraph(per), "> " + sentence(14), f"## {sentence(3)[:-1]}", paragraph(per),
+             paragraph(per) + f" Filed under rare{i % 10000}.", "> " + sentence(14),
+             f"## {sentence(3)[:-1]}", paragraph(per),
              f"```rust\nfn main() {{\n    println!(\"post {i}\");\n}}\n```", paragraph(per),
              paragraph(per)]
     with open(f"{root}/_posts/{day}-post-{i}.md", "w") as f:

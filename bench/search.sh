@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Measures full-text search at scale on this machine, with a release build of Quire:
+#   1. what the index costs an import: BENCH_SEARCH_SAMPLE posts (default 10,000) imported with
+#      the index kept current by its triggers, and again into a database without them;
+#   2. BENCH_SEARCH_POSTS generated posts (default 100,000; ~1,000 words each, bench/posts.py)
+#      imported with `quire import`; the index's size on disk beside the posts';
+#   3. search latency under wrk (bench/search.lua) for rare words, common words, prefixes and
+#      phrases, every request a new query (none answered by the page cache): requests/s and
+#      the 50th, 95th and 99th percentiles;
+#   4. EXPLAIN ANALYZE of one search of the slowest kind, as the replica runs it.
+# Needs: a PostgreSQL server, wrk, curl, python3. Takes a while: the 100,000 posts are about
+# 700 MB of Markdown, written once to BENCH_SEARCH_TREE (default /var/tmp/quire-search-tree)
+# and reused.
+# Usage: bench/search.sh                 (builds --release first)
+#        BENCH_BIN=path/to/quire BENCH_SEARCH_POSTS=20000 BENCH_DURATION=10s bench/search.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${CARGO_TARGET_DIR:-target}"
+bin="${BENCH_BIN:-$target/release/quire}"
+[ -n "${BENCH_BIN:-}" ] || cargo build --release --bin quire >/dev/null
+n="${BENCH_SEARCH_POSTS:-100000}"
+sample="${BENCH_SEARCH_SAMPLE:-10000}"
+duration="${BENCH_DURATION:-10s}"
+tree="${BENCH_SEARCH_TREE:-/var/tmp/quire-search-tree}-$n"
+admin_url="${BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+db_name="quire_bench_search"
+url="${admin_url%/*}/$db_name"
+port="${BENCH_PORT:-2387}"
+command -v wrk >/dev/null || { echo "bench: wrk is needed (apt-get install wrk)" >&2; exit 2; }
+data="$(mktemp -d)"
+trap 'kill -TERM ${pid:-0} 2>/dev/null || true; rm -rf "$data" "$data.sample"' EXIT
+
+if [ ! -f "$tree/.complete" ]; then
+    rm -rf "$tree"
+    python3 bench/posts.py "$tree" "$n" 1000
+    touch "$tree/.complete"
+fi
+
+fresh() {
+    psql "$admin_url" -qc "drop database if exists $1" -c "create database $1"
+    DATABASE_URL="${admin_url%/*}/$1" QUIRE_LOG=warn "$bin" migrate
+}
+import() {
+    local start end
+    start=$(date +%s%N)
+    DATABASE_URL="${admin_url%/*}/$1" QUIRE_DATA_DIR="$2" QUIRE_LOG=warn "$bin" import \
+        --no-progress "$3" >/dev/null
+    end=$(date +%s%N)
+    echo $(( (end - start) / 1000000 ))
+}
+
+# 1. the import with and without the index, on a sample
+mkdir -p "$data.sample/_posts"
+cp "$tree/_config.yml" "$data.sample/"
+find "$tree/_posts" -name '*.md' | sort | head -n "$sample" | xargs cp -t "$data.sample/_posts"
+fresh "${db_name}_off"
+psql "${admin_url%/*}/${db_name}_off" -qc "
+    alter table posts disable trigger posts_search;
+    alter table posts_tags disable trigger posts_tags_search_added;
+    alter table posts_tags disable trigger posts_tags_search_removed;
+    alter table posts_authors disable trigger posts_authors_search_added;
+    alter table posts_authors disable trigger posts_authors_search_removed;"
+without=$(import "${db_name}_off" "$data/off" "$data.sample")
+fresh "${db_name}_on"
+with=$(import "${db_name}_on" "$data/on" "$data.sample")
+psql "$admin_url" -qc "drop database ${db_name}_off" -c "drop database ${db_name}_on"
+echo "== import of $sample posts: $without ms without the search index, $with ms with it" \
+     "($(( (with - without) * 100 / (without > 0 ? without : 1) ))% slower)"
+
+# 2. the whole set
+fresh "$db_name"
+ms=$(import "$db_name" "$data/all" "$tree")
+echo "== import of $n posts with the index: $ms ms ($(( n * 1000 / (ms > 0 ? ms : 1) )) posts/s)"
+psql "$url" -qc "vacuum analyze"
+psql "$url" -Atc "select format('== on disk: posts %s (with their TOAST and indexes), search index %s (post_search %s, its GIN indexes %s)',
+    pg_size_pretty(pg_total_relation_size('posts')), pg_size_pretty(pg_total_relation_size('post_search')),
+    pg_size_pretty(pg_table_size('post_search')), pg_size_pretty(pg_indexes_size('post_search')))"
+
+# 3. latency under load, every query new
+DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn QUIRE_CACHE_MB=1 \
+    QUIRE_TRUSTED_PROXIES=127.0.0.1/32 QUIRE_DATA_DIR="$data/all" "$bin" serve &
+pid=$!
+until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.05; done
+printf '%-8s %10s %8s %8s %8s\n' kind "req/s" p50 p95 p99
+for kind in rare common prefix phrase; do
+    # a short warm-up, then the measured run
+    BENCH_SEARCH_KIND=$kind wrk -t2 -c4 -d2s -s bench/search.lua "http://127.0.0.1:$port" >/dev/null
+    out=$(BENCH_SEARCH_KIND=$kind wrk -t2 -c4 -d"$duration" --latency -s bench/search.lua \
+        "http://127.0.0.1:$port")
+    if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; fi
+    printf '%-8s %10s %8s %8s %8s\n' "$kind" \
+        "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+        "$(echo "$out" | awk '$1 == "50%" {print $2}')" \
+        "$(echo "$out" | awk '$1 == "95%" {print $2}')" \
+        "$(echo "$out" | awk '$1 == "99%" {print $2}')"
+done
+
+# 4. the plan of a search, as store/search.rs writes it (a phrase of two common words)
+psql "$url" <<'SQL'
+\echo == EXPLAIN ANALYZE of a phrase search
+prepare search(text, text, text, bigint, bigint, bigint) as
+with q as (select (websearch_to_tsquery(quire_search_config(), $1) ||
+        case when $3::text is null then ''::tsquery
+             else websearch_to_tsquery(quire_search_config(), $2)
+                  && to_tsquery(quire_search_config(), quote_literal($3) || ':*') end) as query),
+hits as (
+    (select s.post_id, 1 as tier, ts_rank(s.title, q.query) as rank, p.published_at
+     from q, post_search s join posts p on p.id = s.post_id
+     where s.title @@ q.query and p.status = 'published'
+     order by rank desc, p.published_at desc nulls last limit $4)
+    union all
+    (select s.post_id, 2 as tier, ts_rank(s.title || s.meta, q.query) as rank, p.published_at
+     from q, post_search s join posts p on p.id = s.post_id
+     where (s.title || s.meta) @@ q.query and not s.title @@ q.query and p.status = 'published'
+     order by rank desc, p.published_at desc nulls last limit $4)
+    union all
+    (select s.post_id, 3 as tier, 0::real as rank, p.published_at
+     from q, post_search s join posts p on p.id = s.post_id
+     where s.document @@ q.query and not (s.title || s.meta) @@ q.query and p.status = 'published'
+     order by rank desc, p.published_at desc nulls last limit $4))
+select p.id, p.slug, p.title,
+       ts_headline(quire_search_config(), quire_html_text(left(p.html, 60000)), q.query,
+                   'MaxWords=30, MinWords=12, MaxFragments=2') as snippet
+from (select * from hits order by tier, rank desc, published_at desc nulls last limit $5 offset $6) h
+join posts p on p.id = h.post_id cross join q
+order by h.tier, h.rank desc, h.published_at desc nulls last;
+explain (analyze, buffers, costs off) execute search('"cache query"', '', null, 10, 10, 0);
+\echo == EXPLAIN ANALYZE of the count of a phrase search
+prepare count(text) as
+with q as (select websearch_to_tsquery(quire_search_config(), $1) as query)
+select count(*) from (select 1 from q, post_search s join posts p on p.id = s.post_id
+    where s.document @@ q.query and p.status = 'published' limit 1000) matched;
+explain (analyze, buffers, costs off) execute count('"cache query"');
+SQL
