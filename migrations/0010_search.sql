@@ -49,12 +49,18 @@ create function quire_html_text(html text) returns text language sql immutable a
 $$;
 
 create table post_search (
-    post_id  uuid primary key references posts (id) on delete cascade,
-    title    tsvector not null,
-    meta     tsvector not null,
-    document tsvector not null
+    post_id      uuid primary key references posts (id) on delete cascade,
+    title        tsvector not null,
+    meta         tsvector not null,
+    document     tsvector not null,
+    -- what readers may find, newest first: kept from the post, so that a word in most posts
+    -- is answered by walking the newest ones, without sorting every match
+    visible      boolean not null default false,
+    published_at timestamptz
 );
 create index post_search_document_idx on post_search using gin (document);
+create index post_search_newest_idx on post_search (published_at desc) where visible;
+create index post_search_title_idx on post_search using gin (title);
 create index post_search_heading_idx on post_search using gin ((title || meta));
 
 -- The small vectors of tags, excerpt and authors.
@@ -71,16 +77,18 @@ $$;
 
 -- (Re)indexes posts whole.
 create function quire_index_posts(posts uuid[]) returns void language sql as $$
-    insert into post_search (post_id, title, meta, document)
+    insert into post_search (post_id, title, meta, document, visible, published_at)
     select p.id, t.title, m.meta,
-           t.title || m.meta || setweight(to_tsvector(c.cfg, quire_search_text(quire_html_text(p.html))), 'D')
+           t.title || m.meta || setweight(to_tsvector(c.cfg, quire_search_text(quire_html_text(p.html))), 'D'),
+           p.status = 'published', p.published_at
     from posts p
     cross join (select quire_search_config() as cfg) c
     cross join lateral (select setweight(to_tsvector(c.cfg, quire_search_text(p.title)), 'A') as title) t
     cross join lateral (select quire_search_meta(p.id, c.cfg) as meta) m
     where p.id = any(posts)
     on conflict (post_id) do update
-        set title = excluded.title, meta = excluded.meta, document = excluded.document;
+        set title = excluded.title, meta = excluded.meta, document = excluded.document,
+            visible = excluded.visible, published_at = excluded.published_at;
 $$;
 
 -- Re-indexes what tags, excerpt and authors give posts; the body's part (weight D) is kept
@@ -101,6 +109,18 @@ end
 $$;
 create trigger posts_search after insert or update of title, custom_excerpt, html on posts
     for each row execute function quire_search_post_changed();
+
+-- published, unpublished, rescheduled: only what readers may find changes
+create function quire_search_status_changed() returns trigger language plpgsql as $$
+begin
+    update post_search set visible = new.status = 'published', published_at = new.published_at
+    where post_id = new.id
+      and (visible, published_at) is distinct from (new.status = 'published', new.published_at);
+    return null;
+end
+$$;
+create trigger posts_search_status after update of status, published_at on posts
+    for each row execute function quire_search_status_changed();
 
 -- tags or authors added to or removed from posts: one statement re-indexes each post once
 create function quire_search_links_changed() returns trigger language plpgsql as $$

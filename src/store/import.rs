@@ -346,7 +346,9 @@ pub async fn upsert_redirects(
     sqlx::query!(
         // each redirect belongs to the post it leads to, and goes with it
         r#"insert into redirects (from_path, to_path, post_id)
-           select distinct on (f) f, t, (select p.id from posts p where '/' || p.slug || '/' = t)
+           select distinct on (f) f, t,
+                  (select p.id from posts p
+                   where p.slug = substr(t, 2, greatest(length(t) - 2, 0)) and '/' || p.slug || '/' = t)
            from unnest($1::text[], $2::text[]) as x(f, t)
            on conflict (from_path) do update
            set to_path = excluded.to_path, post_id = excluded.post_id

@@ -175,9 +175,12 @@ async fn axe_finds_no_serious_violation_on_the_site_or_the_admin() {
         ("tag", "/tag/field-notes/".to_owned()),
         ("author", format!("/author/{owner_slug}/")),
         ("404", "/no-such-post/".to_owned()),
+        ("search results", "/search/?q=field".to_owned()),
+        ("search without results", "/search/?q=zebra".to_owned()),
     ];
     let admin_pages = [
         ("posts", "/admin/posts/".to_owned()),
+        ("posts searched", "/admin/posts/?q=field".to_owned()),
         ("pages", "/admin/pages/".to_owned()),
         ("editor (new post)", "/admin/editor/".to_owned()),
         ("editor", format!("/admin/editor/{post_id}/")),

@@ -1,4 +1,5 @@
-//! A newcomer's first visit: set up, write, preview, publish, read it on every replica.
+//! A newcomer's first visit: set up, write, preview, publish, read it on every replica, find
+//! it with the site's search.
 
 use std::time::Instant;
 
@@ -94,5 +95,26 @@ async fn a_newcomer_sets_up_writes_previews_and_publishes_a_post_every_replica_s
         assert!(html.contains("<strong>bold</strong>"), "{html}");
         assert!(html.contains("Field Notes"), "the blog title from setup");
     }
+
+    // a reader finds it from the header: suggestions while typing, then the results page
+    browser.open(&app.url("/")).await;
+    browser.type_into("#site-search-q", "chromi").await;
+    browser
+        .wait_for_text(".search-suggestions", "Hello from Chromium")
+        .await;
+    browser.type_into("#site-search-q", "\u{E00C}").await; // Escape
+    browser
+        .wait_until(
+            "Escape closes the suggestions",
+            "return document.querySelector('.search-suggestions').hidden;",
+        )
+        .await;
+    browser.type_into("#site-search-q", "\u{E007}").await; // Enter submits the form
+    browser.wait_for_path("/search/").await;
+    browser
+        .wait_for_text(".search-results", "Hello from Chromium")
+        .await;
+    assert_eq!(browser.value("#search-page-q").await, "chromi");
+    assert!(browser.text(".search-count").await.contains("1 result"));
     browser.close().await;
 }

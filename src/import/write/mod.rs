@@ -480,28 +480,32 @@ impl Writer<'_> {
         let (creates, updates): (Vec<&PostRow>, Vec<&PostRow>) =
             rows.iter().partition(|r| r.create);
         let mut written: Vec<(Uuid, i32, &PostRow)> = Vec::with_capacity(rows.len());
-        if !creates.is_empty() {
-            let imported: Vec<_> = creates.iter().map(|r| r.imported()).collect();
+        // in batches: one statement carrying a whole large site would pass PostgreSQL's
+        // 1 GiB limit on a message; all of them are still one transaction
+        for batch in creates.chunks(WRITE_BATCH) {
+            let imported: Vec<_> = batch.iter().map(|r| r.imported()).collect();
             let ids = store::import::create_posts(tx, &imported).await?;
             let ids: HashMap<String, Uuid> = ids.into_iter().collect();
-            for row in creates {
+            for row in batch {
                 written.push((ids[&row.slug], 1, row));
             }
         }
-        if !updates.is_empty() {
-            let imported: Vec<_> = updates.iter().map(|r| r.imported()).collect();
+        for batch in updates.chunks(WRITE_BATCH) {
+            let imported: Vec<_> = batch.iter().map(|r| r.imported()).collect();
             let ids = store::import::update_posts(tx, &imported).await?;
             let ids: HashMap<String, (Uuid, i32)> =
                 ids.into_iter().map(|(s, id, v)| (s, (id, v))).collect();
-            for row in updates {
+            for row in batch {
                 let (id, version) = *ids
                     .get(&row.slug)
                     .with_context(|| format!("post {} vanished during the import", row.slug))?;
-                written.push((id, version, row));
+                written.push((id, version, *row));
             }
         }
         (self.progress)("linking tags and authors");
-        write_links(tx, &written).await?;
+        for batch in written.chunks(WRITE_BATCH) {
+            write_links(tx, batch).await?;
+        }
         Ok(written.len() as u64)
     }
 
@@ -549,6 +553,9 @@ impl Writer<'_> {
         Ok(changed)
     }
 }
+
+/// Posts written by one statement, at most (each carries its Markdown and HTML).
+const WRITE_BATCH: usize = 1000;
 
 /// The ids the source gives its posts that are free: no other post (by slug) has them, and
 /// the source gives each once.

@@ -54,7 +54,74 @@
     });
   };
 
+  // The header's search form suggests posts as you type (from /search.json); the form still
+  // submits to /search/ as without this script.
+  const SUGGEST_AFTER_MS = 200;
+  const suggestions = (form) => {
+    const input = form.querySelector("input[name=\"q\"]");
+    if (!input || typeof window.fetch !== "function") {
+      return;
+    }
+    const list = document.createElement("ul");
+    list.className = "search-suggestions";
+    list.hidden = true;
+    list.setAttribute("aria-label", "Suggested posts");
+    const status = makeStatus();
+    form.appendChild(list);
+    let timer = 0;
+    let latest = 0;
+    const close = () => {
+      list.hidden = true;
+      list.replaceChildren();
+    };
+    const item = (result) => {
+      const li = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = result.url;
+      link.textContent = result.title;
+      li.appendChild(link);
+      return li;
+    };
+    const suggest = async (q) => {
+      latest += 1;
+      const mine = latest;
+      const response = await fetch("/search.json?q=" + encodeURIComponent(q));
+      if (!response.ok) {
+        return;
+      }
+      const data = await response.json();
+      if (mine !== latest) {
+        return;
+      }
+      list.replaceChildren(...data.results.map(item));
+      list.hidden = data.results.length === 0;
+      status.textContent = data.results.length === 0 ? "No suggestions" : data.results.length + " suggestions below";
+    };
+    input.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      const q = input.value.trim();
+      if (q.length < 2) {
+        close();
+        return;
+      }
+      // a failed suggestion changes nothing: the form still searches
+      timer = window.setTimeout(() => suggest(q).catch(() => undefined), SUGGEST_AFTER_MS);
+    });
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !list.hidden) {
+        close();
+        input.focus();
+      }
+    });
+    document.addEventListener("click", (event) => {
+      if (!form.contains(event.target)) {
+        close();
+      }
+    });
+  };
+
   const init = () => {
+    document.querySelectorAll("form.site-search").forEach(suggestions);
     if (!canCopy()) {
       return;
     }
