@@ -97,7 +97,7 @@ async fn a_newcomer_sets_up_writes_previews_and_publishes_a_post_every_replica_s
     }
 
     // a reader finds it from the header: suggestions while typing, then the results page
-    browser.open(&app.url("/")).await;
+    browser.client.goto(&app.url("/")).await.unwrap();
     browser.type_into("#site-search-q", "chromi").await;
     browser
         .wait_for_text(".search-suggestions", "Hello from Chromium")

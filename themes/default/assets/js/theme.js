@@ -108,7 +108,10 @@
       timer = window.setTimeout(() => suggest(q).catch(() => undefined), SUGGEST_AFTER_MS);
     });
     form.addEventListener("keydown", (event) => {
+      // the first Escape closes the list and keeps the text (a search field's own Escape
+      // would clear it); the next one is the field's
       if (event.key === "Escape" && !list.hidden) {
+        event.preventDefault();
         close();
         input.focus();
       }
