@@ -18,6 +18,17 @@ pub struct Terms {
     pub prefix: Option<String>,
 }
 
+impl Terms {
+    /// The same search with every word finished: no prefix.
+    pub fn finished(self) -> Terms {
+        Terms {
+            head: String::new(),
+            prefix: None,
+            ..self
+        }
+    }
+}
+
 /// Chinese, Japanese and Korean characters, which the index holds one by one (see
 /// `quire_search_text` in the migrations).
 fn is_cjk(c: char) -> bool {

@@ -1,5 +1,6 @@
 //! Reader search: `/search/?q=…&page=N`, rendered with the theme and working without
-//! JavaScript, and `/search.json?q=…`, the first results for the search box's suggestions.
+//! JavaScript, and `/search.json?q=…`, the first results for the search box's suggestions,
+//! where the last word, still being typed, also counts as a prefix.
 //!
 //! Answers are cached like pages, keyed by the search text as it is read and the page, and
 //! dropped with them when content changes; a cached search touches no database. A search that
@@ -51,8 +52,14 @@ pub struct Params {
 }
 
 impl Params {
+    /// The search as typed: the last word also a prefix (the search box's suggestions).
     fn terms(&self) -> Option<Terms> {
         Terms::parse(self.q.as_deref().unwrap_or(""))
+    }
+
+    /// The search as submitted: every word finished, none a prefix (the results page).
+    fn finished_terms(&self) -> Option<Terms> {
+        self.terms().map(Terms::finished)
     }
 
     /// The page asked for; 404 for one that is not a page number.
@@ -71,7 +78,14 @@ pub fn cache_key(path: &str, query: Option<&str>) -> Option<Option<String>> {
         return None;
     }
     let params: Option<Params> = serde_urlencoded::from_str(query.unwrap_or("")).ok();
-    Some(params.and_then(|p| Some(key_of(path, p.terms().as_ref(), p.page().ok()?))))
+    Some(params.and_then(|p| {
+        let terms = if path == PAGE {
+            p.finished_terms()
+        } else {
+            p.terms()
+        };
+        Some(key_of(path, terms.as_ref(), p.page().ok()?))
+    }))
 }
 
 fn key_of(path: &str, terms: Option<&Terms>, page: i64) -> String {
@@ -87,7 +101,7 @@ async fn search_page(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Response {
-    let terms = params.terms();
+    let terms = params.finished_terms();
     let answer = async {
         let page = params.page()?;
         s.cache

@@ -109,12 +109,13 @@ async fn a_newcomer_sets_up_writes_previews_and_publishes_a_post_every_replica_s
             "return document.querySelector('.search-suggestions').hidden;",
         )
         .await;
-    browser.type_into("#site-search-q", "\u{E007}").await; // Enter submits the form
+    // the word finished, Enter submits the form
+    browser.type_into("#site-search-q", "um\u{E007}").await;
     browser.wait_for_path("/search/").await;
     browser
         .wait_for_text(".search-results", "Hello from Chromium")
         .await;
-    assert_eq!(browser.value("#search-page-q").await, "chromi");
+    assert_eq!(browser.value("#search-page-q").await, "chromium");
     assert!(browser.text(".search-count").await.contains("1 result"));
     browser.close().await;
 }
