@@ -1,7 +1,7 @@
--- wrk script for bench/search.sh: each request searches /search.json for a random query of
--- one kind (BENCH_SEARCH_KIND): `rare` (a word in 1 post of 10,000), `common` (a word in
--- nearly every post), `prefix` (a word being typed: its first 4 letters), `phrase` (two words
--- in quotes). Each query also leaves out a word no post has (`-zqK`, K random), which changes
+-- wrk script for bench/search.sh: each request searches for a random query of one kind
+-- (BENCH_SEARCH_KIND): `rare` (a word in 1 post of 10,000), `common` (a word in nearly every
+-- post), `phrase` (two words in quotes), asked of the results page /search/, and `prefix` (a
+-- word being typed: its first 4 letters), asked of the suggestions, /search.json. Each query also leaves out a word no post has (`-zqK`, K random), which changes
 -- nothing found but makes every query new, so the page cache answers none: each request is a
 -- search. Each request also comes from a random client address (X-Forwarded-For, with the
 -- bench's replica trusting 127.0.0.1), so the per-address limit does not stop the bench.
@@ -43,7 +43,8 @@ request = function()
   -- the unknown word goes first: the prefix stays the last word typed
   q = "-zq" .. math.random(0, 999999999) .. " " .. q
   local address = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
-  return wrk.format("GET", "/search.json?q=" .. encode(q), {["X-Forwarded-For"] = address})
+  local path = kind == "prefix" and "/search.json?q=" or "/search/?q="
+  return wrk.format("GET", path .. encode(q), {["X-Forwarded-For"] = address})
 end
 
 -- the percentiles bench/search.sh prints (wrk's own table has no 95th)
