@@ -19,8 +19,9 @@ const WORKERS: usize = 2;
 /// How long a claim holds a job: longer than any handler runs (a webhook call times out in
 /// [`webhooks::CALL_TIMEOUT`]).
 pub const LEASE: Duration = Duration::from_secs(60);
-/// How long an idle worker waits before looking for due jobs again.
-const IDLE: Duration = Duration::from_millis(500);
+/// How long an idle worker waits before looking for due jobs again: the workers of an idle
+/// replica ask PostgreSQL once a second between them (a webhook waits two seconds at most).
+const IDLE: Duration = Duration::from_secs(2);
 /// The longest wait between two attempts of a job.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
