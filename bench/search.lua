@@ -1,7 +1,8 @@
 -- wrk script for bench/search.sh: each request searches for a random query of one kind
 -- (BENCH_SEARCH_KIND): `rare` (a word in 1 post of 10,000), `common` (a word in nearly every
 -- post), `phrase` (two words in quotes), asked of the results page /search/, and `prefix` (a
--- word being typed: its first 4 letters), asked of the suggestions, /search.json. Each query also leaves out a word no post has (`-zqK`, K random), which changes
+-- word being typed: the first letters of a common or a rare word), asked of the suggestions,
+-- /search.json. Each query also leaves out a word no post has (`-zqK`, K random), which changes
 -- nothing found but makes every query new, so the page cache answers none: each request is a
 -- search. Each request also comes from a random client address (X-Forwarded-For, with the
 -- bench's replica trusting 127.0.0.1), so the per-address limit does not stop the bench.
@@ -36,7 +37,13 @@ request = function()
   elseif kind == "common" then
     q = word()
   elseif kind == "prefix" then
-    q = word():sub(1, 4)
+    -- half the time the start of a common word, half the start of a rare one (`rare12`
+    -- matches rare12, rare120-129 and rare1200-1299: about 1,100 posts)
+    if math.random(2) == 1 then
+      q = word():sub(1, 4)
+    else
+      q = "rare" .. math.random(10, 99)
+    end
   else
     q = '"' .. word() .. " " .. word() .. '"'
   end

@@ -13,6 +13,7 @@
 # and reused.
 # Usage: bench/search.sh                 (builds --release first)
 #        BENCH_BIN=path/to/quire BENCH_SEARCH_POSTS=20000 BENCH_DURATION=10s bench/search.sh
+#        BENCH_SEARCH_REUSE=1 bench/search.sh   (steps 3 and 4 only, on the last run's database)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,41 +45,46 @@ fresh() {
 import() {
     local start end
     start=$(date +%s%N)
-    DATABASE_URL="${admin_url%/*}/$1" QUIRE_DATA_DIR="$2" QUIRE_LOG=warn "$bin" import \
+    DATABASE_URL="${admin_url%/*}/$1" QUIRE_DATA_DIR="$2" QUIRE_LOG=error "$bin" import \
         --no-progress "$3" >/dev/null
     end=$(date +%s%N)
     echo $(( (end - start) / 1000000 ))
 }
 
-# 1. the import with and without the index, on a sample
-mkdir -p "$data.sample/_posts"
-cp "$tree/_config.yml" "$data.sample/"
-# (head stops reading early: not a failure of the pipeline)
-set +o pipefail
-find "$tree/_posts" -name '*.md' | sort | head -n "$sample" | xargs cp -t "$data.sample/_posts"
-set -o pipefail
-fresh "${db_name}_off"
-psql "${admin_url%/*}/${db_name}_off" -qc "
-    alter table posts disable trigger posts_search;
-    alter table posts_tags disable trigger posts_tags_search_added;
-    alter table posts_tags disable trigger posts_tags_search_removed;
-    alter table posts_authors disable trigger posts_authors_search_added;
-    alter table posts_authors disable trigger posts_authors_search_removed;"
-without=$(import "${db_name}_off" "$data/off" "$data.sample")
-fresh "${db_name}_on"
-with=$(import "${db_name}_on" "$data/on" "$data.sample")
-psql "$admin_url" -qc "drop database ${db_name}_off" -c "drop database ${db_name}_on"
-echo "== import of $sample posts: $without ms without the search index, $with ms with it" \
-     "($(( (with - without) * 100 / (without > 0 ? without : 1) ))% slower)"
+if [ -n "${BENCH_SEARCH_REUSE:-}" ]; then
+    # the database of an earlier run, brought to this build's schema
+    DATABASE_URL="$url" QUIRE_LOG=warn "$bin" migrate
+else
+    # 1. the import with and without the index, on a sample
+    mkdir -p "$data.sample/_posts"
+    cp "$tree/_config.yml" "$data.sample/"
+    # (head stops reading early: not a failure of the pipeline)
+    set +o pipefail
+    find "$tree/_posts" -name '*.md' | sort | head -n "$sample" | xargs cp -t "$data.sample/_posts"
+    set -o pipefail
+    fresh "${db_name}_off"
+    psql "${admin_url%/*}/${db_name}_off" -qc "
+        alter table posts disable trigger posts_search;
+        alter table posts_tags disable trigger posts_tags_search_added;
+        alter table posts_tags disable trigger posts_tags_search_removed;
+        alter table posts_authors disable trigger posts_authors_search_added;
+        alter table posts_authors disable trigger posts_authors_search_removed;"
+    without=$(import "${db_name}_off" "$data/off" "$data.sample")
+    fresh "${db_name}_on"
+    with=$(import "${db_name}_on" "$data/on" "$data.sample")
+    psql "$admin_url" -qc "drop database ${db_name}_off" -c "drop database ${db_name}_on"
+    echo "== import of $sample posts: $without ms without the search index, $with ms with it" \
+         "($(( (with - without) * 100 / (without > 0 ? without : 1) ))% slower)"
 
-# 2. the whole set
-fresh "$db_name"
-ms=$(import "$db_name" "$data/all" "$tree")
-echo "== import of $n posts with the index: $ms ms ($(( n * 1000 / (ms > 0 ? ms : 1) )) posts/s)"
-psql "$url" -qc "vacuum analyze"
-psql "$url" -Atc "select format('== on disk: posts %s (with their TOAST and indexes), search index %s (post_search %s, its GIN indexes %s)',
-    pg_size_pretty(pg_total_relation_size('posts')), pg_size_pretty(pg_total_relation_size('post_search')),
-    pg_size_pretty(pg_table_size('post_search')), pg_size_pretty(pg_indexes_size('post_search')))"
+    # 2. the whole set
+    fresh "$db_name"
+    ms=$(import "$db_name" "$data/all" "$tree")
+    echo "== import of $n posts with the index: $ms ms ($(( n * 1000 / (ms > 0 ? ms : 1) )) posts/s)"
+    psql "$url" -qc "vacuum analyze"
+    psql "$url" -Atc "select format('== on disk: posts %s (with their TOAST and indexes), search index %s (post_search %s, its GIN indexes %s)',
+        pg_size_pretty(pg_total_relation_size('posts')), pg_size_pretty(pg_total_relation_size('post_search')),
+        pg_size_pretty(pg_table_size('post_search')), pg_size_pretty(pg_indexes_size('post_search')))"
+fi
 
 # 3. latency under load, every query new
 DATABASE_URL="$url" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG=warn QUIRE_CACHE_MB=1 \
@@ -97,37 +103,61 @@ for kind in rare common prefix phrase; do
         $(echo "$out" | awk '$1 == "percentiles" {print $2, $3, $4}')
 done
 
-# 4. the plan of a search, as store/search.rs writes it (a phrase of two common words; the
-#    last word of a phrase is no prefix)
-psql "$url" <<'SQL'
-\echo == EXPLAIN ANALYZE of a phrase search
-set plan_cache_mode = force_custom_plan;
-prepare search(text, bigint) as
-with hits as (
-    (select s.post_id, 1 as tier, s.published_at from post_search s
-     where s.title @@ websearch_to_tsquery(quire_search_config(), $1) and s.visible
-     order by s.published_at desc limit $2)
+# 4. the plan of a search of the slowest kind, as store/search.rs writes it: the query and the
+#    dates of the 500th and 5,000th newest posts read first and bound as constants; each tier
+#    the newest posts walked, then the older ones from the GIN index
+slowest="${BENCH_SEARCH_EXPLAIN:-\"cache query\"}"
+psql "$url" -v text="$slowest" <<'SQL'
+\echo == EXPLAIN ANALYZE of a search for :text
+select set_config('plan_cache_mode', 'force_custom_plan', false),
+       set_config('enable_seqscan', 'off', false),
+       websearch_to_tsquery(quire_search_config(), :'text')::text as q,
+       (select published_at from post_search where visible
+        order by published_at desc offset 499 limit 1) as since,
+       (select published_at from post_search where visible
+        order by published_at desc offset 4999 limit 1) as headings_since \gset
+prepare search(tsquery, timestamptz, bigint, bigint, bigint, timestamptz) as
+with hits as materialized (
+    (select * from (
+        (select s.post_id, 1 as tier, s.published_at from post_search s
+         where s.visible and s.published_at >= coalesce($2, '-infinity') and s.title @@ $1 and s.document @@ $1
+         order by s.published_at desc limit $3)
+        union all
+        (select s.post_id, 1 as tier, s.published_at from post_search s
+         where s.visible and s.published_at < $2 and s.published_at >= coalesce($6, '-infinity') and s.title @@ $1 and s.document @@ $1
+         order by s.published_at desc limit $3)
+        union all
+        (select s.post_id, 1 as tier, s.published_at from post_search s
+         where s.visible and s.published_at < $6 and s.title @@ $1 and s.document @@ $1
+         order by s.published_at desc nulls last limit $3)) tier1 limit $3)
     union all
-    (select s.post_id, 2 as tier, s.published_at from post_search s
-     where (s.title || s.meta) @@ websearch_to_tsquery(quire_search_config(), $1)
-       and not s.title @@ websearch_to_tsquery(quire_search_config(), $1) and s.visible
-     order by s.published_at desc limit $2)
+    (select * from (
+        (select s.post_id, 2 as tier, s.published_at from post_search s
+         where s.visible and s.published_at >= coalesce($2, '-infinity') and s.heading @@ $1 and s.document @@ $1
+         order by s.published_at desc limit $3)
+        union all
+        (select s.post_id, 2 as tier, s.published_at from post_search s
+         where s.visible and s.published_at < $2 and s.published_at >= coalesce($6, '-infinity') and s.heading @@ $1 and s.document @@ $1
+         order by s.published_at desc limit $3)
+        union all
+        (select s.post_id, 2 as tier, s.published_at from post_search s
+         where s.visible and s.published_at < $6 and s.heading @@ $1 and s.document @@ $1
+         order by s.published_at desc nulls last limit $3)) tier2 limit $3)
     union all
-    (select s.post_id, 3 as tier, s.published_at from post_search s
-     where s.document @@ websearch_to_tsquery(quire_search_config(), $1)
-       and not (s.title || s.meta) @@ websearch_to_tsquery(quire_search_config(), $1) and s.visible
-     order by s.published_at desc limit $2))
-select p.id, p.slug, p.title,
-       ts_headline(quire_search_config(), quire_html_text(left(p.html, 60000)),
-                   websearch_to_tsquery(quire_search_config(), $1),
-                   'MaxWords=30, MinWords=12, MaxFragments=2') as snippet
-from (select * from hits order by tier, published_at desc limit $2) h
+    (select * from (
+        (select s.post_id, 3 as tier, s.published_at from post_search s
+         where s.visible and s.published_at >= coalesce($2, '-infinity') and s.document @@ $1
+         order by s.published_at desc limit $3)
+        union all
+        (select s.post_id, 3 as tier, s.published_at from post_search s
+         where s.visible and s.published_at < $2 and s.document @@ $1
+         order by s.published_at desc nulls last limit $3)) tier3 limit $3)),
+ranked as materialized (select distinct on (post_id) post_id, tier, published_at
+                        from hits order by post_id, tier)
+select p.id, p.slug, p.title, s.body, (select count(*) from ranked) as total
+from (select * from ranked order by tier, published_at desc limit $4 offset $5) h
 join posts p on p.id = h.post_id
+join post_search s on s.post_id = h.post_id
 order by h.tier, h.published_at desc;
-explain (analyze, buffers, costs off) execute search('"cache query"', 10);
-\echo == EXPLAIN ANALYZE of the count of a phrase search
-prepare count(text) as
-select count(*) from (select 1 from post_search s
-    where s.document @@ websearch_to_tsquery(quire_search_config(), $1) and s.visible limit 1000) matched;
-explain (analyze, buffers, costs off) execute count('"cache query"');
+explain (analyze, buffers, costs off) execute search(:'q', :'since', 11, 10, 0, :'headings_since');
 SQL

@@ -8,5 +8,6 @@ pub mod revision;
 pub mod search;
 pub mod settings;
 pub mod slug;
+pub mod snippet;
 pub mod tag;
 pub mod user;

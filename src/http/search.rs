@@ -25,7 +25,7 @@ use crate::http::site::{error_response, load_settings};
 use crate::render::views::{Meta, SiteView, TagLink, display_date, rfc3339_in};
 use crate::state::AppState;
 use crate::store;
-use crate::store::search::{COUNT_CAP, Hit};
+use crate::store::search::{Hit, Window};
 
 /// Results on a page.
 pub const PER_PAGE: i64 = 10;
@@ -129,12 +129,17 @@ async fn search_json(
         .cache
         .get_or_render(&key_of(JSON, terms.as_ref(), 1), async {
             let body = match &terms {
-                None => json!({"query": "", "total": 0, "results": []}),
+                None => json!({"query": "", "results": [], "more": false}),
                 Some(terms) => {
-                    let (hits, total) = find(&s, ip, terms, SUGGESTIONS, 0).await?;
+                    let window = Window {
+                        limit: SUGGESTIONS,
+                        offset: 0,
+                        snippets: false,
+                    };
+                    let (hits, found) = find(&s, ip, terms, window).await?;
                     let results: Vec<ResultView> =
                         hits.iter().map(|h| ResultView::new(&s, h)).collect();
-                    json!({"query": terms.text, "total": total, "results": results})
+                    json!({"query": terms.text, "results": results, "more": found > SUGGESTIONS})
                 }
             };
             let mut page = CachedPage::new(
@@ -157,19 +162,21 @@ async fn find(
     s: &AppState,
     ip: Option<std::net::IpAddr>,
     terms: &Terms,
-    limit: i64,
-    offset: i64,
+    window: Window,
 ) -> Result<(Vec<Hit>, i64)> {
+    let mut tx = s.db.begin().await?;
     if let Some(ip) = ip {
         let keys = [format!("search:address:{ip}")];
         if let Some(wait) =
-            store::limits::attempt(&s.db, &keys, &[MAX_SEARCHES], WINDOW_SECS).await?
+            store::limits::attempt(&mut *tx, &keys, &[MAX_SEARCHES], WINDOW_SECS).await?
         {
+            tx.commit().await?;
             return Err(Error::TooManyRequests(wait.max(1)));
         }
     }
-    let mut conn = s.db.acquire().await?;
-    Ok(store::search::published(&mut conn, terms, limit, offset).await?)
+    let found = store::search::published(&mut tx, terms, window).await?;
+    tx.commit().await?;
+    Ok(found)
 }
 
 /// A result as the theme and the JSON show it.
@@ -180,7 +187,8 @@ struct ResultView {
     published_at: Option<String>,
     published_display: Option<String>,
     tags: Vec<TagLink>,
-    /// The matching passage, escaped, matches in `<mark>`.
+    /// The matching passage, escaped, matches in `<mark>` (not in the suggestions).
+    #[serde(skip_serializing_if = "String::is_empty")]
     snippet_html: String,
 }
 
@@ -213,8 +221,9 @@ struct SearchPage<'a> {
     query: String,
     searched: bool,
     results: Vec<ResultView>,
+    /// Matches: all of them, or, with `total_capped`, those up to this page's end.
     total: i64,
-    /// More matches than were counted.
+    /// More matches than `total`.
     total_capped: bool,
     page: i64,
     prev_url: Option<String>,
@@ -233,7 +242,14 @@ async fn render_page(
     };
     let offset = limits::page_offset(page, PER_PAGE).ok_or(Error::NotFound)?;
     let (hits, total) = match terms {
-        Some(terms) => find(s, ip, terms, PER_PAGE, offset).await?,
+        Some(terms) => {
+            let window = Window {
+                limit: PER_PAGE,
+                offset,
+                snippets: true,
+            };
+            find(s, ip, terms, window).await?
+        }
         None => (Vec::new(), 0),
     };
     if page > 1 && hits.is_empty() {
@@ -266,8 +282,8 @@ async fn render_page(
         body_class: "search-template",
         searched: terms.is_some(),
         results: hits.iter().map(|h| ResultView::new(s, h)).collect(),
-        total,
-        total_capped: total >= COUNT_CAP,
+        total: total.min(offset + PER_PAGE),
+        total_capped: total > offset + PER_PAGE,
         page,
         prev_url: (page > 1).then(|| link(page - 1)),
         next_url: (shown < total).then(|| link(page + 1)),

@@ -125,8 +125,8 @@ pub async fn list(
         r#"
         select {COLUMNS}, count(*) over () as total,
                case when $5::text is null then null
-                    else ts_headline(quire_search_config(), quire_html_text(left(p.html, 60000)),
-                                     {query}, '{HEADLINE}') end as snippet
+                    else (select ts_headline(quire_search_config(), s.body, {query}, '{HEADLINE}')
+                          from post_search s where s.post_id = p.id) end as snippet
         from posts_with_links p
         where ($1::post_type is null or type = $1)
           and ($2::post_status is null or status = $2)

@@ -16,19 +16,24 @@ use uuid::Uuid;
 
 use crate::domain::post::PostType;
 use crate::domain::search::Terms;
+use crate::domain::snippet::{Marks, snippet};
 
-/// Matches counted at most: past it, "1,000 or more".
-pub const COUNT_CAP: i64 = 1000;
+/// The newest posts a search walks through first, newest first, checking each; older ones it
+/// finds through the GIN indexes. A word in most posts is answered from the first few; a
+/// rarer one costs at most this walk and then the index, which holds few enough posts for it
+/// (fewer than wanted among the newest 500 says so) — whatever the planner guesses.
+const WALKED: i64 = 500;
+/// The newest posts the title and heading tiers walk through, checking their small vectors.
+const WALKED_HEADINGS: i64 = 5_000;
 
 /// A search's `tsquery`, from its [`Terms`] bound as `$text`, `$head` and `$prefix`: the
 /// whole text as `websearch_to_tsquery` reads it, or, when its last word may be unfinished,
-/// the text before it with that word as a prefix.
+/// the text before it and that word as a prefix (which matches the word itself too).
 pub fn tsquery(text: u8, head: u8, prefix: u8) -> String {
     format!(
-        "(websearch_to_tsquery(quire_search_config(), ${text}) || \
-         case when ${prefix}::text is null then ''::tsquery \
-              else websearch_to_tsquery(quire_search_config(), ${head}) \
-                   && to_tsquery(quire_search_config(), quote_literal(${prefix}) || ':*') end)"
+        "(case when ${prefix}::text is null then websearch_to_tsquery(quire_search_config(), ${text}) \
+               else websearch_to_tsquery(quire_search_config(), ${head}) \
+                    && to_tsquery(quire_search_config(), quote_literal(${prefix}) || ':*') end)"
     )
 }
 
@@ -36,9 +41,6 @@ pub fn tsquery(text: u8, head: u8, prefix: u8) -> String {
 /// caller turns into `<mark>` after escaping the text (see `domain::search::snippet_html`).
 pub const HEADLINE: &str = "StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=30, MinWords=12, \
     MaxFragments=2, FragmentDelimiter=\" … \"";
-
-/// Text read for a snippet, at most (the start of a long post).
-const SNIPPET_SOURCE_CHARS: i32 = 60_000;
 
 /// A post or page that matches, with a snippet of the matching passage.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -50,7 +52,8 @@ pub struct Hit {
     pub slug: String,
     pub title: String,
     pub published_at: Option<DateTime<Utc>>,
-    /// Plain text, matches between U+E000 and U+E001.
+    /// Plain text, matches between U+E000 and U+E001 (see `domain::snippet`).
+    #[sqlx(skip)]
     pub snippet: String,
     /// Public tags: `[{"slug", "name"}]`.
     pub tags: Json<Vec<HitTag>>,
@@ -62,70 +65,176 @@ pub struct HitTag {
     pub name: String,
 }
 
-/// One page of the published posts and pages matching `terms`, and how many match (at most
-/// [`COUNT_CAP`]).
+/// What a search asks for: a page of `limit` hits from `offset`, with snippets or not (a
+/// snippet is cut from the post's text parsed again: about half a millisecond each).
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub limit: i64,
+    pub offset: i64,
+    pub snippets: bool,
+}
+
+/// One page of the published posts and pages matching `terms`, and how many match up to the
+/// page's end and one more (which says there are more).
+///
+/// A search that only excludes (`-word`, `this or -that`) matches nearly everything and no
+/// index can answer it: it finds nothing.
+///
+/// Runs in the caller's transaction, which it makes plan for these words, and commit without
+/// waiting for the disk: a search writes nothing (a caller's rate-limit count is not worth
+/// the wait).
 pub async fn published(
-    conn: &mut PgConnection,
+    tx: &mut PgConnection,
     terms: &Terms,
-    limit: i64,
-    offset: i64,
+    window: Window,
 ) -> sqlx::Result<(Vec<Hit>, i64)> {
-    let visible = "s.visible";
-    // the query is written out where it is used, not computed once in a CTE: the planner
-    // then sees it (the statement is planned for each search, not prepared once), and picks
-    // the index for a rare word, or the newest posts first for a common one
-    let query = tsquery(1, 2, 3);
-    let tier = |n: u8, matches: &str| {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        hit: Hit,
+        /// The post's text, when snippets are asked for.
+        body: String,
+        total: i64,
+    }
+    let Window {
+        limit,
+        offset,
+        snippets,
+    } = window;
+    // the query and the configuration, read first and bound as constants: the planner then
+    // sees the words (each search is planned for its own, not prepared once for any) and
+    // nothing is parsed again for each post a walk looks at; and the date of the last post
+    // walked through
+    #[derive(FromRow)]
+    struct Prepared {
+        query: String,
+        config: String,
+        indexed: bool,
+        walked_since: Option<DateTime<Utc>>,
+        headings_since: Option<DateTime<Utc>>,
+    }
+    let since = |walked: i64| {
         format!(
-            "(select s.post_id, {n} as tier, s.published_at from post_search s \
-              where {matches} and {visible} order by s.published_at desc limit $4)"
+            "(select published_at from post_search where visible \
+              order by published_at desc offset {} limit 1)",
+            walked - 1
         )
     };
-    let sql = format!(
-        "with hits as ({} union all {} union all {}) \
-         select p.id, p.type, p.slug, p.title, p.published_at, \
-                ts_headline(quire_search_config(), quire_html_text(left(p.html, {SNIPPET_SOURCE_CHARS})), \
-                            {query}, '{HEADLINE}') as snippet, \
-                coalesce((select jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name) \
-                                           order by pt.sort_order, t.name) \
-                          from posts_tags pt join tags t on t.id = pt.tag_id \
-                          where pt.post_id = p.id and t.visibility = 'public'), '[]') as tags \
-         from (select * from hits order by tier, published_at desc limit $5 offset $6) h \
-         join posts p on p.id = h.post_id \
-         order by h.tier, h.published_at desc",
-        tier(1, &format!("s.title @@ {query}")),
-        tier(
-            2,
-            &format!("(s.title || s.meta) @@ {query} and not s.title @@ {query}"),
-        ),
-        tier(
-            3,
-            &format!("s.document @@ {query} and not (s.title || s.meta) @@ {query}"),
-        ),
-    );
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    // planned for these words each time, not once for any words (see the module's note)
-    sqlx::query("set local plan_cache_mode = force_custom_plan")
-        .execute(&mut *tx)
-        .await?;
-    let hits: Vec<Hit> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&terms.query)
-        .bind(&terms.head)
-        .bind(terms.prefix.as_deref())
-        .bind(offset + limit)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *tx)
-        .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select count(*) from (select 1 from post_search s \
-         where s.document @@ {query} and {visible} limit {COUNT_CAP}) matched"
+    let Prepared {
+        query,
+        config,
+        indexed,
+        walked_since,
+        headings_since,
+    } = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select q::text as query, quire_search_config()::text as config, \
+                querytree(q) not in ('T', '') as indexed, \
+                {} as walked_since, {} as headings_since, \
+                set_config('plan_cache_mode', 'force_custom_plan', true) \
+                || set_config('enable_seqscan', 'off', true) \
+                || set_config('synchronous_commit', 'off', true) as settings \
+         from (select {} as q) query",
+        since(WALKED),
+        since(WALKED_HEADINGS),
+        tsquery(1, 2, 3)
     )))
     .bind(&terms.query)
     .bind(&terms.head)
     .bind(terms.prefix.as_deref())
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
+    if !indexed {
+        return Ok((Vec::new(), 0));
+    }
+    // each tier: the newest posts walked (stopping as soon as enough match), then the older
+    // ones from the index, sorted (`nulls last` keeps the planner from walking them: a walk
+    // past posts that do not match is what a wrong guess of the planner costs). The title and
+    // heading tiers, whose vectors are small and in the table's rows, walk a longer way first:
+    // a phrase of common words is cheaper to look for there post by post than to check in
+    // every post the index says has both words. A tier holds the one before it (every word in
+    // the title is every word in the heading, is every word in the post), so that none is a
+    // sliver of a large set the index cannot narrow; a post is ranked in the first tier it is
+    // in. The whole post must match in each, for the words a search leaves out.
+    let part = |n: u8, matches: &str, dates: &str, order: &str| {
+        format!(
+            "(select s.post_id, {n} as tier, s.published_at from post_search s \
+              where s.visible and {dates} and {matches} \
+              order by s.published_at desc{order} limit $3)"
+        )
+    };
+    let tier = |n: u8, matches: &str| {
+        let parts = if n < 3 {
+            [
+                part(
+                    n,
+                    matches,
+                    "s.published_at >= coalesce($2, '-infinity')",
+                    "",
+                ),
+                part(
+                    n,
+                    matches,
+                    "s.published_at < $2 and s.published_at >= coalesce($7, '-infinity')",
+                    "",
+                ),
+                part(n, matches, "s.published_at < $7", " nulls last"),
+            ]
+            .join(" union all ")
+        } else {
+            [
+                part(
+                    n,
+                    matches,
+                    "s.published_at >= coalesce($2, '-infinity')",
+                    "",
+                ),
+                part(n, matches, "s.published_at < $2", " nulls last"),
+            ]
+            .join(" union all ")
+        };
+        format!("(select * from ({parts}) tier{n} limit $3)")
+    };
+    let sql = format!(
+        "with hits as materialized ({} union all {} union all {}), \
+         ranked as materialized (select distinct on (post_id) post_id, tier, published_at \
+                                 from hits order by post_id, tier) \
+         select p.id, p.type, p.slug, p.title, p.published_at, \
+                case when $6 then s.body else '' end as body, \
+                coalesce((select jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name) \
+                                           order by pt.sort_order, t.name) \
+                          from posts_tags pt join tags t on t.id = pt.tag_id \
+                          where pt.post_id = p.id and t.visibility = 'public'), '[]') as tags, \
+                (select count(*) from ranked) as total \
+         from (select * from ranked order by tier, published_at desc limit $4 offset $5) h \
+         join posts p on p.id = h.post_id \
+         join post_search s on s.post_id = h.post_id \
+         order by h.tier, h.published_at desc",
+        tier(1, "s.title @@ $1::tsquery and s.document @@ $1::tsquery"),
+        tier(2, "s.heading @@ $1::tsquery and s.document @@ $1::tsquery"),
+        tier(3, "s.document @@ $1::tsquery"),
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(&query)
+        .bind(walked_since)
+        .bind(offset + limit + 1)
+        .bind(limit)
+        .bind(offset)
+        .bind(snippets)
+        .bind(headings_since)
+        .fetch_all(&mut *tx)
+        .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let marks = Marks::new(&query, &config);
+    let hits = rows
+        .into_iter()
+        .map(|r| Hit {
+            snippet: if snippets {
+                snippet(&r.body, &marks)
+            } else {
+                String::new()
+            },
+            ..r.hit
+        })
+        .collect();
     Ok((hits, total))
 }

@@ -114,6 +114,10 @@ async fn readers_find_any_word_stemmed_ranked_and_safely_marked() {
     assert_eq!(titles(&search(&app, "field notes").await).len(), 3);
     let none = search(&app, "zebra").await;
     assert!(none.contains("Nothing matches “zebra”"), "{none}");
+    // a search that only leaves words out would list nearly every post: it finds nothing
+    let excluding = search(&app, "-river").await;
+    assert!(titles(&excluding).is_empty(), "{excluding}");
+    assert!(excluding.contains("Nothing matches"), "{excluding}");
     // works without JavaScript: the header's form is a plain GET to /search/
     let home = app.page("/").await;
     assert!(home.contains("action=\"/search/\""), "{home}");
@@ -139,6 +143,38 @@ async fn readers_find_any_word_stemmed_ranked_and_safely_marked() {
             .contains("\u{E000}marathon\u{E001}"),
         "{list}"
     );
+}
+
+#[tokio::test]
+async fn results_come_ten_a_page_newest_first_with_the_next_page_linked() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    for i in 1..=12 {
+        post(
+            &app,
+            &admin,
+            &format!("Lighthouse log {i:02}"),
+            "The lamp turned all night.",
+            "published",
+        )
+        .await;
+    }
+    let first = search(&app, "lighthouse").await;
+    let expected: Vec<String> = (3..=12)
+        .rev()
+        .map(|i| format!("Lighthouse log {i:02}"))
+        .collect();
+    assert_eq!(titles(&first), expected, "{first}");
+    assert!(first.contains("More than 10 results"), "{first}");
+    assert!(first.contains("rel=\"next\""), "{first}");
+    let second = app.page("/search/?q=lighthouse&page=2").await;
+    assert_eq!(
+        titles(&second),
+        ["Lighthouse log 02", "Lighthouse log 01"],
+        "{second}"
+    );
+    assert!(second.contains("12 results"), "{second}");
 }
 
 #[tokio::test]
@@ -219,6 +255,9 @@ async fn accents_and_cjk_text_are_found_with_the_sites_language() {
     })
     .await;
     assert_eq!(found("天気").await, ["東京の天気"]);
+    // the characters found are marked in the passage shown
+    let page = search(&app, "晴れ").await;
+    assert!(page.contains("<mark>晴</mark><mark>れ</mark>"), "{page}");
     assert!(found("大阪").await.is_empty());
     let config: String = sqlx::query_scalar("select quire_search_config()::text")
         .fetch_one(&db.pool)
