@@ -111,6 +111,7 @@ psql "$url" -v text="$slowest" <<'SQL'
 \echo == EXPLAIN ANALYZE of a search for :text
 select set_config('plan_cache_mode', 'force_custom_plan', false),
        set_config('enable_seqscan', 'off', false),
+       set_config('max_parallel_workers_per_gather', '0', false),
        websearch_to_tsquery(quire_search_config(), :'text')::text as q,
        (select published_at from post_search where visible
         order by published_at desc offset 499 limit 1) as since,

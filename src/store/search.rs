@@ -80,9 +80,10 @@ pub struct Window {
 /// A search that only excludes (`-word`, `this or -that`) matches nearly everything and no
 /// index can answer it: it finds nothing.
 ///
-/// Runs in the caller's transaction, which it makes plan for these words, and commit without
-/// waiting for the disk: a search writes nothing (a caller's rate-limit count is not worth
-/// the wait).
+/// Runs in the caller's transaction, which it sets to plan for these words, without the
+/// sequential scans and parallel workers that would only slow a search down, and to commit
+/// without waiting for the disk: a search writes nothing (a caller's rate-limit count is not
+/// worth the wait).
 pub async fn published(
     tx: &mut PgConnection,
     terms: &Terms,
@@ -132,6 +133,7 @@ pub async fn published(
                 {} as walked_since, {} as headings_since, \
                 set_config('plan_cache_mode', 'force_custom_plan', true) \
                 || set_config('enable_seqscan', 'off', true) \
+                || set_config('max_parallel_workers_per_gather', '0', true) \
                 || set_config('synchronous_commit', 'off', true) as settings \
          from (select {} as q) query",
         since(WALKED),
