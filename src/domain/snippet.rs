@@ -105,10 +105,8 @@ fn lexemes(tsquery: &str) -> Vec<Lexeme> {
                 negated.push(outer ^ not);
                 not = false;
             }
-            ')' => {
-                if negated.len() > 1 {
-                    negated.pop();
-                }
+            ')' if negated.len() > 1 => {
+                negated.pop();
             }
             '\'' => {
                 let mut text = String::new();
