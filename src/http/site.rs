@@ -546,10 +546,23 @@ async fn not_found(s: &AppState, path: &str) -> Result<Arc<CachedPage>> {
     let last = path.rsplit('/').next().unwrap_or("");
     let bare = !path.ends_with('/') && !last.contains('.') && path.len() > 1;
     // A redirect stored for the exact path wins (`/2019/05/17/hello.html`, `/old`); a path
-    // without its trailing slash also finds the one stored with it, in one hop.
-    let mut stored = store::site::redirect_for(&s.db, path).await?;
-    if stored.is_none() && bare {
-        stored = store::site::redirect_for(&s.db, &format!("{path}/")).await?;
+    // without its trailing slash also finds the one stored with it, in one hop; and a path in
+    // capitals the one stored in small letters (Hugo lowercases the aliases it writes, while
+    // links keep `/Old/First` as the author typed it).
+    let lower = path.to_lowercase();
+    let mut candidates = vec![path.to_owned()];
+    if lower != path {
+        candidates.push(lower);
+    }
+    let mut stored = None;
+    for candidate in &candidates {
+        stored = store::site::redirect_for(&s.db, candidate).await?;
+        if stored.is_none() && bare {
+            stored = store::site::redirect_for(&s.db, &format!("{candidate}/")).await?;
+        }
+        if stored.is_some() {
+            break;
+        }
     }
     if let Some((to, permanent)) = stored {
         let status = if permanent {

@@ -1760,6 +1760,9 @@ async fn every_old_hugo_url_redirects_by_its_permalinks_url_and_aliases_and_link
             ("/2021/04/opening-day/", "/first-post/"),
             ("/old/first/", "/first-post/"),
             ("/old/first", "/first-post/"),
+            // the alias as the author typed it (Hugo wrote it in small letters)
+            ("/Old/First", "/first-post/"),
+            ("/Old/First/", "/first-post/"),
             ("/2021/05/second_thoughts/", "/second-thoughts/"),
             ("/docs/guide/setup/", "/guide-setup/"),
             ("/install/", "/guide-setup/"),
