@@ -17,8 +17,10 @@ alter table post_search set (toast_tuple_target = 128),
     alter column title set storage main, alter column meta set storage main,
     alter column heading set storage main;
 
--- (Re)indexes posts whole.
-create or replace function quire_index_posts(posts uuid[]) returns void language sql as $$
+-- (Re)indexes posts whole. In PL/pgSQL, whose statements keep their plans, where a SQL
+-- function's statement was planned again at each call: once per post of an import.
+create or replace function quire_index_posts(posts uuid[]) returns void language plpgsql as $$
+begin
     insert into post_search (post_id, title, meta, heading, document, body, visible, published_at)
     select p.id, t.title, m.meta, t.title || m.meta,
            t.title || m.meta || setweight(to_tsvector(c.cfg, quire_search_text(b.text)), 'D'),
@@ -33,6 +35,7 @@ create or replace function quire_index_posts(posts uuid[]) returns void language
         set title = excluded.title, meta = excluded.meta, heading = excluded.heading,
             document = excluded.document,
             body = excluded.body, visible = excluded.visible, published_at = excluded.published_at;
+end
 $$;
 
 -- Re-indexes what tags, excerpt and authors give posts already indexed (a post added in this
