@@ -1,12 +1,13 @@
 //! Full-text search over the index the database keeps (`post_search`, see
-//! `migrations/0010_search.sql`).
+//! `migrations/0010_search.sql` and `0011_search_faster.sql`).
 //!
 //! Hits are ranked in tiers: every word in the title first, then in the title with the tags,
-//! custom excerpt and authors, then anywhere in the text; newest first within each, so that a
-//! word in half the posts costs a walk through the newest posts until ten match (an index on
-//! the date of what readers may find), not a ranking of fifty thousand, while a rare word is
-//! looked up in the GIN indexes. The query is written out in each condition, and each search
-//! planned with its own words, so that the planner can tell the two apart.
+//! custom excerpt and authors (the heading), then anywhere in the text; newest first within
+//! each. Each tier walks the newest posts first, so that a word in half the posts costs a few
+//! of them, not a ranking of fifty thousand, then finds the older ones in the GIN indexes,
+//! where a rare word costs a look-up; how much either may cost is bounded by the walk's
+//! length, not by the planner's guess of how common the words are. The query and the walk's
+//! bounds are bound as constants, and each search planned with its own words.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
