@@ -31,7 +31,7 @@ impl Terms {
 
 /// Chinese, Japanese and Korean characters, which the index holds one by one (see
 /// `quire_search_text` in the migrations).
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
         | '\u{f900}'..='\u{faff}' | '\u{ac00}'..='\u{d7af}')
@@ -106,8 +106,8 @@ impl Terms {
     }
 }
 
-/// A snippet as HTML: the text escaped, each match (between U+E000 and U+E001, as the
-/// database marks them) in `<mark>`.
+/// A snippet as HTML: the text escaped, each match (between U+E000 and U+E001, as
+/// `domain::snippet` marks them) in `<mark>`.
 pub fn snippet_html(snippet: &str) -> String {
     tera::escape_html(snippet.trim())
         .replace('\u{E000}', "<mark>")

@@ -1,7 +1,7 @@
-//! The passage of a post that a search result shows, cut from the post's text around the
-//! words that matched, with those words marked as the database's `ts_headline` marks them
-//! (U+E000 before, U+E001 after; see `search::snippet_html`), but made here: PostgreSQL's
-//! parser reads about 10 MB/s, half a millisecond for each result of a search.
+//! The passage of a post that a search result shows (to readers and in the admin's lists),
+//! cut from the post's text around the words that matched, with those words between U+E000
+//! and U+E001 (see `search::snippet_html`). Made here rather than with the database's
+//! `ts_headline`, whose parser reads about 10 MB/s: half a millisecond for each result.
 //!
 //! The words are the query's lexemes as PostgreSQL prints the `tsquery` (stemmed, in quotes),
 //! but those it excludes; a word of the text matches when it or its stem in the site's
@@ -9,6 +9,8 @@
 //! no stemmer of ours knows the language, a word matches when it starts with the lexeme.
 
 use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::domain::search::is_cjk;
 
 /// Words in a fragment, at most.
 const MAX_WORDS: usize = 30;
@@ -142,13 +144,6 @@ fn lexemes(tsquery: &str) -> Vec<Lexeme> {
         }
     }
     found
-}
-
-/// Chinese, Japanese and Korean characters, each a word of its own in the index.
-fn is_cjk(c: char) -> bool {
-    matches!(c,
-        '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
-        | '\u{f900}'..='\u{faff}' | '\u{ac00}'..='\u{d7af}')
 }
 
 /// The words of a text, as byte ranges: runs of letters and digits, each CJK character alone.

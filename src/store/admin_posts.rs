@@ -9,9 +9,10 @@ use uuid::Uuid;
 use crate::domain::post::{PostStatus, PostType};
 use crate::domain::revision::RevisionFields;
 use crate::domain::search::Terms;
+use crate::domain::snippet::{Marks, snippet};
 use crate::render::markdown::Rendered;
 use crate::store::posts::{AuthorRef, TagRef};
-use crate::store::search::{self, HEADLINE};
+use crate::store::search;
 
 /// A post with everything the editor shows.
 #[derive(Debug, Clone, FromRow, Serialize)]
@@ -118,6 +119,10 @@ pub async fn list(
         #[sqlx(flatten)]
         post: AdminPost,
         total: i64,
+        /// In a search: the post's text, the query and its configuration, for the snippet.
+        body: Option<String>,
+        search_query: Option<String>,
+        search_config: Option<String>,
     }
     // the search's text is $5, its head $9, its prefix $10
     let query = search::tsquery(5, 9, 10);
@@ -125,8 +130,9 @@ pub async fn list(
         r#"
         select {COLUMNS}, count(*) over () as total,
                case when $5::text is null then null
-                    else (select ts_headline(quire_search_config(), s.body, {query}, '{HEADLINE}')
-                          from post_search s where s.post_id = p.id) end as snippet
+                    else (select s.body from post_search s where s.post_id = p.id) end as body,
+               case when $5::text is null then null else {query}::text end as search_query,
+               quire_search_config()::text as search_config
         from posts_with_links p
         where ($1::post_type is null or type = $1)
           and ($2::post_status is null or status = $2)
@@ -154,7 +160,23 @@ pub async fn list(
     .fetch_all(db)
     .await?;
     let total = rows.first().map_or(0, |r| r.total);
-    Ok((rows.into_iter().map(|r| r.post).collect(), total))
+    let marks = rows.first().and_then(|r| {
+        Some(Marks::new(
+            r.search_query.as_deref()?,
+            r.search_config.as_deref()?,
+        ))
+    });
+    let posts = rows
+        .into_iter()
+        .map(|r| AdminPost {
+            snippet: marks
+                .as_ref()
+                .zip(r.body.as_deref())
+                .map(|(marks, body)| snippet(body, marks)),
+            ..r.post
+        })
+        .collect();
+    Ok((posts, total))
 }
 
 /// Every field a writer sets.

@@ -38,11 +38,6 @@ pub fn tsquery(text: u8, head: u8, prefix: u8) -> String {
     )
 }
 
-/// How snippets are cut and marked: private-use characters around each match, which the
-/// caller turns into `<mark>` after escaping the text (see `domain::search::snippet_html`).
-pub const HEADLINE: &str = "StartSel=\u{E000}, StopSel=\u{E001}, MaxWords=30, MinWords=12, \
-    MaxFragments=2, FragmentDelimiter=\" … \"";
-
 /// A post or page that matches, with a snippet of the matching passage.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Hit {
@@ -166,36 +161,35 @@ pub async fn published(
         )
     };
     let tier = |n: u8, matches: &str| {
-        let parts = if n < 3 {
-            [
-                part(
-                    n,
-                    matches,
-                    "s.published_at >= coalesce($2, '-infinity')",
-                    "",
-                ),
-                part(
-                    n,
-                    matches,
-                    "s.published_at < $2 and s.published_at >= coalesce($7, '-infinity')",
-                    "",
-                ),
-                part(n, matches, "s.published_at < $7", " nulls last"),
+        // the date ranges the tier looks through, newest first: the last one from the index
+        let ranges: &[&str] = if n < 3 {
+            &[
+                "s.published_at >= coalesce($2, '-infinity')",
+                "s.published_at < $2 and s.published_at >= coalesce($7, '-infinity')",
+                "s.published_at < $7",
             ]
-            .join(" union all ")
         } else {
-            [
-                part(
-                    n,
-                    matches,
-                    "s.published_at >= coalesce($2, '-infinity')",
-                    "",
-                ),
-                part(n, matches, "s.published_at < $2", " nulls last"),
+            &[
+                "s.published_at >= coalesce($2, '-infinity')",
+                "s.published_at < $2",
             ]
-            .join(" union all ")
         };
-        format!("(select * from ({parts}) tier{n} limit $3)")
+        let parts: Vec<String> = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, dates)| {
+                let order = if i + 1 == ranges.len() {
+                    " nulls last"
+                } else {
+                    ""
+                };
+                part(n, matches, dates, order)
+            })
+            .collect();
+        format!(
+            "(select * from ({}) tier{n} limit $3)",
+            parts.join(" union all ")
+        )
     };
     let sql = format!(
         "with hits as materialized ({} union all {} union all {}), \
