@@ -122,7 +122,8 @@ pub struct Delivery {
     pub integration: Option<String>,
     pub event: Option<String>,
     pub target_url: Option<String>,
-    /// `pending`, `done` or `failed`.
+    /// `pending`, `sending` (an attempt under way: claimed, its lease not over), `done` or
+    /// `failed`.
     pub state: String,
     pub attempts: i32,
     pub last_result: Option<String>,
@@ -137,9 +138,12 @@ pub async fn recent_deliveries(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Res
     sqlx::query_as!(
         Delivery,
         r#"select j.id, j.payload->>'webhook' as webhook_id, i.name as "integration?",
-                  j.payload->>'event' as event, w.target_url as "target_url?", j.state,
+                  j.payload->>'event' as event, w.target_url as "target_url?",
+                  case when j.state = 'pending' and j.locked_until > now() then 'sending'
+                       else j.state end as "state!",
                   j.attempts, j.last_result, j.created_at, j.finished_at,
-                  case when j.state = 'pending' then j.run_at end as next_attempt_at
+                  case when j.state = 'pending' and not coalesce(j.locked_until > now(), false)
+                       then j.run_at end as next_attempt_at
            from jobs j
            left join webhooks w on w.id::text = j.payload->>'webhook'
            left join integrations i on i.id = w.integration_id

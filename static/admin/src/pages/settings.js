@@ -15,6 +15,7 @@ const deliveryText = (d) => {
   const how = {
     done: 'Delivered (' + (d.last_result || 'sent') + ') after ' + tries + ', ' + dateTime(d.finished_at || d.created_at),
     failed: 'Failed after ' + tries + ': ' + (d.last_result || 'no answer'),
+    sending: 'Being sent (' + plural(d.attempts, 'attempt', 'attempts') + ' so far)',
     pending: d.attempts
       ? 'Retrying at ' + dateTime(d.next_attempt_at) + ' after ' + tries + ': ' + (d.last_result || 'no answer')
       : 'Waiting to be sent',
