@@ -103,62 +103,28 @@ for kind in rare common prefix phrase; do
         $(echo "$out" | awk '$1 == "percentiles" {print $2, $3, $4}')
 done
 
-# 4. the plan of a search of the slowest kind, as store/search.rs writes it: the query and the
-#    dates of the 500th and 5,000th newest posts read first and bound as constants; each tier
-#    the newest posts walked, then the older ones from the GIN index
+# 4. the plans of a search of the slowest kind, as the replica runs it: a replica whose
+#    connections have PostgreSQL's auto_explain send each statement's plan back as a notice,
+#    which it logs
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null || true
 slowest="${BENCH_SEARCH_EXPLAIN:-\"cache query\"}"
-psql "$url" -v text="$slowest" <<'SQL'
-\echo == EXPLAIN ANALYZE of a search for :text
-select set_config('plan_cache_mode', 'force_custom_plan', false),
-       set_config('enable_seqscan', 'off', false),
-       set_config('max_parallel_workers_per_gather', '0', false),
-       websearch_to_tsquery(quire_search_config(), :'text')::text as q,
-       (select published_at from post_search where visible
-        order by published_at desc offset 499 limit 1) as since,
-       (select published_at from post_search where visible
-        order by published_at desc offset 4999 limit 1) as headings_since \gset
-prepare search(tsquery, timestamptz, bigint, bigint, bigint, timestamptz) as
-with hits as materialized (
-    (select * from (
-        (select s.post_id, 1 as tier, s.published_at from post_search s
-         where s.visible and s.published_at >= coalesce($2, '-infinity') and s.title @@ $1 and s.document @@ $1
-         order by s.published_at desc limit $3)
-        union all
-        (select s.post_id, 1 as tier, s.published_at from post_search s
-         where s.visible and s.published_at < $2 and s.published_at >= coalesce($6, '-infinity') and s.title @@ $1 and s.document @@ $1
-         order by s.published_at desc limit $3)
-        union all
-        (select s.post_id, 1 as tier, s.published_at from post_search s
-         where s.visible and s.published_at < $6 and s.title @@ $1 and s.document @@ $1
-         order by s.published_at desc nulls last limit $3)) tier1 limit $3)
-    union all
-    (select * from (
-        (select s.post_id, 2 as tier, s.published_at from post_search s
-         where s.visible and s.published_at >= coalesce($2, '-infinity') and s.heading @@ $1 and s.document @@ $1
-         order by s.published_at desc limit $3)
-        union all
-        (select s.post_id, 2 as tier, s.published_at from post_search s
-         where s.visible and s.published_at < $2 and s.published_at >= coalesce($6, '-infinity') and s.heading @@ $1 and s.document @@ $1
-         order by s.published_at desc limit $3)
-        union all
-        (select s.post_id, 2 as tier, s.published_at from post_search s
-         where s.visible and s.published_at < $6 and s.heading @@ $1 and s.document @@ $1
-         order by s.published_at desc nulls last limit $3)) tier2 limit $3)
-    union all
-    (select * from (
-        (select s.post_id, 3 as tier, s.published_at from post_search s
-         where s.visible and s.published_at >= coalesce($2, '-infinity') and s.document @@ $1
-         order by s.published_at desc limit $3)
-        union all
-        (select s.post_id, 3 as tier, s.published_at from post_search s
-         where s.visible and s.published_at < $2 and s.document @@ $1
-         order by s.published_at desc nulls last limit $3)) tier3 limit $3)),
-ranked as materialized (select distinct on (post_id) post_id, tier, published_at
-                        from hits order by post_id, tier)
-select p.id, p.slug, p.title, s.body, (select count(*) from ranked) as total
-from (select * from ranked order by tier, published_at desc limit $4 offset $5) h
-join posts p on p.id = h.post_id
-join post_search s on s.post_id = h.post_id
-order by h.tier, h.published_at desc;
-explain (analyze, buffers, costs off) execute search(:'q', :'since', 11, 10, 0, :'headings_since');
-SQL
+echo "== EXPLAIN ANALYZE of a search for $slowest (the statements it runs)"
+explain="options=-c%20session_preload_libraries%3Dauto_explain%20-c%20auto_explain.log_min_duration%3D0"
+explain="$explain%20-c%20auto_explain.log_analyze%3Don%20-c%20auto_explain.log_buffers%3Don"
+explain="$explain%20-c%20auto_explain.log_level%3Dnotice"
+DATABASE_URL="$url?$explain" QUIRE_BIND="127.0.0.1:$port" QUIRE_LOG_FORMAT=text \
+    QUIRE_LOG="warn,sqlx::postgres::notice=info" QUIRE_CACHE_MB=1 QUIRE_DATA_DIR="$data/all" \
+    "$bin" serve 2>>"$data/explain.log" &
+pid=$!
+until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do sleep 0.05; done
+: >"$data/explain.log"
+curl -fs -o /dev/null "http://127.0.0.1:$port/search/?q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$slowest")"
+sleep 0.5
+# the plans of the statements that read post_search, each logged as one notice
+python3 - "$data/explain.log" <<'PY'
+import re, sys
+for notice in re.split(r"(?m)^(?=\S.*sqlx::postgres::notice)", open(sys.argv[1]).read()):
+    if "post_search" in notice:
+        print(notice.rstrip())
+PY

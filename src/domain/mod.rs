@@ -10,4 +10,5 @@ pub mod settings;
 pub mod slug;
 pub mod snippet;
 pub mod tag;
+pub mod tsquery;
 pub mod user;

@@ -11,6 +11,7 @@
 use rust_stemmers::{Algorithm, Stemmer};
 
 use crate::domain::search::is_cjk;
+use crate::domain::tsquery::{Lexeme, Query};
 
 /// Words in a fragment, at most.
 const MAX_WORDS: usize = 30;
@@ -19,13 +20,6 @@ const LEAD_WORDS: usize = 6;
 /// Fragments, at most.
 const MAX_FRAGMENTS: usize = 2;
 const DELIMITER: &str = " … ";
-
-/// A word the snippet marks: a lexeme, and whether it is a prefix (`'photog':*`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Lexeme {
-    text: String,
-    prefix: bool,
-}
 
 /// What a search marks in its results' text.
 pub struct Marks {
@@ -41,7 +35,9 @@ impl Marks {
     pub fn new(tsquery: &str, config: &str) -> Marks {
         let algorithm = algorithm(config);
         Marks {
-            lexemes: lexemes(tsquery),
+            lexemes: Query::parse(tsquery)
+                .map(|q| q.lexemes().into_iter().cloned().collect())
+                .unwrap_or_default(),
             stemmer: algorithm.map(Stemmer::create),
             loose: algorithm.is_none() && config != "simple",
         }
@@ -90,60 +86,6 @@ fn algorithm(config: &str) -> Option<Algorithm> {
         "turkish" => Algorithm::Turkish,
         _ => return None,
     })
-}
-
-/// The lexemes of a printed `tsquery` that a match holds: not those under `!`.
-fn lexemes(tsquery: &str) -> Vec<Lexeme> {
-    let mut found: Vec<Lexeme> = Vec::new();
-    // whether each open parenthesis is negated, and whether the next operand is
-    let mut negated = vec![false];
-    let mut not = false;
-    let mut chars = tsquery.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '!' => not = !not,
-            '(' => {
-                let outer = negated.last().copied().unwrap_or(false);
-                negated.push(outer ^ not);
-                not = false;
-            }
-            ')' if negated.len() > 1 => {
-                negated.pop();
-            }
-            '\'' => {
-                let mut text = String::new();
-                while let Some(c) = chars.next() {
-                    if c == '\'' {
-                        if chars.peek() == Some(&'\'') {
-                            chars.next();
-                        } else {
-                            break;
-                        }
-                    }
-                    text.push(c);
-                }
-                let mut prefix = false;
-                if chars.peek() == Some(&':') {
-                    chars.next();
-                    while let Some(&c) = chars.peek() {
-                        if !matches!(c, '*' | 'A'..='D' | 'a'..='d') {
-                            break;
-                        }
-                        prefix |= c == '*';
-                        chars.next();
-                    }
-                }
-                let excluded = negated.last().copied().unwrap_or(false) ^ not;
-                not = false;
-                let lexeme = Lexeme { text, prefix };
-                if !excluded && !lexeme.text.is_empty() && !found.contains(&lexeme) {
-                    found.push(lexeme);
-                }
-            }
-            _ => {}
-        }
-    }
-    found
 }
 
 /// The words of a text, as byte ranges: runs of letters and digits, each CJK character alone.
@@ -250,6 +192,10 @@ fn push_spaced(out: &mut String, between: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lexemes(tsquery: &str) -> Vec<Lexeme> {
+        Marks::new(tsquery, "simple").lexemes
+    }
 
     fn marked(text: &str, tsquery: &str, config: &str) -> String {
         snippet(text, &Marks::new(tsquery, config))

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::domain::post::PostType;
 use crate::domain::search::Terms;
 use crate::domain::snippet::{Marks, snippet};
+use crate::domain::tsquery::Query;
 
 /// The newest posts a search walks through first, newest first, checking each; older ones it
 /// finds through the GIN indexes. A word in most posts is answered from the first few; a
@@ -144,6 +145,20 @@ pub async fn published(
     if !indexed {
         return Ok((Vec::new(), 0));
     }
+    // the pairs of adjacent words the query's phrases need, which the index finds where the
+    // index of words would find every post holding the words anywhere
+    let parsed = Query::parse(&query);
+    let pairs = parsed.as_ref().and_then(|q| q.pairs(" "));
+    let heading_pairs = parsed.as_ref().and_then(|q| q.pairs("  "));
+    // a post whose title or heading matches holds every word in its text too, but may hold
+    // a word the search leaves out: only then is its text read, and only for the hits found
+    let excludes = parsed.as_ref().is_none_or(Query::excludes);
+    let checked = if excludes {
+        "where h.tier = 3 or exists (select 1 from post_search x \
+                                     where x.post_id = h.post_id and x.document @@ $1::tsquery)"
+    } else {
+        ""
+    };
     // each tier: the newest posts walked (stopping as soon as enough match), then the older
     // ones from the index, sorted (`nulls last` keeps the planner from walking them: a walk
     // past posts that do not match is what a wrong guess of the planner costs). The title and
@@ -152,8 +167,27 @@ pub async fn published(
     // every post the index says has both words. A tier holds the one before it (every word in
     // the title is every word in the heading, is every word in the post), so that none is a
     // sliver of a large set the index cannot narrow; a post is ranked in the first tier it is
-    // in. The whole post must match in each, for the words a search leaves out.
-    let part = |n: u8, matches: &str, dates: &str, order: &str| {
+    // in. A title or heading holding the words asked for is all its tier looks at (reading the
+    // post's whole text is the cost of a search); when the search leaves words out, its hits
+    // are then checked whole (`checked`), and one whose text holds such a word is dropped
+    // (its tier's page then has one post fewer, so one more comes from the tier after it).
+    //
+    // one date range of a tier: walked newest first, or (the last) found in the indexes
+    let part = |n: u8, matches: &str, dates: &str, indexed: bool| {
+        let (matches, order) = match (&pairs, indexed) {
+            // the posts holding a phrase's pairs (in the heading for the title and heading
+            // tiers), from their index alone, each then checked (`is true` keeps the index
+            // of words out: with it, every post both find would have its pairs read again)
+            (Some(_), true) => (
+                format!(
+                    "s.pairs @@ ${}::tsquery and ({matches}) is true",
+                    if n == 3 { 8 } else { 9 }
+                ),
+                " nulls last",
+            ),
+            (_, true) => (matches.to_owned(), " nulls last"),
+            (_, false) => (matches.to_owned(), ""),
+        };
         format!(
             "(select s.post_id, {n} as tier, s.published_at from post_search s \
               where s.visible and {dates} and {matches} \
@@ -177,14 +211,7 @@ pub async fn published(
         let parts: Vec<String> = ranges
             .iter()
             .enumerate()
-            .map(|(i, dates)| {
-                let order = if i + 1 == ranges.len() {
-                    " nulls last"
-                } else {
-                    ""
-                };
-                part(n, matches, dates, order)
-            })
+            .map(|(i, dates)| part(n, matches, dates, i + 1 == ranges.len()))
             .collect();
         format!(
             "(select * from ({}) tier{n} limit $3)",
@@ -194,7 +221,7 @@ pub async fn published(
     let sql = format!(
         "with hits as materialized ({} union all {} union all {}), \
          ranked as materialized (select distinct on (post_id) post_id, tier, published_at \
-                                 from hits order by post_id, tier) \
+                                 from hits h {checked} order by post_id, tier) \
          select p.id, p.type, p.slug, p.title, p.published_at, \
                 case when $6 then s.body else '' end as body, \
                 coalesce((select jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name) \
@@ -206,8 +233,8 @@ pub async fn published(
          join posts p on p.id = h.post_id \
          join post_search s on s.post_id = h.post_id \
          order by h.tier, h.published_at desc",
-        tier(1, "s.title @@ $1::tsquery and s.document @@ $1::tsquery"),
-        tier(2, "s.heading @@ $1::tsquery and s.document @@ $1::tsquery"),
+        tier(1, "s.title @@ $1::tsquery"),
+        tier(2, "s.heading @@ $1::tsquery"),
         tier(3, "s.document @@ $1::tsquery"),
     );
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -218,6 +245,8 @@ pub async fn published(
         .bind(offset)
         .bind(snippets)
         .bind(headings_since)
+        .bind(pairs.as_deref())
+        .bind(heading_pairs.as_deref())
         .fetch_all(&mut *tx)
         .await?;
     let total = rows.first().map_or(0, |r| r.total);

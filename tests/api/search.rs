@@ -102,6 +102,11 @@ async fn readers_find_any_word_stemmed_ranked_and_safely_marked() {
         titles(&search(&app, "running -river").await),
         ["Runs and races", "Unsafe input"]
     );
+    // a title that matches, of a post whose text holds the word left out
+    assert_eq!(
+        titles(&search(&app, "run -competitions").await),
+        ["Unsafe input", "Morning routine"]
+    );
     assert_eq!(
         titles(&search(&app, "breakfast or competitions").await),
         ["Runs and races", "Morning routine"]
@@ -278,4 +283,63 @@ async fn searches_the_cache_cannot_answer_are_limited_per_address() {
     assert!(refused.headers().contains_key("retry-after"));
     // what the cache holds is still answered, and costs nothing
     assert_eq!(app.get("/search/?q=word1").await.status(), 200);
+}
+
+#[tokio::test]
+async fn phrases_in_older_posts_are_found_through_their_pairs_of_words() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    // older posts than the 500 newest a search walks through first: found in the indexes,
+    // among the posts holding the phrase's pairs of words
+    let old = [
+        (
+            "Pilot boats",
+            "The harbour pilot steered the ship in at dawn.",
+        ),
+        ("Apart", "A harbour, and later that day a pilot."),
+        ("Keepers", "Each lamp keeper wrote the log by hand."),
+        ("Weather", "今日の東京は晴れです。"),
+        ("Pilot harbour", "Our pilot harbour lies north."),
+    ];
+    for (i, (title, text)) in old.iter().enumerate() {
+        sqlx::query(
+            "insert into posts (slug, title, markdown, html, status, published_at) \
+             values ($1, $2, $3, $4, 'published', '2001-01-01'::timestamptz + $5 * interval '1 day')",
+        )
+        .bind(format!("old-{i}"))
+        .bind(title)
+        .bind(text)
+        .bind(format!("<p>{text}</p>"))
+        .bind(i as i32)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "insert into posts (slug, title, markdown, html, status, published_at) \
+         select 'new-' || g, 'Newer ' || g, 'Harbour news and pilot rosters.', \
+                '<p>Harbour news and pilot rosters, keeper lamp.</p>', 'published', \
+                now() - g * interval '1 hour' \
+         from generate_series(1, 520) g",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let found = |q: &'static str| {
+        let app = &app;
+        async move { titles(&search(app, q).await) }
+    };
+    // the words side by side, in this order; not apart, not the other way round
+    assert_eq!(found("\"harbour pilot\"").await, ["Pilot boats"]);
+    assert_eq!(found("\"pilot harbour\"").await, ["Pilot harbour"]);
+    assert_eq!(
+        found("\"harbour pilot\" or \"lamp keeper\"").await,
+        ["Keepers", "Pilot boats"]
+    );
+    assert_eq!(found("\"harbour pilot\" -dawn").await, Vec::<String>::new());
+    // words of CJK text are phrases of their characters
+    assert_eq!(found("東京").await, ["Weather"]);
+    assert!(found("京東").await.is_empty());
+    // a phrase with stop words between: the words, at their distance
+    assert_eq!(found("\"pilot steered the ship\"").await, ["Pilot boats"]);
 }
