@@ -124,7 +124,8 @@ sleep 0.5
 # the plans of the statements that read post_search, each logged as one notice
 python3 - "$data/explain.log" <<'PY'
 import re, sys
-for notice in re.split(r"(?m)^(?=\S.*sqlx::postgres::notice)", open(sys.argv[1]).read()):
+log = re.sub(r"\x1b\[[0-9;]*m", "", open(sys.argv[1]).read())
+for notice in re.split(r"(?m)^(?=\S.*sqlx::postgres::notice)", log):
     if "post_search" in notice:
         print(notice.rstrip())
 PY
