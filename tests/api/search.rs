@@ -285,6 +285,15 @@ async fn searches_the_cache_cannot_answer_are_limited_per_address() {
     assert_eq!(app.get("/search/?q=word1").await.status(), 200);
 }
 
+/// A word of 135 letters: with its neighbour, longer than a pair the index holds.
+macro_rules! long_word {
+    () => {
+        "pneumonoultramicroscopicsilicovolcanoconiosis\
+         pneumonoultramicroscopicsilicovolcanoconiosis\
+         pneumonoultramicroscopicsilicovolcanoconiosis"
+    };
+}
+
 #[tokio::test]
 async fn phrases_in_older_posts_are_found_through_their_pairs_of_words() {
     let db = TestDb::new().await;
@@ -300,6 +309,7 @@ async fn phrases_in_older_posts_are_found_through_their_pairs_of_words() {
         ("Keepers", "Each lamp keeper wrote the log by hand."),
         ("Weather", "今日の東京は晴れです。"),
         ("Pilot harbour", "Our pilot harbour lies north."),
+        ("Long words", concat!(long_word!(), " dust, too long a pair to index.")),
     ];
     for (i, (title, text)) in old.iter().enumerate() {
         sqlx::query(
@@ -340,6 +350,11 @@ async fn phrases_in_older_posts_are_found_through_their_pairs_of_words() {
     // words of CJK text are phrases of their characters
     assert_eq!(found("東京").await, ["Weather"]);
     assert!(found("京東").await.is_empty());
+    // a phrase with a word too long for its pair to be indexed: found without that pair
+    assert_eq!(
+        found(concat!("\"", long_word!(), " dust\"")).await,
+        ["Long words"]
+    );
     // a phrase with stop words between: the words, at their distance
     assert_eq!(found("\"pilot steered the ship\"").await, ["Pilot boats"]);
 }
