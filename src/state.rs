@@ -45,6 +45,8 @@ pub struct App {
     /// The SMTP server that sends invitations and reset links; `None` when mail is not set up
     /// (the admin shows the links instead).
     pub mailer: Option<crate::mail::Mailer>,
+    /// The site's ActivityPub key pair, read from PostgreSQL (where it never changes) once.
+    pub activitypub_key: tokio::sync::OnceCell<crate::domain::activitypub::KeyPair>,
     draining: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -79,6 +81,7 @@ impl AppState {
             metrics: crate::metrics::Metrics::new(),
             media,
             mailer,
+            activitypub_key: tokio::sync::OnceCell::new(),
             draining: AtomicBool::new(false),
             templates,
             config,

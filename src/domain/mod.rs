@@ -1,5 +1,6 @@
 //! Pure types of the blog: no HTTP, no SQL beyond `sqlx::Type` on enums.
 
+pub mod activitypub;
 pub mod image;
 pub mod limits;
 pub mod nql;

@@ -1,6 +1,7 @@
 //! The HTTP surface: each area has its own `router()`, composed here with the layers every
 //! request passes through.
 
+pub mod activitypub;
 pub mod admin;
 pub mod api;
 pub mod assets;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
     let upload_max_bytes =
         usize::try_from(state.config.media.upload_max_mb * 1024 * 1024).unwrap_or(usize::MAX);
     let routes = Router::new()
+        .merge(activitypub::router())
         .merge(media::router())
         .merge(search::router())
         .merge(site::router())

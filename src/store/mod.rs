@@ -1,5 +1,6 @@
 //! All SQL lives here, as small functions over `impl PgExecutor` or `&mut PgConnection`.
 
+pub mod activitypub;
 pub mod admin_posts;
 pub mod content_api;
 pub mod import;

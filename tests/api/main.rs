@@ -1,5 +1,6 @@
 //! Integration tests: real PostgreSQL (a fresh database per test), real HTTP on loopback.
 
+mod activitypub;
 mod admin;
 mod assets;
 mod bombs;

@@ -309,7 +309,10 @@ async fn phrases_in_older_posts_are_found_through_their_pairs_of_words() {
         ("Keepers", "Each lamp keeper wrote the log by hand."),
         ("Weather", "今日の東京は晴れです。"),
         ("Pilot harbour", "Our pilot harbour lies north."),
-        ("Long words", concat!(long_word!(), " dust, too long a pair to index.")),
+        (
+            "Long words",
+            concat!(long_word!(), " dust, too long a pair to index."),
+        ),
     ];
     for (i, (title, text)) in old.iter().enumerate() {
         sqlx::query(
