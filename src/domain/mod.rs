@@ -1,6 +1,7 @@
 //! Pure types of the blog: no HTTP, no SQL beyond `sqlx::Type` on enums.
 
 pub mod activitypub;
+pub mod http_signature;
 pub mod image;
 pub mod limits;
 pub mod nql;
