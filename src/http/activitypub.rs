@@ -165,7 +165,8 @@ pub async fn key_pair(s: &AppState) -> Result<&KeyPair> {
 /// JSON; a browser is sent to the home page.
 async fn actor(State(s): State<AppState>, headers: HeaderMap) -> Result<Response> {
     if !wants_activity_json(&headers) {
-        return Ok(Redirect::to("/").into_response());
+        // the answer depends on `Accept`, for caches in front of the site too
+        return Ok(([(header::VARY, "Accept")], Redirect::to("/")).into_response());
     }
     let mut conn = s.db.acquire().await?;
     let settings = load_settings(&s, &mut conn).await?;

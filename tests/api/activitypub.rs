@@ -95,6 +95,7 @@ async fn servers_find_the_sites_actor_by_its_handle_with_one_key_on_every_replic
     let page = a.get_with(ACTOR, &[("Accept", "text/html")]).await;
     assert!(page.status().is_redirection(), "{}", page.status());
     assert_eq!(page.headers()["location"], "/");
+    assert_eq!(page.headers()["vary"], "Accept");
 
     // NodeInfo: where it is, what runs here
     let links: Value = a.get("/.well-known/nodeinfo").await.json().await.unwrap();
