@@ -26,7 +26,11 @@ const IDLE: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
 /// The kinds of jobs these workers run.
-const KINDS: [&str; 2] = [webhooks::EVENT_JOB, webhooks::DELIVERY_JOB];
+const KINDS: [&str; 3] = [
+    webhooks::EVENT_JOB,
+    webhooks::DELIVERY_JOB,
+    store::activitypub::PUBLISH_JOB,
+];
 
 /// How a job went.
 pub enum Done {
@@ -104,6 +108,7 @@ async fn run(s: &AppState, client: &webhooks::Client, job: Job) {
     let outcome = match job.kind.as_str() {
         webhooks::EVENT_JOB => webhooks::fan_out(s, &job).await,
         webhooks::DELIVERY_JOB => webhooks::deliver(s, client, &job).await,
+        store::activitypub::PUBLISH_JOB => crate::federation::publish(s, &job).await,
         other => Err(Failure::give_up(format!(
             "no worker runs jobs of kind {other}"
         ))),
@@ -137,7 +142,7 @@ async fn run(s: &AppState, client: &webhooks::Client, job: Job) {
 }
 
 /// The wait after failed attempt `attempt` (from 1): 2 s, 4 s, 8 s, ... at most an hour.
-fn backoff(attempt: i32) -> Duration {
+pub fn backoff(attempt: i32) -> Duration {
     let exponent = u32::try_from(attempt.clamp(1, 12)).unwrap_or(12);
     Duration::from_secs(2u64.pow(exponent)).min(MAX_BACKOFF)
 }

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod editing;
 pub mod error;
 pub mod export;
+pub mod federation;
 pub mod http;
 pub mod import;
 pub mod jobs;

@@ -69,7 +69,14 @@ pub struct Metrics {
     pool: Family<PoolLabels, Gauge>,
     pool_max: Gauge,
     content_version: Gauge,
+    deliveries: Family<DeliveryLabels, Counter>,
     routes: RwLock<HashSet<&'static str>>,
+}
+
+/// How an ActivityPub delivery went.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+struct DeliveryLabels {
+    outcome: &'static str,
 }
 
 impl Default for Metrics {
@@ -136,6 +143,12 @@ impl Metrics {
             "Content version this replica has seen",
             content_version.clone(),
         );
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "activitypub_deliveries",
+            "Activities this replica delivered to fediverse inboxes, by outcome (sent, retry, failed)",
+            deliveries.clone(),
+        );
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -154,8 +167,16 @@ impl Metrics {
             pool,
             pool_max,
             content_version,
+            deliveries,
             routes: RwLock::new(HashSet::new()),
         }
+    }
+
+    /// Counts one delivery to a fediverse inbox: `sent`, `retry` or `failed` (given up).
+    pub fn delivery(&self, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels { outcome })
+            .inc();
     }
 
     /// The route name as a `'static` label, leaked once per distinct route.

@@ -46,7 +46,9 @@ pub struct App {
     /// (the admin shows the links instead).
     pub mailer: Option<crate::mail::Mailer>,
     /// The site's ActivityPub key pair, read from PostgreSQL (where it never changes) once.
-    pub activitypub_key: tokio::sync::OnceCell<crate::domain::activitypub::KeyPair>,
+    pub activitypub_key: tokio::sync::OnceCell<crate::domain::activitypub::SiteKey>,
+    /// The client that fetches from and delivers to other servers of the fediverse.
+    pub activitypub_client: crate::federation::outgoing::Client,
     draining: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -82,6 +84,7 @@ impl AppState {
             media,
             mailer,
             activitypub_key: tokio::sync::OnceCell::new(),
+            activitypub_client: crate::federation::outgoing::Client::new(config.site_url())?,
             draining: AtomicBool::new(false),
             templates,
             config,
@@ -95,7 +98,8 @@ impl AppState {
             shutdown_rx.clone(),
         );
         let state = AppState(Arc::new(app));
-        crate::jobs::spawn(state.clone(), shutdown_rx)?;
+        crate::jobs::spawn(state.clone(), shutdown_rx.clone())?;
+        crate::federation::spawn(state.clone(), shutdown_rx)?;
         Ok(state)
     }
 

@@ -138,19 +138,39 @@ pub fn digest_matches(header: &str, body: &[u8]) -> bool {
         .any(|d| d[8..] == expected[8..])
 }
 
+/// A private key ready to sign with (parsing and checking a PEM key costs more than a
+/// signature: keep one).
+#[derive(Debug)]
+pub struct Signer(RsaKeyPair);
+
+impl Signer {
+    /// Reads a private key in PKCS#8 PEM.
+    pub fn from_pem(private_key_pem: &str) -> Result<Signer, SignatureError> {
+        let (_, der) =
+            SecretDocument::from_pem(private_key_pem).map_err(|_| SignatureError::BadKey)?;
+        RsaKeyPair::from_pkcs8(der.as_bytes())
+            .map(Signer)
+            .map_err(|_| SignatureError::BadKey)
+    }
+
+    /// Signs `signing_string` (RSASSA-PKCS1-v1_5 with SHA-256); the signature in base64.
+    pub fn sign(&self, signing_string: &str) -> Result<String, SignatureError> {
+        let mut signature = vec![0; self.0.public().modulus_len()];
+        self.0
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                signing_string.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| SignatureError::BadKey)?;
+        Ok(BASE64.encode(signature))
+    }
+}
+
 /// Signs `signing_string` with a private key in PKCS#8 PEM; the signature in base64.
 pub fn sign(private_key_pem: &str, signing_string: &str) -> Result<String, SignatureError> {
-    let (_, der) = SecretDocument::from_pem(private_key_pem).map_err(|_| SignatureError::BadKey)?;
-    let key = RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|_| SignatureError::BadKey)?;
-    let mut signature = vec![0; key.public().modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &ring::rand::SystemRandom::new(),
-        signing_string.as_bytes(),
-        &mut signature,
-    )
-    .map_err(|_| SignatureError::BadKey)?;
-    Ok(BASE64.encode(signature))
+    Signer::from_pem(private_key_pem)?.sign(signing_string)
 }
 
 /// Checks a signature of `signing_string` against a public key in PEM, as

@@ -19,6 +19,8 @@ pub const KEYS: &[&str] = &[
     "navigation",
     "codeinjection_head",
     "codeinjection_foot",
+    "activitypub_enabled",
+    "activitypub_handle",
 ];
 
 /// Posts on one page of the home, tag and author archives, at most.
@@ -49,6 +51,10 @@ pub struct SiteSettings {
     pub navigation: Vec<NavItem>,
     pub codeinjection_head: String,
     pub codeinjection_foot: String,
+    /// Whether the site is on the fediverse (its actor, inbox and deliveries).
+    pub activitypub_enabled: bool,
+    /// The `NAME` of the site's `@NAME@host`; empty: made from the title.
+    pub activitypub_handle: String,
 }
 
 impl Default for SiteSettings {
@@ -75,11 +81,22 @@ impl Default for SiteSettings {
             ],
             codeinjection_head: String::new(),
             codeinjection_foot: String::new(),
+            activitypub_enabled: true,
+            activitypub_handle: String::new(),
         }
     }
 }
 
 impl SiteSettings {
+    /// The site's handle on the fediverse: the setting, else made from the title.
+    pub fn handle(&self) -> String {
+        if self.activitypub_handle.is_empty() {
+            crate::domain::activitypub::handle(&self.title)
+        } else {
+            self.activitypub_handle.to_ascii_lowercase()
+        }
+    }
+
     /// The zone the site shows dates in: the `timezone` setting, or UTC when it names no zone
     /// the IANA database knows (a hand-edited row).
     pub fn zone(&self) -> chrono_tz::Tz {
@@ -128,6 +145,14 @@ impl SiteSettings {
             }
             "codeinjection_head" => self.codeinjection_head = text(value).unwrap_or_default(),
             "codeinjection_foot" => self.codeinjection_foot = text(value).unwrap_or_default(),
+            "activitypub_enabled" => {
+                if let Some(on) = value.as_bool() {
+                    self.activitypub_enabled = on;
+                }
+            }
+            "activitypub_handle" => {
+                self.activitypub_handle = text(value).filter(|h| is_handle(h)).unwrap_or_default()
+            }
             _ => {}
         }
     }
@@ -175,6 +200,8 @@ pub fn validate(key: &str, value: &Value) -> Result<(), InvalidSetting> {
         "title" => value
             .as_str()
             .is_some_and(|t| !t.trim().is_empty() && t.len() <= limits::MAX_SETTING_TITLE),
+        "activitypub_enabled" => value.is_boolean(),
+        "activitypub_handle" => value.as_str().is_some_and(|h| h.is_empty() || is_handle(h)),
         "codeinjection_head" | "codeinjection_foot" => value
             .as_str()
             .is_some_and(|c| c.len() <= limits::MAX_CODE_INJECTION),
@@ -192,6 +219,12 @@ pub fn validate(key: &str, value: &Value) -> Result<(), InvalidSetting> {
 /// A zone of the IANA database by its name (`Asia/Tokyo`, `Etc/UTC`, `UTC`).
 pub fn parse_zone(name: &str) -> Option<chrono_tz::Tz> {
     name.trim().parse().ok()
+}
+
+/// A handle of the fediverse as Mastodon allows one: 1 to 30 ASCII letters, digits and
+/// underscores.
+pub fn is_handle(h: &str) -> bool {
+    (1..=30).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// `#abc` or `#aabbcc`: the only accent colours that reach the page's CSS.

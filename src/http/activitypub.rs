@@ -1,33 +1,72 @@
-//! The site on the fediverse: how servers find it (WebFinger, NodeInfo) and its actor, the
-//! account people follow, at `/activitypub/actor`.
+//! The site on the fediverse: how servers find it (WebFinger, NodeInfo), its actor (the
+//! account people follow, at `/activitypub/actor`) with its inbox, outbox and followers, and
+//! its posts as `Article`s. Everything here answers 404 while the `activitypub_enabled`
+//! setting is off.
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::domain::activitypub::{KeyPair, handle};
+use crate::domain::activitypub::CONTEXT;
+use crate::domain::settings::SiteSettings;
 use crate::error::{Error, Result};
+use crate::federation::inbox::{self, MAX_ACTIVITY};
+use crate::federation::objects::{self, ACTIVITIES_PATH, OBJECTS_PATH, SHARED_INBOX_PATH, Urls};
+use crate::http::extract::{ClientIp, Path};
 use crate::http::site::load_settings;
+use crate::http::{AnnouncedLimit, refuse_announced_oversize};
 use crate::render::views::absolute;
 use crate::state::AppState;
 use crate::store;
 
-/// Where the actor lives; its inbox, outbox and followers are beside it.
-pub const ACTOR_PATH: &str = "/activitypub/actor";
+pub use crate::federation::objects::ACTOR_PATH;
 /// ActivityStreams' media type, which servers ask for and answer with.
 pub const ACTIVITY_JSON: &str = "application/activity+json";
 const NODEINFO_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
+/// Deliveries one address may make to the inbox per minute, counted on every replica.
+const MAX_DELIVERIES: i32 = 600;
+/// Posts on a page of the outbox.
+const OUTBOX_PAGE: i64 = 20;
 
 pub fn router() -> Router<AppState> {
+    let inboxes = Router::new()
+        .route("/activitypub/actor/inbox", post(receive))
+        .route(SHARED_INBOX_PATH, post(receive))
+        .layer(DefaultBodyLimit::max(MAX_ACTIVITY))
+        .layer(middleware::from_fn_with_state(
+            AnnouncedLimit::new(MAX_ACTIVITY, "An activity is at most 256 KiB."),
+            refuse_announced_oversize,
+        ));
     Router::new()
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route(ACTOR_PATH, get(actor))
+        .route("/activitypub/actor/outbox", get(outbox))
+        .route("/activitypub/actor/followers", get(followers))
+        .route(&format!("{OBJECTS_PATH}/{{id}}"), get(object))
+        .route(&format!("{ACTIVITIES_PATH}/{{id}}"), get(sent_activity))
+        .merge(inboxes)
+}
+
+/// The settings, or 404 when the site is not on the fediverse.
+async fn federated(s: &AppState) -> Result<Arc<SiteSettings>> {
+    let mut conn = s.db.acquire().await?;
+    let settings = load_settings(s, &mut conn).await?;
+    if settings.activitypub_enabled {
+        Ok(settings)
+    } else {
+        Err(Error::NotFound)
+    }
 }
 
 /// Whether a request asks for ActivityStreams JSON rather than a page: `Accept` names
@@ -90,9 +129,8 @@ async fn webfinger(
         )
             .into_response());
     };
-    let mut conn = s.db.acquire().await?;
-    let settings = load_settings(&s, &mut conn).await?;
-    let name = handle(&settings.title);
+    let settings = federated(&s).await?;
+    let name = settings.handle();
     let host = authority(&s.site_url);
     let actor = actor_url(&s);
     let home = format!("{}/", s.site_url);
@@ -145,20 +183,13 @@ async fn nodeinfo(State(s): State<AppState>) -> Result<Response> {
                 "name": "quire",
                 "version": env!("CARGO_PKG_VERSION"),
             },
-            "protocols": ["activitypub"],
+            "protocols": if settings.activitypub_enabled { json!(["activitypub"]) } else { json!([]) },
             "services": {"inbound": [], "outbound": ["atom1.0", "rss2.0"]},
             "openRegistrations": false,
             "usage": {"users": {"total": users}, "localPosts": posts},
             "metadata": {"nodeName": settings.title, "nodeDescription": settings.description},
         }),
     ))
-}
-
-/// The site's key pair, read once per replica (made by the first replica to ask).
-pub async fn key_pair(s: &AppState) -> Result<&KeyPair> {
-    Ok(s.activitypub_key
-        .get_or_try_init(|| store::activitypub::key_pair(&s.db))
-        .await?)
 }
 
 /// `GET /activitypub/actor`: the site as an account, to servers that ask for ActivityStreams
@@ -168,10 +199,8 @@ async fn actor(State(s): State<AppState>, headers: HeaderMap) -> Result<Response
         // the answer depends on `Accept`, for caches in front of the site too
         return Ok(([(header::VARY, "Accept")], Redirect::to("/")).into_response());
     }
-    let mut conn = s.db.acquire().await?;
-    let settings = load_settings(&s, &mut conn).await?;
-    drop(conn);
-    let key = key_pair(&s).await?;
+    let settings = federated(&s).await?;
+    let key = &crate::federation::site_key(&s).await?.pair;
     let id = actor_url(&s);
     let mut actor = json!({
         "@context": [
@@ -180,7 +209,7 @@ async fn actor(State(s): State<AppState>, headers: HeaderMap) -> Result<Response
         ],
         "id": id,
         "type": "Person",
-        "preferredUsername": handle(&settings.title),
+        "preferredUsername": settings.handle(),
         "name": settings.title,
         "summary": tera::escape_html(&settings.description),
         "url": format!("{}/", s.site_url),
@@ -207,6 +236,193 @@ async fn actor(State(s): State<AppState>, headers: HeaderMap) -> Result<Response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
     Ok(response)
+}
+
+/// `POST /activitypub/actor/inbox` and the shared `/activitypub/inbox`: an activity from
+/// another server, taken (202) only with a valid signature of its actor (401 otherwise).
+async fn receive(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    federated(&s).await?;
+    if let Some(ip) = ip {
+        let keys = [format!("activitypub:address:{ip}")];
+        if let Some(wait) = store::limits::attempt(&s.db, &keys, &[MAX_DELIVERIES], 60).await? {
+            return Err(Error::TooManyRequests(wait.max(1)));
+        }
+    }
+    let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let status = inbox::receive(
+        &s,
+        inbox::Delivery {
+            target,
+            headers: &headers,
+            body: &body,
+        },
+    )
+    .await;
+    match status {
+        Ok(status) => Ok(status.into_response()),
+        Err(e) => {
+            if matches!(e, Error::Unauthorized(_)) {
+                tracing::info!(error = %e, ?ip, "an inbox delivery was refused");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// An ActivityStreams answer that may differ by `Accept` (a page serves HTML at the same URL).
+fn activity_answer(body: &Value) -> Response {
+    let mut response = json_answer(ACTIVITY_JSON, body);
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+#[derive(Deserialize)]
+struct PageParams {
+    page: Option<String>,
+}
+
+/// `GET /activitypub/actor/outbox`: the site's posts as `Create` activities, newest first,
+/// twenty to a page (`?page=N`).
+async fn outbox(State(s): State<AppState>, Query(params): Query<PageParams>) -> Result<Response> {
+    federated(&s).await?;
+    let urls = Urls { site: &s.site_url };
+    let outbox = urls.outbox();
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from posts where type = 'post' and status = 'published'",
+    )
+    .fetch_one(&s.db)
+    .await?;
+    let pages = ((total + OUTBOX_PAGE - 1) / OUTBOX_PAGE).max(1);
+    let Some(raw) = params.page else {
+        return Ok(activity_answer(&json!({
+            "@context": CONTEXT,
+            "id": outbox,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{outbox}?page=1"),
+            "last": format!("{outbox}?page={pages}"),
+        })));
+    };
+    let page = crate::domain::limits::parse_page(&raw).ok_or(Error::NotFound)?;
+    let offset = crate::domain::limits::page_offset(page, OUTBOX_PAGE).ok_or(Error::NotFound)?;
+    let posts = store::posts::published_posts_page(&s.db, OUTBOX_PAGE, offset).await?;
+    let items: Vec<Value> = posts
+        .iter()
+        .map(|p| {
+            let article = objects::article(&urls, p);
+            json!({
+                "id": format!("{}#create", urls.object(p.id)),
+                "type": "Create",
+                "actor": urls.actor(),
+                "published": article["published"],
+                "to": article["to"],
+                "cc": article["cc"],
+                "object": article,
+            })
+        })
+        .collect();
+    let mut collection = json!({
+        "@context": objects::context(),
+        "id": format!("{outbox}?page={page}"),
+        "type": "OrderedCollectionPage",
+        "partOf": outbox,
+        "totalItems": total,
+        "orderedItems": items,
+    });
+    if page > 1 {
+        collection["prev"] = json!(format!("{outbox}?page={}", page - 1));
+    }
+    if page < pages {
+        collection["next"] = json!(format!("{outbox}?page={}", page + 1));
+    }
+    Ok(activity_answer(&collection))
+}
+
+/// `GET /activitypub/actor/followers`: how many follow the site (not who: that is for the
+/// admin).
+async fn followers(State(s): State<AppState>) -> Result<Response> {
+    federated(&s).await?;
+    let urls = Urls { site: &s.site_url };
+    let total = store::activitypub::follower_count(&s.db).await?;
+    Ok(activity_answer(&json!({
+        "@context": CONTEXT,
+        "id": urls.followers(),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })))
+}
+
+/// `GET /activitypub/objects/ID`: a published post as an `Article`; a browser is sent to its
+/// page.
+async fn object(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    federated(&s).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| Error::NotFound)?;
+    let post = store::posts::published_post_by_id(&s.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !wants_activity_json(&headers) {
+        return Ok((
+            [(header::VARY, "Accept")],
+            Redirect::to(&format!("/{}/", post.slug)),
+        )
+            .into_response());
+    }
+    Ok(article_answer(&s, &post))
+}
+
+/// The `Article` of the published post at `/slug/`, when the site is on the fediverse and
+/// there is one (else the page, or its 404, answers).
+pub async fn article_at(s: &AppState, slug: &str) -> Option<Response> {
+    match federated(s).await {
+        Ok(_) => {}
+        Err(Error::NotFound) => return None,
+        Err(e) => return Some(e.into_response()),
+    }
+    match store::posts::published_by_slug(&s.db, slug).await {
+        Ok(Some(post)) if post.kind == crate::domain::post::PostType::Post => {
+            Some(article_answer(s, &post))
+        }
+        Ok(_) => None,
+        Err(e) => Some(Error::from(e).into_response()),
+    }
+}
+
+/// A post's `Article` as an answer of its own.
+pub fn article_answer(s: &AppState, post: &store::posts::PublicPost) -> Response {
+    let urls = Urls { site: &s.site_url };
+    let mut article = objects::article(&urls, post);
+    article["@context"] = objects::context();
+    activity_answer(&article)
+}
+
+/// `GET /activitypub/activities/ID`: an activity the site sent.
+async fn sent_activity(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    federated(&s).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| Error::NotFound)?;
+    let body = store::activitypub::activity_bodies(&s.db, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Error::NotFound)?
+        .1;
+    let body: Value = serde_json::from_str(&body).map_err(|e| Error::Other(e.into()))?;
+    // an Accept is the follower's business
+    if body["type"] != "Create" && body["type"] != "Update" && body["type"] != "Delete" {
+        return Err(Error::NotFound);
+    }
+    Ok(activity_answer(&body))
 }
 
 #[cfg(test)]

@@ -37,7 +37,8 @@ impl CacheHits {
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Option<Response> {
-        if method != Method::GET {
+        // a fediverse server asking for a post's `Article` is not asking for its page
+        if method != Method::GET || crate::http::activitypub::wants_activity_json(headers) {
             return None;
         }
         let start = Instant::now();

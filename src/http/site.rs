@@ -55,6 +55,12 @@ async fn show_home_page(State(s): State<AppState>, request: Request) -> Response
 
 async fn show_post(State(s): State<AppState>, request: Request) -> Response {
     let path = request.uri().path();
+    // a fediverse server asking for the post itself gets its `Article`
+    if crate::http::activitypub::wants_activity_json(request.headers())
+        && let Some(answer) = crate::http::activitypub::article_at(&s, segment(path, 0)).await
+    {
+        return answer;
+    }
     cached(&s, asked(&request), path, render_post(&s, segment(path, 0))).await
 }
 

@@ -61,6 +61,45 @@ pub async fn claim(
     .await
 }
 
+/// Claims up to `limit` due jobs of `kind` at once for `lease`, counting an attempt of each
+/// (deliveries, which are sent side by side).
+pub async fn claim_many(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    limit: i64,
+    lease: Duration,
+) -> sqlx::Result<Vec<Job>> {
+    let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    sqlx::query_as::<_, (i64, String, Value, i32, i32)>(
+        "update jobs set attempts = attempts + 1, \
+                locked_until = now() + make_interval(secs => $3::bigint / 1000.0) \
+         where id in ( \
+             select id from jobs \
+             where state = 'pending' and run_at <= now() and kind = $1 \
+               and (locked_until is null or locked_until < now()) \
+             order by run_at, id \
+             limit $2 \
+             for update skip locked) \
+         returning id, kind, payload, attempts, max_attempts",
+    )
+    .bind(kind)
+    .bind(limit)
+    .bind(lease_ms)
+    .fetch_all(db)
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|(id, kind, payload, attempt, max_attempts)| Job {
+                id,
+                kind,
+                payload,
+                attempt,
+                max_attempts,
+            })
+            .collect()
+    })
+}
+
 /// Marks a job done, with what its last attempt said.
 pub async fn finish(db: impl PgExecutor<'_>, id: i64, result: &str) -> sqlx::Result<()> {
     sqlx::query!(

@@ -160,6 +160,38 @@ pub async fn published_by_slug(
     .await
 }
 
+/// The published post (not page) with this id, as the fediverse gets it.
+pub async fn published_post_by_id(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<PublicPost>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {PUBLIC_COLUMNS} from posts_with_links \
+         where id = $1 and type = 'post' and status = 'published'"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The `limit` newest published posts after `offset`, whole (the outbox's pages).
+pub async fn published_posts_page(
+    db: impl PgExecutor<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<PublicPost>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {PUBLIC_COLUMNS} {PUBLISHED_MATCHING} \
+         order by published_at desc, id desc limit $3 offset $4"
+    )))
+    .bind(None::<&str>)
+    .bind(None::<&str>)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
 /// Any post or page by its secret preview id, shaped like a published one (a draft without a
 /// date shows its last update).
 pub async fn by_preview_id(

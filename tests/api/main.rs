@@ -7,6 +7,7 @@ mod bombs;
 mod cache;
 mod cli;
 mod export;
+mod fediverse;
 mod feeds;
 mod ghost;
 mod hardening;

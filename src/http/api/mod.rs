@@ -1,6 +1,7 @@
 //! The admin JSON API under `/admin/api/`: what the editor uses, and scripts and tests too.
 //! Every call checks the caller's role on the server.
 
+pub mod fediverse;
 pub mod images;
 pub mod integrations;
 pub mod posts;
@@ -22,6 +23,7 @@ pub fn router(upload_max_bytes: usize) -> Router<AppState> {
         .merge(tags::router())
         .merge(settings::router())
         .merge(integrations::router())
+        .merge(fediverse::router())
         .layer(axum::middleware::from_fn_with_state(
             AnnouncedLimit::new(
                 BODY_LIMIT,

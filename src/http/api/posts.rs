@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
                 .delete(delete_post),
         )
         .route("/posts/{id}/revisions", get(list_revisions))
+        .route("/posts/{id}/fediverse", get(list_interactions))
         .route("/posts/{id}/revisions/{revision}", get(show_revision))
         .route(
             "/posts/{id}/revisions/{revision}/restore",
@@ -163,6 +164,24 @@ async fn delete_post(
     let mut conn = s.db.acquire().await?;
     editing::delete(&mut conn, &staff.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /admin/api/posts/{id}/fediverse`: the likes, boosts and replies the post got from
+/// the fediverse, oldest first.
+async fn list_interactions(
+    State(s): State<AppState>,
+    staff: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<serde_json::Value>> {
+    viewable(&s, &staff, id).await?;
+    let all = store::activitypub::interactions(&s.db, id).await?;
+    let count = |kind: &str| all.iter().filter(|i| i.kind == kind).count();
+    Ok(axum::Json(serde_json::json!({
+        "likes": count("like"),
+        "boosts": count("announce"),
+        "replies": count("reply"),
+        "interactions": all,
+    })))
 }
 
 /// A post the signed-in user may see, or why not.
