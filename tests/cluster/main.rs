@@ -12,6 +12,7 @@
 //! they end, pass or fail.
 
 mod abuse;
+mod federation;
 mod harness;
 mod load;
 mod outage;
