@@ -45,6 +45,9 @@ create index activitypub_interactions_post_idx
 create index activitypub_interactions_object_idx
     on activitypub_interactions (object_id) where object_id is not null;
 create index activitypub_interactions_actor_idx on activitypub_interactions (actor_id);
+-- one like and one boost per account and post, however many activities say it again
+create unique index activitypub_interactions_once_idx
+    on activitypub_interactions (post_id, actor_id, kind) where kind in ('like', 'announce');
 
 -- Posts the site has announced with `Create`: only these get `Update` and `Delete` (an
 -- imported back catalogue is not announced; its edits are not sent either).

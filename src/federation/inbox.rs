@@ -33,8 +33,16 @@ const KEY_TTL_SECS: f64 = 24.0 * 3600.0;
 /// The longest reply kept, in bytes of sanitised HTML.
 const MAX_REPLY: usize = 100_000;
 
+/// Signers' keys one address may make the site fetch per minute (each fetch is a request to
+/// another server; a known signer's key is not fetched again).
+const MAX_KEY_FETCHES: i32 = 60;
+/// The longest id or URL taken from an activity.
+const MAX_ID: usize = 2000;
+
 /// A request to the inbox, as received.
 pub struct Delivery<'a> {
+    /// The client's address, for the limit on key fetches.
+    pub ip: Option<std::net::IpAddr>,
     /// The path and query, as `(request-target)` signs them.
     pub target: &'a str,
     pub headers: &'a HeaderMap,
@@ -75,6 +83,11 @@ pub async fn receive(s: &AppState, delivery: Delivery<'_>) -> Result<StatusCode>
     }
     let activity: Value =
         serde_json::from_slice(delivery.body).map_err(|_| bad("The body is not JSON."))?;
+    if !ids_fit(&activity) {
+        return Err(bad(
+            "An id or URL of the activity is longer than 2,000 characters.",
+        ));
+    }
     let claimed_actor = activity
         .get("actor")
         .and_then(id_of)
@@ -96,12 +109,14 @@ pub async fn receive(s: &AppState, delivery: Delivery<'_>) -> Result<StatusCode>
             .map_err(|e| unauthorized(e.to_string()))?;
 
     let key = crate::federation::site_key(s).await?;
-    let actor = match signer(s, key, &signature, &signed).await {
+    let actor = match signer(s, key, &signature, &signed, delivery.ip).await {
         Ok(actor) => actor,
         // an account that deleted itself cannot be fetched any more; its Delete asks nothing
         Err(KeyError::Unreachable(_)) if activity["type"] == "Delete" => {
             return Ok(StatusCode::ACCEPTED);
         }
+        Err(KeyError::TooMany(wait)) => return Err(Error::TooManyRequests(wait)),
+        Err(KeyError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(unauthorized(e.to_string())),
     };
     if actor.id != claimed_actor {
@@ -121,6 +136,8 @@ enum KeyError {
     Signature(#[from] SignatureError),
     #[error("the signer's key cannot be kept: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("too many unknown keys from this address; try again in {0} seconds")]
+    TooMany(i64),
 }
 
 /// The actor whose key made `signature` over `signed`: the key kept for its id, else (or
@@ -130,12 +147,19 @@ async fn signer(
     key: &SiteKey,
     signature: &Signature,
     signed: &str,
+    ip: Option<std::net::IpAddr>,
 ) -> std::result::Result<RemoteActor, KeyError> {
     if let Some((actor, age)) = store::activitypub::actor_by_key(&s.db, &signature.key_id).await?
         && age < KEY_TTL_SECS
         && http_signature::verify(&actor.public_key_pem, signed, &signature.signature).is_ok()
     {
         return Ok(actor);
+    }
+    if let Some(ip) = ip {
+        let keys = [format!("activitypub:fetch:{ip}")];
+        if let Some(wait) = store::limits::attempt(&s.db, &keys, &[MAX_KEY_FETCHES], 60).await? {
+            return Err(KeyError::TooMany(wait.max(1)));
+        }
     }
     let actor = fetch_actor(s, key, &signature.key_id).await?;
     http_signature::verify(&actor.public_key_pem, signed, &signature.signature)?;
@@ -208,7 +232,20 @@ async fn act(s: &AppState, actor: &RemoteActor, activity: &Value) -> Result<()> 
                 store::activitypub::remove_follower(&s.db, &actor.id, None).await?;
                 return Ok(());
             }
-            store::activitypub::remove_interaction(&s.db, &actor.id, undone).await?;
+            if store::activitypub::remove_interaction(&s.db, &actor.id, undone).await? {
+                return Ok(());
+            }
+            // a like or boost given whole: undone whichever of its repeats was kept
+            let reaction = match kind {
+                Some("Like") => "like",
+                Some("Announce") => "announce",
+                _ => return Ok(()),
+            };
+            if let Some(target) = object.get("object").and_then(id_of)
+                && let Some(post_id) = post_of(s, &urls, target).await?
+            {
+                store::activitypub::remove_reaction(&s.db, &actor.id, reaction, post_id).await?;
+            }
         }
         kind @ ("Like" | "Announce") => {
             let activity_id = activity_id.ok_or_else(|| bad("A Like or Announce needs an id."))?;
@@ -277,6 +314,23 @@ async fn act(s: &AppState, actor: &RemoteActor, activity: &Value) -> Result<()> 
         _ => {}
     }
     Ok(())
+}
+
+/// Whether every id and URL the inbox may keep (the activity's, its object's, the reply's
+/// target and link) fits the columns they go to.
+fn ids_fit(activity: &Value) -> bool {
+    let fits = |v: Option<&Value>| v.and_then(id_of).is_none_or(|id| id.len() <= MAX_ID);
+    let object = activity.get("object");
+    fits(activity.get("id"))
+        && fits(activity.get("actor"))
+        && fits(object)
+        && object.is_none_or(|o| {
+            fits(o.get("inReplyTo"))
+                && fits(o.get("url"))
+                && o.get("url")
+                    .and_then(|u| u.get("href"))
+                    .is_none_or(|h| h.as_str().is_none_or(|h| h.len() <= MAX_ID))
+        })
 }
 
 /// The published post an object URL of the site names, if any.

@@ -258,6 +258,7 @@ async fn receive(
     let status = inbox::receive(
         &s,
         inbox::Delivery {
+            ip,
             target,
             headers: &headers,
             body: &body,

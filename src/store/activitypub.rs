@@ -126,7 +126,8 @@ pub struct NewInteraction<'a> {
     pub published_at: Option<DateTime<Utc>>,
 }
 
-/// Keeps an interaction; one already kept (the same activity delivered again) is left alone.
+/// Keeps an interaction; one already kept (the same activity delivered again, or a second
+/// like or boost of the same post by the same account) is left alone.
 pub async fn add_interaction(
     db: impl PgExecutor<'_>,
     i: &NewInteraction<'_>,
@@ -134,7 +135,7 @@ pub async fn add_interaction(
     let done = sqlx::query(
         "insert into activitypub_interactions \
              (activity_id, kind, post_id, actor_id, object_id, url, content_html, published_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (activity_id) do nothing",
+         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing",
     )
     .bind(i.activity_id)
     .bind(i.kind)
@@ -181,6 +182,24 @@ pub async fn remove_interaction(
     )
     .bind(actor)
     .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Forgets `actor`'s like or boost (`kind`) of a post, whichever activity made it.
+pub async fn remove_reaction(
+    db: impl PgExecutor<'_>,
+    actor: &str,
+    kind: &str,
+    post: Uuid,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "delete from activitypub_interactions where actor_id = $1 and kind = $2 and post_id = $3",
+    )
+    .bind(actor)
+    .bind(kind)
+    .bind(post)
     .execute(db)
     .await?;
     Ok(done.rows_affected() > 0)

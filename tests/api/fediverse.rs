@@ -398,3 +398,155 @@ async fn the_inbox_refuses_what_its_actor_did_not_sign() {
         .await;
     assert_eq!(followers["total"], 1, "{followers}");
 }
+
+/// A POST to the blog's inbox signed as a fediverse server signs, with `key_id` and the
+/// private key `pem`, dated `date`.
+async fn signed_post(
+    app: &TestApp,
+    body: &str,
+    pem: &str,
+    key_id: &str,
+    date: &str,
+) -> reqwest::Response {
+    use quire::domain::http_signature::{digest, sign, signing_string};
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let digest = digest(body.as_bytes());
+    let names: Vec<String> = ["(request-target)", "host", "date", "digest"]
+        .map(String::from)
+        .to_vec();
+    let signed = signing_string(&names, "POST", "/activitypub/inbox", |n| match n {
+        "host" => Some(host.as_str()),
+        "date" => Some(date),
+        "digest" => Some(digest.as_str()),
+        _ => None,
+    })
+    .unwrap();
+    let signature = sign(pem, &signed).unwrap();
+    app.client
+        .post(app.url("/activitypub/inbox"))
+        .header("Content-Type", "application/activity+json")
+        .header("Host", &host)
+        .header("Date", date)
+        .header("Digest", &digest)
+        .header(
+            "Signature",
+            format!(
+                r#"keyId="{key_id}",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="{signature}""#
+            ),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn hostile_deliveries_are_refused_without_calling_anyone() {
+    let db = TestDb::new().await;
+    // a site on a public name: it calls public addresses only
+    let app = TestApp::spawn(&db).await;
+    let key = quire::domain::activitypub::generate_key_pair().unwrap();
+    let now = httpdate::fmt_http_date(std::time::SystemTime::now());
+
+    // a listener on loopback that counts who calls it
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    tokio::spawn(async move {
+        while let Ok((_socket, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    for actor in [
+        format!("http://127.0.0.1:{port}/users/mallory"),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+        "http://[::1]:5432/users/mallory".to_owned(),
+    ] {
+        let like = json!({"id": format!("{actor}/likes/1"), "type": "Like", "actor": actor,
+                          "object": "http://blog.test/welcome/"})
+        .to_string();
+        let answer = signed_post(
+            &app,
+            &like,
+            &key.private_key_pem,
+            &format!("{actor}#key"),
+            &now,
+        )
+        .await;
+        assert_eq!(answer.status(), 401, "{actor}");
+    }
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the inbox fetched a key from a private address"
+    );
+
+    // an old Date, a key on another server than the actor
+    let actor = "https://social.example/users/mallory";
+    let like = json!({"id": format!("{actor}/likes/2"), "type": "Like", "actor": actor,
+                      "object": "http://blog.test/welcome/"})
+    .to_string();
+    let old = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(7200));
+    let answer = signed_post(
+        &app,
+        &like,
+        &key.private_key_pem,
+        &format!("{actor}#key"),
+        &old,
+    )
+    .await;
+    assert_eq!(answer.status(), 401);
+    let answer = signed_post(
+        &app,
+        &like,
+        &key.private_key_pem,
+        "https://elsewhere.example/users/mallory#key",
+        &now,
+    )
+    .await;
+    assert_eq!(answer.status(), 401);
+
+    // too big to read; not JSON
+    let huge = "x".repeat(300 * 1024);
+    let answer = app
+        .client
+        .post(app.url("/activitypub/inbox"))
+        .header("Content-Type", "application/activity+json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+
+    // one address naming ever new keys is stopped before the site makes a request for each
+    let mut statuses = Vec::new();
+    for i in 0..70 {
+        let actor = format!("http://127.0.0.1:{port}/users/u{i}");
+        let like = json!({"id": format!("{actor}/likes/1"), "type": "Like", "actor": actor,
+                          "object": "http://blog.test/welcome/"})
+        .to_string();
+        let answer = signed_post(
+            &app,
+            &like,
+            &key.private_key_pem,
+            &format!("{actor}#key"),
+            &now,
+        )
+        .await;
+        statuses.push(answer.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // sixty fetches a minute, three of them spent on the private addresses above (the old
+    // Date and the key on another server were refused before any fetch)
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        57,
+        "{statuses:?}"
+    );
+    let kept: i64 = sqlx::query_scalar("select count(*) from activitypub_interactions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "nothing unverified was kept");
+}
