@@ -207,8 +207,8 @@ async fn pulse(
 /// Pulses between two rounds of housekeeping (about ten minutes).
 const HOUSEKEEPING_EVERY: u64 = 600;
 
-/// Forgets expired sessions, finished rate-limit windows and jobs finished more than a week
-/// ago (the admin lists the recent ones). Every replica may do it; the deletes are idempotent.
+/// Forgets expired sessions, finished rate-limit windows, jobs finished more than a week
+/// ago (the admin lists the recent ones) and old fediverse activities and accounts. Every replica may do it; the deletes are idempotent.
 async fn housekeeping(pool: &PgPool) {
     match store::sessions::delete_expired(pool).await {
         Ok(0) => {}
@@ -217,6 +217,7 @@ async fn housekeeping(pool: &PgPool) {
     }
     let _ = store::limits::forget_finished(pool).await;
     let _ = store::jobs::forget_finished(pool, JOBS_KEPT).await;
+    let _ = store::activitypub::forget_old(pool).await;
 }
 
 /// How long finished jobs are kept.

@@ -312,6 +312,23 @@ pub async fn record_inboxes(
     Ok(())
 }
 
+/// Forgets activities sent more than 30 days ago (every delivery is over by then) and the
+/// accounts heard from once and not since: neither following nor with a like, boost or
+/// reply kept, fetched more than 30 days ago.
+pub async fn forget_old(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "with sent as (delete from activitypub_activities \
+                       where created_at < now() - interval '30 days') \
+         delete from activitypub_actors a \
+         where fetched_at < now() - interval '30 days' \
+           and not exists (select 1 from activitypub_followers f where f.actor_id = a.id) \
+           and not exists (select 1 from activitypub_interactions i where i.actor_id = a.id)",
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// How many follow the site.
 pub async fn follower_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar("select count(*) from activitypub_followers")
