@@ -79,12 +79,9 @@ pub fn spawn(state: AppState, shutdown: watch::Receiver<bool>) -> anyhow::Result
     Ok(())
 }
 
-async fn work(s: AppState, client: webhooks::Client, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let busy = match store::jobs::claim(&s.db, &KINDS, LEASE).await {
+async fn work(s: AppState, client: webhooks::Client, shutdown: watch::Receiver<bool>) {
+    worker_loop(shutdown, IDLE, || async {
+        match store::jobs::claim(&s.db, &KINDS, LEASE).await {
             Ok(Some(job)) => {
                 run(&s, &client, job).await;
                 true
@@ -94,10 +91,25 @@ async fn work(s: AppState, client: webhooks::Client, mut shutdown: watch::Receiv
                 tracing::debug!(error = %e, "cannot look for jobs now");
                 false
             }
-        };
-        if !busy {
+        }
+    })
+    .await;
+}
+
+/// Runs `step` until `shutdown` flips to true, waiting `idle` after each step that found
+/// nothing to do (`false`).
+pub async fn worker_loop<F, Fut>(mut shutdown: watch::Receiver<bool>, idle: Duration, mut step: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if !step().await {
             tokio::select! {
-                _ = tokio::time::sleep(IDLE) => {}
+                _ = tokio::time::sleep(idle) => {}
                 _ = shutdown.changed() => return,
             }
         }

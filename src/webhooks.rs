@@ -130,15 +130,7 @@ const USER_AGENT: &str = concat!(
 /// The client webhook calls go out with: HTTP/1.1, TLS through rustls and ring with the
 /// Mozilla roots; redirects are not followed (a receiver answers where it was registered).
 pub fn client() -> anyhow::Result<Client> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let tls = tls_config()?;
     let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(CALL_TIMEOUT));
@@ -151,6 +143,19 @@ pub fn client() -> anyhow::Result<Client> {
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build(https),
     )
+}
+
+/// TLS for calls to other servers: rustls with ring and the Mozilla roots.
+pub fn tls_config() -> anyhow::Result<rustls::ClientConfig> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
 }
 
 /// `X-Ghost-Signature` for `body` sent at `ts` (milliseconds since the epoch): as Ghost

@@ -68,12 +68,9 @@ pub fn spawn(state: AppState, shutdown: watch::Receiver<bool>) -> anyhow::Result
     Ok(())
 }
 
-async fn deliver_loop(s: AppState, client: Client, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let busy = match store::jobs::claim_many(&s.db, DELIVERY_JOB, BATCH, LEASE).await {
+async fn deliver_loop(s: AppState, client: Client, shutdown: watch::Receiver<bool>) {
+    crate::jobs::worker_loop(shutdown, IDLE, || async {
+        match store::jobs::claim_many(&s.db, DELIVERY_JOB, BATCH, LEASE).await {
             Ok(jobs) if !jobs.is_empty() => {
                 if let Err(e) = deliver_batch(&s, &client, jobs).await {
                     // the claims lapse and the deliveries are tried again
@@ -86,14 +83,9 @@ async fn deliver_loop(s: AppState, client: Client, mut shutdown: watch::Receiver
                 tracing::debug!(error = %e, "cannot look for deliveries now");
                 false
             }
-        };
-        if !busy {
-            tokio::select! {
-                _ = tokio::time::sleep(IDLE) => {}
-                _ = shutdown.changed() => return,
-            }
         }
-    }
+    })
+    .await;
 }
 
 /// Sends a batch of deliveries side by side, each recorded as soon as it is answered.

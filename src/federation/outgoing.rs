@@ -10,7 +10,6 @@
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -136,15 +135,7 @@ impl Client {
             Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
             None => false,
         });
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls = crate::webhooks::tls_config()?;
         let mut http = HttpConnector::new_with_resolver(GuardedResolver {
             inner: GaiResolver::new(),
             allow_private,

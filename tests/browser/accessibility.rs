@@ -24,7 +24,7 @@ static AXE_SOURCE: LazyLock<String> = LazyLock::new(|| {
 
 /// Runs axe on the page the browser shows and answers its serious and critical violations,
 /// one readable line each.
-async fn serious_violations(browser: &Browser, page: &str) -> Vec<String> {
+pub async fn serious_violations(browser: &Browser, page: &str) -> Vec<String> {
     browser
         .client
         .execute(&format!("{}\nreturn typeof axe;", *AXE_SOURCE), vec![])

@@ -9,6 +9,7 @@ mod access;
 mod accessibility;
 mod administration;
 mod conflicts;
+mod fediverse;
 mod helpers;
 mod mail;
 mod media;

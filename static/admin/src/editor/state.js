@@ -91,6 +91,7 @@ const editorState = () => {
   const changed = later(ed, 'changed');
   const renderFeature = later(ed, 'renderFeature');
   const watchSchedule = later(ed, 'watchSchedule');
+  const watchFediverse = later(ed, 'watchFediverse');
 
   const setSaveState = (text, tone) => {
     el.saveState.textContent = text;
@@ -174,6 +175,7 @@ const editorState = () => {
         'This ' + kind + ' is ' + STATUS_LABELS[status].toLowerCase() + '. Only an author, editor or administrator can change it now.';
     }
     watchSchedule();
+    watchFediverse();
   };
 
   const renderTags = () => {

@@ -35,6 +35,16 @@ const h = (tag, attrs, children) => {
   return el;
 };
 
+// A URL from another server as a link may use it: http(s) only, never `javascript:`.
+const httpUrl = (url) => (typeof url === 'string' && /^https?:\/\//i.test(url) ? url : null);
+
+// A link to another site, opened in a new tab that cannot reach back to the admin.
+const externalLink = (href, text, attrs) =>
+  h('a', Object.assign({ href, target: '_blank', rel: 'nofollow noopener noreferrer' }, attrs), [
+    text,
+    h('span', { class: 'visually-hidden', text: ' (opens in a new tab)' }),
+  ]);
+
 let uid = 0;
 const nextId = (prefix) => {
   uid += 1;

@@ -1,7 +1,8 @@
 // The editor of a post or a page. Its parts, each in editor/, wire one concern into the page:
 // the post on screen, the preview, saving, images in the text, the inputs, conflicts, the
-// revisions and the links and deleting. They share one object, `ed`: the state part makes it,
-// and each part takes from it what the parts before it added, then adds what it makes.
+// revisions, the links and deleting, and the post on the fediverse. They share one object,
+// `ed`: the state part makes it, and each part takes from it what the parts before it added,
+// then adds what it makes.
 
 // A function a later part adds to `ed`, looked up when called.
 const later = (ed, name) => (...args) => ed[name](...args);
@@ -16,6 +17,7 @@ const setupEditor = async () => {
   editorRevisions(ed);
   editorSchedule(ed);
   editorLinks(ed);
+  editorFediverse(ed);
 
   // --- Start ---
   const { el, state, fields, fill, renderStatus, renderTags, updateSaveState, restoreStash, renderFeature } = ed;

@@ -1,4 +1,5 @@
-// Settings, and the integrations that hold API keys and webhooks.
+// Settings, the site's followers on the fediverse, and the integrations that hold API keys and
+// webhooks.
 
 // Ghost's webhook events (the server checks them too)
 const WEBHOOK_EVENTS = ['post', 'page']
@@ -234,6 +235,113 @@ const setupIntegrations = async () => {
   await load();
 };
 
+// `@user@host` of an account of the fediverse: its preferred name and the host of its id.
+const accountHandle = (user, id) => {
+  let host = '';
+  try {
+    host = new URL(id).host;
+  } catch (e) {
+    host = '';
+  }
+  return user && host ? '@' + user + '@' + host : id;
+};
+
+// The site on the fediverse: the handle people look it up by (shown in the handle's hint) and
+// the accounts that follow it, a page at a time. Only editors and above may list followers;
+// for anyone else the API answers 403 and the list stays hidden.
+const setupFediverse = () => {
+  const section = $('#followers');
+  const list = $('#follower-list');
+  const summary = $('#followers-summary');
+  const shown = $('#fediverse-handle');
+  // the saved settings, and what the server says: the host of the site's handle, and the
+  // name it makes from the title when no handle is set
+  const known = { enabled: true, handle: '', made: '', host: location.host };
+  let page = 1;
+
+  const renderHandle = () => {
+    const name = known.handle ? known.handle.toLowerCase() : known.made;
+    const full = '@' + name + '@' + known.host;
+    if (!name) {
+      shown.textContent = '';
+      return;
+    }
+    shown.textContent = known.enabled
+      ? 'People search for ' + full + ' to follow the site.'
+      : 'While publishing is off, searching for ' + full + ' finds nothing.';
+  };
+
+  const row = (follower) => {
+    const handle = accountHandle(follower.preferred_username, follower.id);
+    const href = httpUrl(follower.url) || httpUrl(follower.id);
+    const icon = httpUrl(follower.icon);
+    const name = follower.name || handle;
+    return h('li', { class: 'account-row' }, [
+      icon ? h('img', { class: 'avatar', src: icon, alt: '', loading: 'lazy', referrerpolicy: 'no-referrer' }) : null,
+      h('div', { class: 'grow' }, [
+        h('div', { class: 'row-title' }, [href ? externalLink(href, name) : name]),
+        // without a name, the handle is the title already
+        h('div', { class: 'muted', text: (follower.name ? handle + ' · ' : '') + 'followed ' + dateOnly(follower.followed_at) }),
+      ]),
+    ]);
+  };
+
+  const load = async () => {
+    let data = null;
+    try {
+      data = await api('GET', '/fediverse/followers?page=' + page);
+    } catch (error) {
+      section.hidden = error.status === 403;
+      summary.textContent = 'The followers could not load: ' + error.message;
+      list.replaceChildren();
+      return;
+    }
+    // a follower who left may have taken the last page with them
+    if (data.page > data.pages) {
+      page = data.pages;
+      await load();
+      return;
+    }
+    const parts = /^@([^@]+)@(.+)$/.exec(data.handle || '');
+    if (parts) {
+      known.host = parts[2];
+      known.made = known.handle ? known.made : parts[1];
+    }
+    renderHandle();
+    section.hidden = false;
+    list.replaceChildren(...data.followers.map(row));
+    summary.textContent =
+      data.total === 0
+        ? 'Nobody follows the site yet.'
+        : plural(data.total, 'follower', 'followers') + (data.pages > 1 ? ', page ' + page + ' of ' + data.pages : '');
+    $('#followers-pages').hidden = data.pages <= 1;
+    $('#followers-page').textContent = 'Page ' + page + ' of ' + data.pages;
+    $('#followers-prev').disabled = page <= 1;
+    $('#followers-next').disabled = page >= data.pages;
+  };
+
+  // a button that turns the page keeps the focus, unless it has reached the end
+  const turn = (delta, button, other) => async () => {
+    page = Math.max(1, page + delta);
+    await load();
+    if (button.disabled) {
+      other.focus();
+    }
+  };
+  $('#followers-prev').addEventListener('click', turn(-1, $('#followers-prev'), $('#followers-next')));
+  $('#followers-next').addEventListener('click', turn(1, $('#followers-next'), $('#followers-prev')));
+
+  // Takes the settings as saved. The name made from the title comes from the server, with
+  // the followers: after a change, it is asked again.
+  const saved = (settings) => {
+    known.enabled = settings.activitypub_enabled;
+    known.handle = settings.activitypub_handle;
+    known.made = '';
+    renderHandle();
+  };
+  return { load, saved };
+};
+
 const setupSettings = async () => {
   await setupIntegrations();
   await setupDeliveries();
@@ -305,6 +413,7 @@ const setupSettings = async () => {
     return li;
   };
 
+  const fediverse = setupFediverse();
   const settings = await api('GET', '/settings');
   field(form, 'title').value = settings.title;
   field(form, 'description').value = settings.description;
@@ -319,6 +428,10 @@ const setupSettings = async () => {
   field(form, 'timezone').value = settings.timezone;
   field(form, 'codeinjection_head').value = settings.codeinjection_head;
   field(form, 'codeinjection_foot').value = settings.codeinjection_foot;
+  field(form, 'activitypub_enabled').checked = settings.activitypub_enabled;
+  field(form, 'activitypub_handle').value = settings.activitypub_handle;
+  fediverse.saved(settings);
+  await fediverse.load();
   rows.replaceChildren(...settings.navigation.map(navRow));
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   $('#timezones').replaceChildren(...['Etc/UTC'].concat(zones).map((zone) => h('option', { value: zone })));
@@ -354,6 +467,11 @@ const setupSettings = async () => {
       showError(form, failure(422, 'Each menu item needs a label and a URL.', 'navigation'));
       return;
     }
+    const handle = field(form, 'activitypub_handle').value.trim();
+    if (handle && !/^[A-Za-z0-9_]{1,30}$/.test(handle)) {
+      showError(form, failure(422, 'A handle is 1 to 30 letters, digits and underscores, or empty.', 'activitypub_handle'));
+      return;
+    }
     const payload = {
       title: field(form, 'title').value.trim(),
       description: field(form, 'description').value.trim(),
@@ -364,13 +482,19 @@ const setupSettings = async () => {
       navigation,
       codeinjection_head: field(form, 'codeinjection_head').value,
       codeinjection_foot: field(form, 'codeinjection_foot').value,
+      // a checkbox's value is "on" whether it is ticked or not: the setting is a JSON boolean
+      activitypub_enabled: field(form, 'activitypub_enabled').checked,
+      activitypub_handle: handle,
     };
+    let stored = null;
     try {
-      await busy($('button[type="submit"]', form), () => api('PUT', '/settings', payload));
+      stored = await busy($('button[type="submit"]', form), () => api('PUT', '/settings', payload));
     } catch (error) {
       showError(form, error);
       return;
     }
     toast('Settings saved. Every page of the site shows them now.');
+    fediverse.saved(stored);
+    await fediverse.load();
   });
 };
