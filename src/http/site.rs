@@ -450,6 +450,8 @@ fn post_page(
             .unwrap_or_else(|| post.title.clone()),
         json_ld: views::post_json_ld(&site, post, &canonical, image.as_deref(), &description),
         robots: preview.then_some("noindex"),
+        activitypub: (is_post && !preview && settings.activitypub_enabled)
+            .then(|| crate::federation::objects::Urls { site: &s.site_url }.object(post.id)),
         description,
         canonical,
         og_type: if is_post { "article" } else { "website" },

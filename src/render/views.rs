@@ -92,6 +92,9 @@ pub struct Meta {
     /// JSON-LD, already safe to put inside `<script>`.
     pub json_ld: String,
     pub robots: Option<&'static str>,
+    /// The post's `Article` for fediverse servers (`<link rel="alternate">`), when the site is
+    /// on the fediverse.
+    pub activitypub: Option<String>,
 }
 
 /// A link to a tag.

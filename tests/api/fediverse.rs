@@ -190,6 +190,13 @@ async fn a_fedify_server_follows_the_blog_gets_its_posts_signed_and_its_reply_sh
     // and a browser still gets the page
     let page = app.page("/hello-fediverse/").await;
     assert!(page.contains("Hello, fediverse"));
+    // which names the Article, for servers that get the page (a cache that ignores Accept)
+    assert!(
+        page.contains(&format!(
+            r#"<link rel="alternate" type="application/activity+json" href="{object_id}">"#
+        )),
+        "{page}"
+    );
 
     // an edit is an Update of the same object
     sqlx::query("update posts set title = 'Hello again, fediverse' where id = $1")
