@@ -64,6 +64,10 @@ create table activitypub_activities (
     created_at timestamptz not null default now()
 );
 
+-- Due jobs by kind: a post to many followers queues thousands of deliveries at once, which
+-- the other workers (webhooks, publishing) must not have to step over to find their own.
+create index jobs_kind_due_idx on jobs (kind, run_at, id) where state = 'pending';
+
 -- Inboxes that stopped answering: deliveries to an inbox failing for longer than a week are
 -- given up without trying; one success clears it.
 create table activitypub_inboxes (
