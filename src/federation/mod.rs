@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -36,7 +36,7 @@ use outgoing::{CallError, Client};
 /// one loop only.
 const DELIVERY_LOOPS: usize = 4;
 /// Deliveries a loop claims at once.
-const BATCH: i64 = 16;
+const BATCH: i64 = 32;
 /// How long a claim holds a delivery: longer than a batch takes (its calls, side by side,
 /// each time out after 10 s).
 const LEASE: Duration = Duration::from_secs(30);
@@ -88,7 +88,9 @@ async fn deliver_loop(s: AppState, client: Client, shutdown: watch::Receiver<boo
     .await;
 }
 
-/// Sends a batch of deliveries side by side, each recorded as soon as it is answered.
+/// Sends a batch of deliveries side by side, then records how each went: the successes in
+/// one statement, the failures one by one (with their own retry time), and the inboxes whose
+/// health changed.
 async fn deliver_batch(s: &AppState, client: &Client, jobs: Vec<Job>) -> anyhow::Result<()> {
     let key = site_key(s).await?;
     let urls = Urls { site: &s.site_url };
@@ -102,54 +104,62 @@ async fn deliver_batch(s: &AppState, client: &Client, jobs: Vec<Job>) -> anyhow:
         .into_iter()
         .map(|(id, body)| (id, Bytes::from(body)))
         .collect();
+    let inboxes: Vec<&str> = jobs
+        .iter()
+        .filter_map(|j| j.payload["inbox"].as_str())
+        .collect();
+    let failing = store::activitypub::failing_inboxes(&s.db, &inboxes).await?;
     let sends = jobs.iter().map(|job| {
-        let bodies = &bodies;
-        let urls = &urls;
-        async move {
-            let outcome = deliver_one(s, client, key, urls, bodies, job).await;
-            let inbox = job.payload["inbox"].as_str().unwrap_or_default().to_owned();
-            let recorded = match &outcome {
-                Ok(note) => store::jobs::finish(&s.db, job.id, note).await,
-                Err(failure) => {
-                    store::jobs::failed(
-                        &s.db,
-                        job.id,
-                        &failure.message,
-                        backoff(job.attempt),
-                        !failure.retry,
-                    )
-                    .await
-                }
-            };
-            if let Err(e) = recorded {
-                tracing::warn!(job = job.id, error = %e, "cannot record a delivery");
-            }
-            s.metrics.delivery(match &outcome {
-                Ok(_) => "sent",
-                Err(f) if f.retry && job.attempt < job.max_attempts => "retry",
-                Err(_) => "failed",
-            });
-            match outcome {
-                Ok(_) => (inbox, None),
-                Err(failure) => {
-                    tracing::info!(job = job.id, %inbox, attempt = job.attempt,
-                        retry = failure.retry, error = %failure.message, "delivery failed");
-                    (inbox, Some(failure.message))
-                }
-            }
-        }
+        let (bodies, failing, urls) = (&bodies, &failing, &urls);
+        async move { deliver_one(client, key, urls, bodies, failing, job).await }
     });
     let outcomes = join_all(sends).await;
-    store::activitypub::record_inboxes(&s.db, &outcomes).await?;
+
+    let mut sent = (Vec::new(), Vec::new());
+    let mut inbox_changes = Vec::new();
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        let inbox = job.payload["inbox"].as_str().unwrap_or_default();
+        s.metrics.delivery(match &outcome {
+            Ok(_) => "sent",
+            Err(f) if f.retry && job.attempt < job.max_attempts => "retry",
+            Err(_) => "failed",
+        });
+        match outcome {
+            Ok(note) => {
+                sent.0.push(job.id);
+                sent.1.push(note);
+                if failing.contains_key(inbox) {
+                    inbox_changes.push((inbox.to_owned(), None));
+                }
+            }
+            Err(failure) => {
+                tracing::info!(job = job.id, %inbox, attempt = job.attempt,
+                    retry = failure.retry, error = %failure.message, "delivery failed");
+                let delay = backoff(job.attempt);
+                if let Err(e) =
+                    store::jobs::failed(&s.db, job.id, &failure.message, delay, !failure.retry)
+                        .await
+                {
+                    tracing::warn!(job = job.id, error = %e, "cannot record a delivery");
+                }
+                inbox_changes.push((inbox.to_owned(), Some(failure.message)));
+            }
+        }
+    }
+    // not recorded, the deliveries are made again once their claim lapses
+    store::jobs::finish_many(&s.db, &sent.0, &sent.1).await?;
+    if !inbox_changes.is_empty() {
+        store::activitypub::record_inboxes(&s.db, &inbox_changes).await?;
+    }
     Ok(())
 }
 
 async fn deliver_one(
-    s: &AppState,
     client: &Client,
     key: &crate::domain::activitypub::SiteKey,
     urls: &Urls<'_>,
     bodies: &HashMap<Uuid, Bytes>,
+    failing: &HashMap<String, DateTime<Utc>>,
     job: &Job,
 ) -> Result<String, Failure> {
     let inbox = job.payload["inbox"]
@@ -160,8 +170,9 @@ async fn deliver_one(
         .and_then(|id| Uuid::parse_str(id).ok())
         .and_then(|id| bodies.get(&id))
         .ok_or_else(|| Failure::give_up("the activity is gone"))?;
-    if let Some(since) = store::activitypub::inbox_failing_since(&s.db, inbox).await?
-        && Utc::now() - since > DEAD_AFTER
+    if failing
+        .get(inbox)
+        .is_some_and(|since| Utc::now() - *since > DEAD_AFTER)
     {
         return Err(Failure::give_up(
             "not sent: the inbox has failed for more than a week",

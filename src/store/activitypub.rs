@@ -272,18 +272,19 @@ pub async fn activity_bodies(
         .await
 }
 
-/// Since when deliveries to `inbox` have failed without a success, if they have.
-pub async fn inbox_failing_since(
+/// The inboxes among `inboxes` whose deliveries fail, and since when.
+pub async fn failing_inboxes(
     db: impl PgExecutor<'_>,
-    inbox: &str,
-) -> sqlx::Result<Option<DateTime<Utc>>> {
-    Ok(
-        sqlx::query_scalar("select failing_since from activitypub_inboxes where inbox = $1")
-            .bind(inbox)
-            .fetch_optional(db)
-            .await?
-            .flatten(),
+    inboxes: &[&str],
+) -> sqlx::Result<std::collections::HashMap<String, DateTime<Utc>>> {
+    let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+        "select inbox, failing_since from activitypub_inboxes \
+         where inbox = any($1) and failing_since is not null",
     )
+    .bind(inboxes)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Records how deliveries to some inboxes went: `None` for success, else the error.

@@ -114,6 +114,27 @@ pub async fn finish(db: impl PgExecutor<'_>, id: i64, result: &str) -> sqlx::Res
     Ok(())
 }
 
+/// Marks jobs done at once, each with what its attempt said.
+pub async fn finish_many(
+    db: impl PgExecutor<'_>,
+    ids: &[i64],
+    results: &[String],
+) -> sqlx::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "update jobs set state = 'done', finished_at = now(), locked_until = null, \
+                last_result = d.result \
+         from unnest($1::bigint[], $2::text[]) as d(id, result) where jobs.id = d.id",
+    )
+    .bind(ids)
+    .bind(results)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Records a failed attempt: the job runs again after `delay`, or, its attempts spent (or
 /// `give_up`), is marked failed.
 pub async fn failed(
