@@ -26,13 +26,18 @@ pub struct KeyPair {
 #[derive(Debug)]
 pub struct SiteKey {
     pub pair: KeyPair,
-    pub signer: crate::domain::http_signature::Signer,
+    /// Shared with the blocking threads that sign (an RSA signature takes about a
+    /// millisecond: too long for the threads that serve requests).
+    pub signer: std::sync::Arc<crate::domain::http_signature::Signer>,
 }
 
 impl SiteKey {
     pub fn new(pair: KeyPair) -> anyhow::Result<SiteKey> {
         let signer = crate::domain::http_signature::Signer::from_pem(&pair.private_key_pem)?;
-        Ok(SiteKey { pair, signer })
+        Ok(SiteKey {
+            pair,
+            signer: std::sync::Arc::new(signer),
+        })
     }
 }
 

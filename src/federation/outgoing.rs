@@ -181,7 +181,7 @@ impl Client {
 
     /// A signed request: `(request-target) host date` and, with a body, `digest` and
     /// `content-type`, as Mastodon signs.
-    fn signed(
+    async fn signed(
         &self,
         key: &SiteKey,
         urls: &Urls<'_>,
@@ -212,9 +212,10 @@ impl Client {
             _ => None,
         })
         .map_err(|e| CallError::Failed(e.to_string()))?;
-        let signature = key
-            .signer
-            .sign(&signed_text)
+        let signer = key.signer.clone();
+        let signature = tokio::task::spawn_blocking(move || signer.sign(&signed_text))
+            .await
+            .map_err(|e| CallError::Failed(e.to_string()))?
             .map_err(|e| CallError::Failed(e.to_string()))?;
         let mut request = Request::builder()
             .method(method)
@@ -259,7 +260,7 @@ impl Client {
         let mut url = self.check_url(raw)?;
         url.set_fragment(None);
         for _ in 0..=MAX_REDIRECTS {
-            let request = self.signed(key, urls, Method::GET, &url, None)?;
+            let request = self.signed(key, urls, Method::GET, &url, None).await?;
             let response = self.send(request).await?;
             let status = response.status();
             if status.is_redirection() {
@@ -301,7 +302,9 @@ impl Client {
         body: Bytes,
     ) -> Result<StatusCode, CallError> {
         let url = self.check_url(inbox)?;
-        let request = self.signed(key, urls, Method::POST, &url, Some(body))?;
+        let request = self
+            .signed(key, urls, Method::POST, &url, Some(body))
+            .await?;
         let response = self.send(request).await?;
         let status = response.status();
         if status.is_success() {
