@@ -21,6 +21,7 @@ pub const KEYS: &[&str] = &[
     "codeinjection_foot",
     "activitypub_enabled",
     "activitypub_handle",
+    "activitypub_post_type",
 ];
 
 /// Posts on one page of the home, tag and author archives, at most.
@@ -55,6 +56,9 @@ pub struct SiteSettings {
     pub activitypub_enabled: bool,
     /// The `NAME` of the site's `@NAME@host`; empty: made from the title.
     pub activitypub_handle: String,
+    /// How posts go out: `article` (the whole post, as Ghost and WriteFreely send it) or
+    /// `note` (title, excerpt and link, which every fediverse app shows in full).
+    pub activitypub_post_type: String,
 }
 
 impl Default for SiteSettings {
@@ -83,11 +87,17 @@ impl Default for SiteSettings {
             codeinjection_foot: String::new(),
             activitypub_enabled: true,
             activitypub_handle: String::new(),
+            activitypub_post_type: "article".to_owned(),
         }
     }
 }
 
 impl SiteSettings {
+    /// Whether posts go out to the fediverse as a `Note` with a link rather than an `Article`.
+    pub fn posts_as_notes(&self) -> bool {
+        self.activitypub_post_type == "note"
+    }
+
     /// The site's handle on the fediverse: the setting, else made from the title.
     pub fn handle(&self) -> String {
         if self.activitypub_handle.is_empty() {
@@ -150,6 +160,11 @@ impl SiteSettings {
                     self.activitypub_enabled = on;
                 }
             }
+            "activitypub_post_type" => {
+                if let Some(kind) = text(value).filter(|k| POST_TYPES.contains(&k.as_str())) {
+                    self.activitypub_post_type = kind;
+                }
+            }
             "activitypub_handle" => {
                 self.activitypub_handle = text(value).filter(|h| is_handle(h)).unwrap_or_default()
             }
@@ -202,6 +217,7 @@ pub fn validate(key: &str, value: &Value) -> Result<(), InvalidSetting> {
             .is_some_and(|t| !t.trim().is_empty() && t.len() <= limits::MAX_SETTING_TITLE),
         "activitypub_enabled" => value.is_boolean(),
         "activitypub_handle" => value.as_str().is_some_and(|h| h.is_empty() || is_handle(h)),
+        "activitypub_post_type" => value.as_str().is_some_and(|k| POST_TYPES.contains(&k)),
         "codeinjection_head" | "codeinjection_foot" => value
             .as_str()
             .is_some_and(|c| c.len() <= limits::MAX_CODE_INJECTION),
@@ -220,6 +236,9 @@ pub fn validate(key: &str, value: &Value) -> Result<(), InvalidSetting> {
 pub fn parse_zone(name: &str) -> Option<chrono_tz::Tz> {
     name.trim().parse().ok()
 }
+
+/// How posts may go out to the fediverse (`activitypub_post_type`).
+pub const POST_TYPES: [&str; 2] = ["article", "note"];
 
 /// A handle of the fediverse as Mastodon allows one: 1 to 30 ASCII letters, digits and
 /// underscores.

@@ -212,7 +212,7 @@ pub async fn publish(s: &AppState, job: &Job) -> Result<Done, Failure> {
         objects::tombstone(&urls, post)
     } else {
         match store::posts::published_post_by_id(&s.db, post).await? {
-            Some(p) => objects::article(&urls, &p),
+            Some(p) => objects::article(&urls, &p, settings.posts_as_notes()),
             None => {
                 return Ok(Done::Note(
                     "not sent: the post is no longer published".into(),

@@ -95,23 +95,43 @@ fn hashtag(name: &str) -> Option<String> {
     (!word.is_empty()).then(|| format!("#{word}"))
 }
 
+/// Text and attribute values in HTML: `&`, `<`, `>` and quotes escaped, nothing else (a
+/// URL keeps its slashes).
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// A published post as an `Article`: its whole HTML with links and images made absolute,
 /// the feature image first, public tags as hashtags; addressed to everyone, copied to the
-/// followers.
-pub fn article(urls: &Urls<'_>, post: &PublicPost) -> Value {
+/// followers. With `as_note`, a `Note` instead, as the site may choose: the title, the excerpt
+/// and the link, which every fediverse app shows whole (some show an `Article` as a link only).
+pub fn article(urls: &Urls<'_>, post: &PublicPost, as_note: bool) -> Value {
     let page = urls.post_page(&post.slug);
     let base = url::Url::parse(&page).ok();
     let mut content = String::new();
-    if let Some(image) = &post.feature_image {
+    if let (Some(image), false) = (&post.feature_image, as_note) {
         content.push_str(&format!(
             r#"<p><img src="{}" alt="{}"></p>"#,
-            tera::escape_html(&absolute(urls.site, image)),
-            tera::escape_html(post.feature_image_alt.as_deref().unwrap_or("")),
+            escape(&absolute(urls.site, image)),
+            escape(post.feature_image_alt.as_deref().unwrap_or("")),
         ));
     }
-    match &base {
-        Some(base) => content.push_str(&absolutize(&post.html, base)),
-        None => content.push_str(&post.html),
+    if as_note {
+        content = format!(
+            r#"<p><strong>{}</strong></p><p>{}</p><p><a href="{page}">{page}</a></p>"#,
+            escape(&post.title),
+            escape(&post.summary),
+            page = escape(&page),
+        );
+    } else {
+        match &base {
+            Some(base) => content.push_str(&absolutize(&post.html, base)),
+            None => content.push_str(&post.html),
+        }
     }
     let tags: Vec<Value> = post
         .tags
@@ -129,7 +149,7 @@ pub fn article(urls: &Urls<'_>, post: &PublicPost) -> Value {
         "type": "Article",
         "attributedTo": urls.actor(),
         "name": post.title,
-        "summary": tera::escape_html(&post.summary),
+        "summary": escape(&post.summary),
         "content": content,
         "mediaType": "text/html",
         "url": page,
@@ -140,7 +160,21 @@ pub fn article(urls: &Urls<'_>, post: &PublicPost) -> Value {
         "tag": tags,
     });
     if let Some(image) = &post.feature_image {
-        article["image"] = json!({"type": "Image", "url": absolute(urls.site, image)});
+        let url = absolute(urls.site, image);
+        article["image"] = json!({"type": "Image", "url": url});
+        if as_note {
+            article["attachment"] = json!([{
+                "type": "Image",
+                "url": url,
+                "name": post.feature_image_alt.as_deref().unwrap_or(""),
+            }]);
+        }
+    }
+    if as_note {
+        article["type"] = json!("Note");
+        if let Some(fields) = article.as_object_mut() {
+            fields.remove("name");
+        }
     }
     article
 }
@@ -208,6 +242,61 @@ mod tests {
             None
         );
         assert_eq!(urls.named_post("https://blog.example.evil/hello/"), None);
+    }
+
+    fn post() -> PublicPost {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        PublicPost {
+            id: Uuid::nil(),
+            feed_guid: None,
+            kind: crate::domain::post::PostType::Post,
+            slug: "hello".into(),
+            title: "Fish & <chips>".into(),
+            html: r#"<p>See <a href="/about/">about</a>.</p>"#.into(),
+            summary: "See about.".into(),
+            feature_image: Some("/content/images/fish.jpg".into()),
+            feature_image_alt: Some("A fish".into()),
+            feature_image_caption: None,
+            featured: false,
+            meta_title: None,
+            meta_description: None,
+            canonical_url: None,
+            codeinjection_head: None,
+            codeinjection_foot: None,
+            word_count: 2,
+            reading_time: 1,
+            published_at: at,
+            updated_at: at,
+            tags: sqlx::types::Json(vec![]),
+            authors: sqlx::types::Json(vec![]),
+        }
+    }
+
+    #[test]
+    fn a_post_goes_out_whole_as_an_article_or_as_a_note_with_its_link() {
+        let urls = Urls {
+            site: "https://blog.example",
+        };
+        let article = article(&urls, &post(), false);
+        assert_eq!(article["type"], "Article");
+        assert_eq!(article["name"], "Fish & <chips>");
+        let content = article["content"].as_str().unwrap();
+        assert!(
+            content.contains(r#"href="https://blog.example/about/""#),
+            "{content}"
+        );
+        assert!(content.contains("https://blog.example/content/images/fish.jpg"));
+        let note = super::article(&urls, &post(), true);
+        assert_eq!(note["type"], "Note");
+        assert!(note.get("name").is_none());
+        assert_eq!(
+            note["content"],
+            r#"<p><strong>Fish &amp; &lt;chips&gt;</strong></p><p>See about.</p><p><a href="https://blog.example/hello/">https://blog.example/hello/</a></p>"#
+        );
+        assert_eq!(note["attachment"][0]["name"], "A fish");
+        assert_eq!(note["url"], "https://blog.example/hello/");
     }
 
     #[test]

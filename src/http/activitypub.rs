@@ -293,7 +293,7 @@ struct PageParams {
 /// `GET /activitypub/actor/outbox`: the site's posts as `Create` activities, newest first,
 /// twenty to a page (`?page=N`).
 async fn outbox(State(s): State<AppState>, Query(params): Query<PageParams>) -> Result<Response> {
-    federated(&s).await?;
+    let settings = federated(&s).await?;
     let urls = Urls { site: &s.site_url };
     let outbox = urls.outbox();
     let total: i64 = sqlx::query_scalar(
@@ -318,7 +318,7 @@ async fn outbox(State(s): State<AppState>, Query(params): Query<PageParams>) -> 
     let items: Vec<Value> = posts
         .iter()
         .map(|p| {
-            let article = objects::article(&urls, p);
+            let article = objects::article(&urls, p, settings.posts_as_notes());
             json!({
                 "id": format!("{}#create", urls.object(p.id)),
                 "type": "Create",
@@ -368,7 +368,7 @@ async fn object(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    federated(&s).await?;
+    let settings = federated(&s).await?;
     let id = Uuid::parse_str(&id).map_err(|_| Error::NotFound)?;
     let post = store::posts::published_post_by_id(&s.db, id)
         .await?
@@ -380,30 +380,34 @@ async fn object(
         )
             .into_response());
     }
-    Ok(article_answer(&s, &post))
+    Ok(article_answer(&s, &settings, &post))
 }
 
 /// The `Article` of the published post at `/slug/`, when the site is on the fediverse and
 /// there is one (else the page, or its 404, answers).
 pub async fn article_at(s: &AppState, slug: &str) -> Option<Response> {
-    match federated(s).await {
-        Ok(_) => {}
+    let settings = match federated(s).await {
+        Ok(settings) => settings,
         Err(Error::NotFound) => return None,
         Err(e) => return Some(e.into_response()),
-    }
+    };
     match store::posts::published_by_slug(&s.db, slug).await {
         Ok(Some(post)) if post.kind == crate::domain::post::PostType::Post => {
-            Some(article_answer(s, &post))
+            Some(article_answer(s, &settings, &post))
         }
         Ok(_) => None,
         Err(e) => Some(Error::from(e).into_response()),
     }
 }
 
-/// A post's `Article` as an answer of its own.
-pub fn article_answer(s: &AppState, post: &store::posts::PublicPost) -> Response {
+/// A post's `Article` (or `Note`) as an answer of its own.
+pub fn article_answer(
+    s: &AppState,
+    settings: &SiteSettings,
+    post: &store::posts::PublicPost,
+) -> Response {
     let urls = Urls { site: &s.site_url };
-    let mut article = objects::article(&urls, post);
+    let mut article = objects::article(&urls, post, settings.posts_as_notes());
     article["@context"] = objects::context();
     activity_answer(&article)
 }

@@ -526,3 +526,78 @@ async fn hostile_deliveries_are_refused_without_calling_anyone() {
         .unwrap();
     assert_eq!(kept, 0, "nothing unverified was kept");
 }
+
+#[tokio::test]
+async fn the_site_chooses_its_handle_and_whether_posts_go_out_as_articles_or_notes() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    insert_post(
+        &app.pool,
+        "short",
+        "A short one",
+        "Just *this*.",
+        "published",
+    )
+    .await;
+    let object = |app: &TestApp| {
+        let url = app.url("/short/");
+        let client = app.client.clone();
+        async move {
+            let answer = client
+                .get(url)
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200);
+            answer.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(object(&app).await["type"], "Article");
+
+    let (status, saved) = app
+        .api(
+            Method::PUT,
+            "/settings",
+            Some(&admin),
+            Some(json!({"activitypub_post_type": "note", "activitypub_handle": "shorts"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    let note = object(&app).await;
+    assert_eq!(note["type"], "Note", "{note:#}");
+    let content = note["content"].as_str().unwrap();
+    assert!(
+        content.contains("A short one") && content.contains("http://blog.test/short/"),
+        "{content}"
+    );
+    let found = app
+        .get("/.well-known/webfinger?resource=acct:shorts@blog.test")
+        .await;
+    assert_eq!(found.status(), 200);
+    let actor = app
+        .get_with(
+            "/activitypub/actor",
+            &[("Accept", "application/activity+json")],
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(actor["preferredUsername"], "shorts");
+
+    // what no server takes is refused, and nothing of the request is stored
+    for bad in [
+        json!({"activitypub_post_type": "video"}),
+        json!({"activitypub_handle": "not a handle"}),
+        json!({"activitypub_handle": "x".repeat(31)}),
+        json!({"activitypub_enabled": "yes"}),
+    ] {
+        let (status, _) = app
+            .api(Method::PUT, "/settings", Some(&admin), Some(bad.clone()))
+            .await;
+        assert_eq!(status, 422, "{bad}");
+    }
+    assert_eq!(object(&app).await["type"], "Note");
+}

@@ -430,6 +430,7 @@ const setupSettings = async () => {
   field(form, 'codeinjection_foot').value = settings.codeinjection_foot;
   field(form, 'activitypub_enabled').checked = settings.activitypub_enabled;
   field(form, 'activitypub_handle').value = settings.activitypub_handle;
+  field(form, 'activitypub_post_type').value = settings.activitypub_post_type;
   fediverse.saved(settings);
   await fediverse.load();
   rows.replaceChildren(...settings.navigation.map(navRow));
@@ -485,6 +486,7 @@ const setupSettings = async () => {
       // a checkbox's value is "on" whether it is ticked or not: the setting is a JSON boolean
       activitypub_enabled: field(form, 'activitypub_enabled').checked,
       activitypub_handle: handle,
+      activitypub_post_type: field(form, 'activitypub_post_type').value,
     };
     let stored = null;
     try {
