@@ -412,6 +412,14 @@ async fn signed_post(
         .unwrap()
 }
 
+/// A Like of the welcome post by `actor`, signed with `pem` under the actor's `#key`.
+async fn like_signed_by(app: &TestApp, actor: &str, pem: &str, date: &str) -> reqwest::Response {
+    let like = json!({"id": format!("{actor}/likes/1"), "type": "Like", "actor": actor,
+                      "object": "http://blog.test/welcome/"})
+    .to_string();
+    signed_post(app, &like, &like, pem, &format!("{actor}#key"), date).await
+}
+
 #[tokio::test]
 async fn hostile_deliveries_are_refused_without_calling_anyone() {
     let db = TestDb::new().await;
@@ -435,18 +443,7 @@ async fn hostile_deliveries_are_refused_without_calling_anyone() {
         "http://169.254.169.254/latest/meta-data".to_owned(),
         "http://[::1]:5432/users/mallory".to_owned(),
     ] {
-        let like = json!({"id": format!("{actor}/likes/1"), "type": "Like", "actor": actor,
-                          "object": "http://blog.test/welcome/"})
-        .to_string();
-        let answer = signed_post(
-            &app,
-            &like,
-            &like,
-            &key.private_key_pem,
-            &format!("{actor}#key"),
-            &now,
-        )
-        .await;
+        let answer = like_signed_by(&app, &actor, &key.private_key_pem, &now).await;
         assert_eq!(answer.status(), 401, "{actor}");
     }
     assert_eq!(
@@ -498,18 +495,7 @@ async fn hostile_deliveries_are_refused_without_calling_anyone() {
     let mut statuses = Vec::new();
     for i in 0..70 {
         let actor = format!("http://127.0.0.1:{port}/users/u{i}");
-        let like = json!({"id": format!("{actor}/likes/1"), "type": "Like", "actor": actor,
-                          "object": "http://blog.test/welcome/"})
-        .to_string();
-        let answer = signed_post(
-            &app,
-            &like,
-            &like,
-            &key.private_key_pem,
-            &format!("{actor}#key"),
-            &now,
-        )
-        .await;
+        let answer = like_signed_by(&app, &actor, &key.private_key_pem, &now).await;
         statuses.push(answer.status().as_u16());
     }
     assert!(statuses.contains(&429), "{statuses:?}");
@@ -565,8 +551,13 @@ async fn the_site_chooses_its_handle_and_whether_posts_go_out_as_articles_or_not
         )
         .await;
     assert_eq!(status, 200, "{saved}");
+    // every replica takes a settings change within a second (its settings cache is dropped
+    // when the database says so)
+    eventually(Duration::from_secs(5), "posts as notes", || async {
+        object(&app).await["type"] == "Note"
+    })
+    .await;
     let note = object(&app).await;
-    assert_eq!(note["type"], "Note", "{note:#}");
     let content = note["content"].as_str().unwrap();
     assert!(
         content.contains("A short one") && content.contains("http://blog.test/short/"),
