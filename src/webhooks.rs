@@ -130,32 +130,37 @@ const USER_AGENT: &str = concat!(
 /// The client webhook calls go out with: HTTP/1.1, TLS through rustls and ring with the
 /// Mozilla roots; redirects are not followed (a receiver answers where it was registered).
 pub fn client() -> anyhow::Result<Client> {
-    let tls = tls_config()?;
-    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-    http.enforce_http(false);
-    http.set_connect_timeout(Some(CALL_TIMEOUT));
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
+    let https = https_connector(hyper_util::client::legacy::connect::HttpConnector::new())?;
     Ok(
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build(https),
     )
 }
 
-/// TLS for calls to other servers: rustls with ring and the Mozilla roots.
-pub fn tls_config() -> anyhow::Result<rustls::ClientConfig> {
+/// What calls to other servers (webhooks, the fediverse) go through: `http` (with its own
+/// resolver) for http:// and https://, HTTP/1.1, TLS through rustls and ring with the Mozilla
+/// roots, [`CALL_TIMEOUT`] to connect.
+pub fn https_connector<R>(
+    mut http: hyper_util::client::legacy::connect::HttpConnector<R>,
+) -> anyhow::Result<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector<R>>,
+> {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()?
     .with_root_certificates(roots)
-    .with_no_client_auth())
+    .with_no_client_auth();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(CALL_TIMEOUT));
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http))
 }
 
 /// `X-Ghost-Signature` for `body` sent at `ts` (milliseconds since the epoch): as Ghost

@@ -98,7 +98,7 @@ const MAX_KEY_PEM: usize = 20_000;
 
 /// An account of another server, from its actor document: what signatures are checked with
 /// and where deliveries go.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RemoteActor {
     pub id: String,
     pub key_id: String,

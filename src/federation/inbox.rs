@@ -249,7 +249,7 @@ async fn act(s: &AppState, actor: &RemoteActor, activity: &Value) -> Result<()> 
         }
         kind @ ("Like" | "Announce") => {
             let activity_id = activity_id.ok_or_else(|| bad("A Like or Announce needs an id."))?;
-            let Some(post) = object.as_str().or_else(|| id_of(object)) else {
+            let Some(post) = id_of(object) else {
                 return Ok(());
             };
             let Some(post_id) = post_of(s, &urls, post).await? else {

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::domain::activitypub::{CONTEXT, PUBLIC};
+use crate::render::feeds::escape;
 use crate::render::markdown::absolutize;
 use crate::render::views::{absolute, rfc3339};
 use crate::store::posts::PublicPost;
@@ -93,16 +94,6 @@ fn hashtag(name: &str) -> Option<String> {
         .filter(|c| c.is_alphanumeric() || *c == '_')
         .collect();
     (!word.is_empty()).then(|| format!("#{word}"))
-}
-
-/// Text and attribute values in HTML: `&`, `<`, `>` and quotes escaped, nothing else (a
-/// URL keeps its slashes).
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// A published post as an `Article`: its whole HTML with links and images made absolute,

@@ -70,6 +70,16 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+/// Whether a URL's host is an IP address written out that is not a public one (a name is
+/// checked when it is resolved).
+fn is_private_ip(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Ipv4(ip) => !is_public(IpAddr::V4(*ip)),
+        url::Host::Ipv6(ip) => !is_public(IpAddr::V6(*ip)),
+        url::Host::Domain(_) => false,
+    }
+}
+
 /// Resolves names as the system does, keeping only the addresses requests may go to.
 #[derive(Clone)]
 pub struct GuardedResolver {
@@ -130,23 +140,14 @@ impl Client {
     /// loopback or private one (`site_url`).
     pub fn new(site_url: &str) -> anyhow::Result<Client> {
         let allow_private = url::Url::parse(site_url).is_ok_and(|u| match u.host() {
-            Some(url::Host::Ipv4(ip)) => !is_public(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => !is_public(IpAddr::V6(ip)),
             Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
-            None => false,
+            host => host.as_ref().is_some_and(is_private_ip),
         });
-        let tls = crate::webhooks::tls_config()?;
-        let mut http = HttpConnector::new_with_resolver(GuardedResolver {
-            inner: GaiResolver::new(),
-            allow_private,
-        });
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(CALL_TIMEOUT));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let https =
+            crate::webhooks::https_connector(HttpConnector::new_with_resolver(GuardedResolver {
+                inner: GaiResolver::new(),
+                allow_private,
+            }))?;
         let inner =
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .pool_max_idle_per_host(8)
@@ -165,13 +166,10 @@ impl Client {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(CallError::Refused("not an http(s) URL".into()));
         }
-        let private = match url.host() {
-            Some(url::Host::Ipv4(ip)) => !is_public(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => !is_public(IpAddr::V6(ip)),
-            Some(url::Host::Domain(_)) => false,
-            None => return Err(CallError::Refused("the URL has no host".into())),
-        };
-        if private && !self.allow_private {
+        let host = url
+            .host()
+            .ok_or_else(|| CallError::Refused("the URL has no host".into()))?;
+        if is_private_ip(&host) && !self.allow_private {
             return Err(CallError::Refused(
                 "the URL's address is not a public one".into(),
             ));

@@ -84,7 +84,9 @@ fn post_url(info: &FeedInfo, post: &PublicPost) -> String {
     format!("{}/{}/", info.site_url, post.slug)
 }
 
-fn escape(s: &str) -> String {
+/// Text and attribute values (in double quotes) in HTML and XML: `&`, `"`, `<` and `>`
+/// escaped, nothing else (a URL keeps its slashes).
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;")

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::types::Json;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
@@ -39,18 +38,21 @@ pub async fn actor_by_key(
     db: impl PgExecutor<'_>,
     key_id: &str,
 ) -> sqlx::Result<Option<(RemoteActor, f64)>> {
-    let row: Option<(Json<RemoteActor>, f64)> = sqlx::query_as(
-        "select json_build_object('id', id, 'key_id', key_id, 'public_key_pem', public_key_pem, \
-                'inbox', inbox, 'shared_inbox', shared_inbox, \
-                'preferred_username', preferred_username, 'name', name, 'url', url, \
-                'icon', icon), \
-                extract(epoch from now() - fetched_at)::float8 \
+    #[derive(sqlx::FromRow)]
+    struct Kept {
+        #[sqlx(flatten)]
+        actor: RemoteActor,
+        age: f64,
+    }
+    let kept: Option<Kept> = sqlx::query_as(
+        "select id, key_id, public_key_pem, inbox, shared_inbox, preferred_username, name, url, \
+                icon, extract(epoch from now() - fetched_at)::float8 as age \
          from activitypub_actors where key_id = $1",
     )
     .bind(key_id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(actor, age)| (actor.0, age)))
+    Ok(kept.map(|k| (k.actor, k.age)))
 }
 
 /// Keeps an account as just fetched (a new key replaces the old one).
@@ -233,11 +235,12 @@ pub async fn queue_delivery(
     activity: Uuid,
     inbox: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("insert into jobs (kind, payload) values ($1, $2)")
-        .bind(DELIVERY_JOB)
-        .bind(json!({"activity": activity, "inbox": inbox}))
-        .execute(db)
-        .await?;
+    crate::store::jobs::enqueue(
+        db,
+        DELIVERY_JOB,
+        &json!({"activity": activity, "inbox": inbox}),
+    )
+    .await?;
     Ok(())
 }
 

@@ -585,10 +585,13 @@ async fn the_site_chooses_its_handle_and_whether_posts_go_out_as_articles_or_not
         json!({"activitypub_handle": "x".repeat(31)}),
         json!({"activitypub_enabled": "yes"}),
     ] {
-        let (status, _) = app
+        let (status, answer) = app
             .api(Method::PUT, "/settings", Some(&admin), Some(bad.clone()))
             .await;
         assert_eq!(status, 422, "{bad}");
+        // the error names the setting at fault
+        let field = bad.as_object().unwrap().keys().next().unwrap().clone();
+        assert_eq!(answer["error"]["field"], field.as_str(), "{answer}");
     }
     assert_eq!(object(&app).await["type"], "Note");
 }

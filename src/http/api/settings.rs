@@ -53,6 +53,17 @@ fn validate(key: &str, value: &Value) -> Result<()> {
             "timezone",
             "Unknown time zone: use a name from the IANA time zone database, such as Europe/Berlin, Asia/Tokyo or Etc/UTC.",
         ),
+        InvalidSetting::Value("activitypub_handle") => Error::invalid(
+            "activitypub_handle",
+            "A handle is 1 to 30 letters, digits and underscores, or empty (made from the title).",
+        ),
+        InvalidSetting::Value("activitypub_post_type") => Error::invalid(
+            "activitypub_post_type",
+            "Posts go out as \"article\" (the whole post) or \"note\" (title, excerpt and link).",
+        ),
+        InvalidSetting::Value("activitypub_enabled") => {
+            Error::invalid("activitypub_enabled", "true or false.")
+        }
         InvalidSetting::Value(field) => Error::invalid(field, "This value is not valid here."),
     })
 }
