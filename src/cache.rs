@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use arc_swap::ArcSwap;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
@@ -289,6 +290,9 @@ struct Generation {
     /// The integrations' Content API keys, read once per generation: every change to the
     /// integrations invalidates, so a deleted key stops with the pages it let through.
     content_keys: tokio::sync::OnceCell<Arc<HashSet<String>>>,
+    /// Where a search's walk through the newest posts ends (`store::search::walk_bound`),
+    /// read once per generation: only a change of content moves it.
+    search_walk: tokio::sync::OnceCell<Option<DateTime<Utc>>>,
 }
 
 /// The page cache with its counters.
@@ -411,6 +415,20 @@ impl PageCache {
             .cloned()
     }
 
+    /// The date of the oldest post a search walks through before it asks the indexes, as this
+    /// generation knows it, read by `load` the first time.
+    pub async fn search_walk<F>(&self, load: F) -> Result<Option<DateTime<Utc>>>
+    where
+        F: Future<Output = Result<Option<DateTime<Utc>>>>,
+    {
+        let generation = self.current.load_full();
+        generation
+            .search_walk
+            .get_or_try_init(|| load)
+            .await
+            .copied()
+    }
+
     /// Forgets every page: the next request of each renders it again from the database.
     pub fn invalidate_all(&self) {
         self.current.store(Arc::new(build(self.capacity_bytes)));
@@ -460,6 +478,7 @@ fn build(capacity_bytes: u64) -> Generation {
             .build(),
         settings: tokio::sync::OnceCell::new(),
         content_keys: tokio::sync::OnceCell::new(),
+        search_walk: tokio::sync::OnceCell::new(),
     }
 }
 

@@ -8,6 +8,9 @@
 //! language (Snowball's stemmers, as PostgreSQL's) is one, or starts with a prefix one. Where
 //! no stemmer of ours knows the language, a word matches when it starts with the lexeme.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use rust_stemmers::{Algorithm, Stemmer};
 
 use crate::domain::search::is_cjk;
@@ -27,6 +30,16 @@ pub struct Marks {
     stemmer: Option<Stemmer>,
     /// A language stemmed by the database but not here: a lexeme marks the words it starts.
     loose: bool,
+    /// Each word's answer, by the word in small letters: a text says most of its words many
+    /// times, and stemming is most of what a snippet costs.
+    seen: RefCell<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    answers: HashMap<String, bool, foldhash::fast::RandomState>,
+    /// The word being looked up, in small letters (one buffer, not one string a word).
+    word: String,
 }
 
 impl Marks {
@@ -40,9 +53,33 @@ impl Marks {
                 .unwrap_or_default(),
             stemmer: algorithm.map(Stemmer::create),
             loose: algorithm.is_none() && config != "simple",
+            seen: RefCell::default(),
         }
     }
 
+    /// Whether a word of the text (as written) is one the search asked for.
+    fn marks(&self, word: &str) -> bool {
+        let mut seen = self.seen.borrow_mut();
+        let Seen { answers, word: low } = &mut *seen;
+        low.clear();
+        if word.is_ascii() {
+            low.push_str(word);
+            low.make_ascii_lowercase();
+        } else if word.contains('Σ') {
+            // a final sigma becomes ς, as only the whole word's lowering knows
+            low.push_str(&word.to_lowercase());
+        } else {
+            low.extend(word.chars().flat_map(char::to_lowercase));
+        }
+        if let Some(&answer) = answers.get(low.as_str()) {
+            return answer;
+        }
+        let answer = self.matches(low);
+        answers.insert(low.clone(), answer);
+        answer
+    }
+
+    /// Whether a word in small letters is one the search asked for.
     fn matches(&self, word: &str) -> bool {
         let stem = self.stemmer.as_ref().map(|s| s.stem(word));
         self.lexemes.iter().any(|l| {
@@ -88,70 +125,95 @@ fn algorithm(config: &str) -> Option<Algorithm> {
     })
 }
 
-/// The words of a text, as byte ranges: runs of letters and digits, each CJK character alone.
-fn words(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        let cjk = is_cjk(c);
-        if let Some(s) = start
-            && (cjk || !c.is_alphanumeric())
-        {
-            out.push((s, i));
-            start = None;
+/// The words of a text, as byte ranges, as far as they are read: runs of letters and digits,
+/// each CJK character alone.
+fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices();
+    let mut start: Option<usize> = None;
+    // a CJK character that ended the word before it, given next
+    let mut pending: Option<(usize, usize)> = None;
+    std::iter::from_fn(move || {
+        if let Some(word) = pending.take() {
+            return Some(word);
         }
-        if cjk {
-            out.push((i, i + c.len_utf8()));
-        } else if c.is_alphanumeric() && start.is_none() {
-            start = Some(i);
+        for (i, c) in chars.by_ref() {
+            let cjk = is_cjk(c);
+            let ended = match start {
+                Some(s) if cjk || !c.is_alphanumeric() => {
+                    start = None;
+                    Some((s, i))
+                }
+                _ => None,
+            };
+            if cjk {
+                let word = (i, i + c.len_utf8());
+                return match ended {
+                    Some(before) => {
+                        pending = Some(word);
+                        Some(before)
+                    }
+                    None => Some(word),
+                };
+            }
+            if ended.is_some() {
+                return ended;
+            }
+            if c.is_alphanumeric() && start.is_none() {
+                start = Some(i);
+            }
         }
-    }
-    if let Some(s) = start {
-        out.push((s, text.len()));
-    }
-    out
+        start.take().map(|s| (s, text.len()))
+    })
 }
 
 /// The passage of `text` to show for a search: up to two fragments of up to 30 words around
 /// the words that match, marked; the start of the text when none does.
 pub fn snippet(text: &str, marks: &Marks) -> String {
-    let words = words(text);
-    // each word looked at once, and only up to the last fragment's end (stemming is most of
-    // the cost, and a common word's fragments are found in the first lines)
-    let mut matched: Vec<Option<bool>> = vec![None; words.len()];
-    let mut is_match = |i: usize| {
-        *matched[i].get_or_insert_with(|| {
-            let (s, e) = words[i];
-            marks.matches(&text[s..e].to_lowercase())
-        })
+    // the words read so far, each with whether it matches: a text is read only up to its
+    // last fragment's end (a common word's fragments are in its first lines)
+    let mut unread = words(text);
+    let mut read: Vec<(usize, usize, bool)> = Vec::new();
+    let mut read_to = |read: &mut Vec<(usize, usize, bool)>, n: usize| {
+        while read.len() < n {
+            let Some((s, e)) = unread.next() else { break };
+            read.push((s, e, marks.marks(&text[s..e])));
+        }
     };
     let mut fragments: Vec<(usize, usize)> = Vec::new();
     let mut next = 0;
     while fragments.len() < MAX_FRAGMENTS {
-        let Some(first) = (next..words.len()).find(|&i| is_match(i)) else {
+        let mut first = next;
+        loop {
+            read_to(&mut read, first + 1);
+            if first >= read.len() || read[first].2 {
+                break;
+            }
+            first += 1;
+        }
+        if first >= read.len() {
             break;
-        };
+        }
         let start = first.saturating_sub(LEAD_WORDS).max(next);
-        let end = (start + MAX_WORDS).min(words.len());
-        (start..end).for_each(|i| {
-            is_match(i);
-        });
+        read_to(&mut read, start + MAX_WORDS);
+        let end = (start + MAX_WORDS).min(read.len());
         fragments.push((start, end));
         next = end;
     }
-    if fragments.is_empty() && !words.is_empty() {
-        fragments.push((0, MAX_WORDS.min(words.len())));
+    if fragments.is_empty() {
+        read_to(&mut read, MAX_WORDS);
+        if !read.is_empty() {
+            fragments.push((0, MAX_WORDS.min(read.len())));
+        }
     }
     let mut out = String::new();
     for (n, &(start, end)) in fragments.iter().enumerate() {
         if n > 0 {
             out.push_str(DELIMITER);
         }
-        let mut at = words[start].0;
-        for i in start..end {
-            let (s, e) = words[i];
+        let mut at = read[start].0;
+        for &(s, e, matched) in &read[start..end] {
             push_spaced(&mut out, &text[at..s]);
-            if matched[i] == Some(true) {
+            if matched {
                 out.push('\u{E000}');
                 out.push_str(&text[s..e]);
                 out.push('\u{E001}');

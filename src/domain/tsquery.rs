@@ -17,6 +17,19 @@ pub struct Lexeme {
     pub weighted: bool,
 }
 
+/// A lexeme quoted as a `tsquery` writes it.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+impl Lexeme {
+    /// As a `tsquery` writes it: quoted, a prefix with `:*` (weights left out).
+    fn print(&self) -> String {
+        let quoted = quote(&self.text);
+        if self.prefix { quoted + ":*" } else { quoted }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
     Lexeme(Lexeme),
@@ -219,12 +232,34 @@ impl Query {
                     .flatten()
                     .map(|(l, r)| format!("{}{separator}{}", l.text, r.text))
                     .filter(|pair| pair.len() < PAIR_BYTES)
-                    .map(|pair| format!("'{}'", pair.replace('\\', "\\\\").replace('\'', "''")));
+                    .map(|pair| quote(&pair));
                 [a.pairs(separator), b.pairs(separator), pair]
                     .into_iter()
                     .flatten()
                     .reduce(|all, p| format!("{all} & {p}"))
             }
+        }
+    }
+
+    /// The words this query asks for that are not in a phrase (`'zzz'` of `"cache query"
+    /// zzz`), as a `tsquery` that every post matching this one matches: beside a phrase's
+    /// pairs, the index of words then finds the posts that hold them too, where the pairs alone
+    /// would have every post holding the phrase read to look for them. A phrase's own words are
+    /// left out (its pairs say more), and what is excluded too (it narrows nothing). `None`
+    /// when no such word is needed.
+    pub fn other_words(&self) -> Option<String> {
+        match self {
+            Query::Lexeme(l) => Some(l.print()),
+            Query::Not(_) | Query::Phrase(..) => None,
+            Query::And(a, b) => match (a.other_words(), b.other_words()) {
+                (Some(a), Some(b)) => Some(format!("{a} & {b}")),
+                (a, b) => a.or(b),
+            },
+            Query::Or(a, b) => Some(format!(
+                "( {} ) | ( {} )",
+                a.other_words()?,
+                b.other_words()?
+            )),
         }
     }
 
@@ -317,6 +352,26 @@ mod tests {
         assert_eq!(
             pairs("'it''s' <-> 'a\\\\b'").as_deref(),
             Some(r"'it''s a\\b'")
+        );
+    }
+
+    #[test]
+    fn the_words_beside_a_phrase_are_asked_of_the_index_of_words() {
+        let words = |text: &str| Query::parse(text).expect("a printed tsquery").other_words();
+        assert_eq!(words("'cach' <-> 'queri'"), None);
+        assert_eq!(
+            words("!'zq3' & 'cach' <-> 'queri' & 'zzz' & 'rare':*").as_deref(),
+            Some("'zzz' & 'rare':*")
+        );
+        assert_eq!(words("'a' <-> 'b' | 'c'"), None);
+        assert_eq!(
+            words("( 'a' | 'c' ) & 'x' <-> 'y'").as_deref(),
+            Some("( 'a' ) | ( 'c' )")
+        );
+        assert_eq!(words("'x' & !'a'").as_deref(), Some("'x'"));
+        assert_eq!(
+            words("'a' <-> 'b' & 'it''s' & 'a\\\\b'").as_deref(),
+            Some(r"'it''s' & 'a\\b'")
         );
     }
 }

@@ -164,6 +164,10 @@ async fn find(
     terms: &Terms,
     window: Window,
 ) -> Result<(Vec<Hit>, i64)> {
+    let walked_since = s
+        .cache
+        .search_walk(async { Ok(store::search::walk_bound(&s.db).await?) })
+        .await?;
     let mut tx = s.db.begin().await?;
     if let Some(ip) = ip {
         let keys = [format!("search:address:{ip}")];
@@ -174,7 +178,7 @@ async fn find(
             return Err(Error::TooManyRequests(wait.max(1)));
         }
     }
-    let found = store::search::published(&mut tx, terms, window).await?;
+    let found = store::search::published(&mut tx, terms, window, walked_since).await?;
     tx.commit().await?;
     Ok(found)
 }

@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
-use sqlx::{FromRow, PgConnection};
+use sqlx::{FromRow, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::domain::post::PostType;
@@ -25,8 +25,21 @@ use crate::domain::tsquery::Query;
 /// rarer one costs at most this walk and then the index, which holds few enough posts for it
 /// (fewer than wanted among the newest 500 says so) — whatever the planner guesses.
 const WALKED: i64 = 500;
-/// The newest posts the title and heading tiers walk through, checking their small vectors.
-const WALKED_HEADINGS: i64 = 5_000;
+
+/// The date of the oldest of the [`WALKED`] newest published posts, where a search's walk ends
+/// (`None` while there are fewer): read once per content version by each replica (see
+/// `cache::PageCache::search_walk`), as only a change of content moves it. A bound older than
+/// the posts is only slower, never wrong: the posts before it are found in the indexes.
+pub async fn walk_bound(db: impl PgExecutor<'_>) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar(
+        "select published_at from post_search where visible \
+         order by published_at desc offset $1 limit 1",
+    )
+    .bind(WALKED - 1)
+    .fetch_optional(db)
+    .await
+    .map(Option::flatten)
+}
 
 /// A search's `tsquery`, from its [`Terms`] bound as `$text`, `$head` and `$prefix`: the
 /// whole text as `websearch_to_tsquery` reads it, or, when its last word may be unfinished,
@@ -85,6 +98,7 @@ pub async fn published(
     tx: &mut PgConnection,
     terms: &Terms,
     window: Window,
+    walked_since: Option<DateTime<Utc>>,
 ) -> sqlx::Result<(Vec<Hit>, i64)> {
     #[derive(FromRow)]
     struct Row {
@@ -101,40 +115,25 @@ pub async fn published(
     } = window;
     // the query and the configuration, read first and bound as constants: the planner then
     // sees the words (each search is planned for its own, not prepared once for any) and
-    // nothing is parsed again for each post a walk looks at; and the date of the last post
-    // walked through
+    // nothing is parsed again for each post a walk looks at
     #[derive(FromRow)]
     struct Prepared {
         query: String,
         config: String,
         indexed: bool,
-        walked_since: Option<DateTime<Utc>>,
-        headings_since: Option<DateTime<Utc>>,
     }
-    let since = |walked: i64| {
-        format!(
-            "(select published_at from post_search where visible \
-              order by published_at desc offset {} limit 1)",
-            walked - 1
-        )
-    };
     let Prepared {
         query,
         config,
         indexed,
-        walked_since,
-        headings_since,
     } = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select q::text as query, quire_search_config()::text as config, \
                 querytree(q) not in ('T', '') as indexed, \
-                {} as walked_since, {} as headings_since, \
                 set_config('plan_cache_mode', 'force_custom_plan', true) \
                 || set_config('enable_seqscan', 'off', true) \
                 || set_config('max_parallel_workers_per_gather', '0', true) \
                 || set_config('synchronous_commit', 'off', true) as settings \
          from (select {} as q) query",
-        since(WALKED),
-        since(WALKED_HEADINGS),
         tsquery(1, 2, 3)
     )))
     .bind(&terms.query)
@@ -150,6 +149,10 @@ pub async fn published(
     let parsed = Query::parse(&query);
     let pairs = parsed.as_ref().and_then(|q| q.pairs(" "));
     let heading_pairs = parsed.as_ref().and_then(|q| q.pairs("  "));
+    // and the words it asks for beside its phrases, which the index of words answers without
+    // reading a post: a phrase beside a word few posts hold then costs a few posts, not every
+    // post holding the phrase read whole
+    let words = parsed.as_ref().and_then(Query::other_words);
     // a post whose title or heading matches holds every word in its text too, but may hold
     // a word the search leaves out: only then is its text read, and only for the hits found
     let excludes = parsed.as_ref().is_none_or(Query::excludes);
@@ -161,32 +164,41 @@ pub async fn published(
     };
     // each tier: the newest posts walked (stopping as soon as enough match), then the older
     // ones from the index, sorted (`nulls last` keeps the planner from walking them: a walk
-    // past posts that do not match is what a wrong guess of the planner costs). The title and
-    // heading tiers, whose vectors are small and in the table's rows, walk a longer way first:
-    // a phrase of common words is cheaper to look for there post by post than to check in
-    // every post the index says has both words. A tier holds the one before it (every word in
-    // the title is every word in the heading, is every word in the post), so that none is a
-    // sliver of a large set the index cannot narrow; a post is ranked in the first tier it is
-    // in. A title or heading holding the words asked for is all its tier looks at (reading the
-    // post's whole text is the cost of a search); when the search leaves words out, its hits
-    // are then checked whole (`checked`), and one whose text holds such a word is dropped
-    // (its tier's page then has one post fewer, so one more comes from the tier after it).
+    // past posts that do not match is what a wrong guess of the planner costs). A tier holds
+    // the one before it (every word in the title is every word in the heading, is every word
+    // in the post), so that none is a sliver of a large set the index cannot narrow; a post
+    // is ranked in the first tier it is in. A title or heading holding the words asked for is
+    // all its tier looks at (reading the post's whole text is the cost of a search); when the
+    // search leaves words out, its hits are then checked whole (`checked`), and one whose
+    // text holds such a word is dropped (its tier's page then has one post fewer, so one more
+    // comes from the tier after it).
     //
-    // one date range of a tier: walked newest first, or (the last) found in the indexes
-    let part = |n: u8, matches: &str, dates: &str, indexed: bool| {
-        let (matches, order) = match (&pairs, indexed) {
+    // one date range of a tier: walked newest first, or (the older posts) found in the indexes
+    let part = |n: u8, matches: &str, indexed: bool| {
+        let (dates, matches, order) = match (&pairs, indexed) {
+            (_, false) => (
+                "s.published_at >= coalesce($2, '-infinity')",
+                matches.to_owned(),
+                "",
+            ),
             // the posts holding a phrase's pairs (in the heading for the title and heading
-            // tiers), from their index alone, each then checked (`is true` keeps the index
-            // of words out: with it, every post both find would have its pairs read again)
+            // tiers; in the text, with the other words asked for), from their indexes alone,
+            // each then checked (`is true` keeps the condition out of the indexes, which
+            // would have every post they find read whole again)
             (Some(_), true) => (
+                "s.published_at < $2",
                 format!(
-                    "s.pairs @@ ${}::tsquery and ({matches}) is true",
-                    if n == 3 { 8 } else { 9 }
+                    "s.pairs @@ ${}::tsquery{} and ({matches}) is true",
+                    if n == 3 { 7 } else { 8 },
+                    if n == 3 && words.is_some() {
+                        " and s.document @@ $9::tsquery"
+                    } else {
+                        ""
+                    }
                 ),
                 " nulls last",
             ),
-            (_, true) => (matches.to_owned(), " nulls last"),
-            (_, false) => (matches.to_owned(), ""),
+            (None, true) => ("s.published_at < $2", matches.to_owned(), " nulls last"),
         };
         format!(
             "(select s.post_id, {n} as tier, s.published_at from post_search s \
@@ -195,27 +207,10 @@ pub async fn published(
         )
     };
     let tier = |n: u8, matches: &str| {
-        // the date ranges the tier looks through, newest first: the last one from the index
-        let ranges: &[&str] = if n < 3 {
-            &[
-                "s.published_at >= coalesce($2, '-infinity')",
-                "s.published_at < $2 and s.published_at >= coalesce($7, '-infinity')",
-                "s.published_at < $7",
-            ]
-        } else {
-            &[
-                "s.published_at >= coalesce($2, '-infinity')",
-                "s.published_at < $2",
-            ]
-        };
-        let parts: Vec<String> = ranges
-            .iter()
-            .enumerate()
-            .map(|(i, dates)| part(n, matches, dates, i + 1 == ranges.len()))
-            .collect();
         format!(
-            "(select * from ({}) tier{n} limit $3)",
-            parts.join(" union all ")
+            "(select * from ({} union all {}) tier{n} limit $3)",
+            part(n, matches, false),
+            part(n, matches, true)
         )
     };
     let sql = format!(
@@ -244,9 +239,9 @@ pub async fn published(
         .bind(limit)
         .bind(offset)
         .bind(snippets)
-        .bind(headings_since)
         .bind(pairs.as_deref())
         .bind(heading_pairs.as_deref())
+        .bind(words.as_deref())
         .fetch_all(&mut *tx)
         .await?;
     let total = rows.first().map_or(0, |r| r.total);
