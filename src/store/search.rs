@@ -175,17 +175,21 @@ pub async fn published(
     //
     // one date range of a tier: walked newest first, or (the older posts) found in the indexes
     let part = |n: u8, matches: &str, indexed: bool| {
-        let (dates, matches, order) = match (&pairs, indexed) {
+        // (a title is short and in the table's row: its own index, then a look at the few
+        // titles holding a phrase's words, is cheaper than the posts whose heading holds its
+        // pairs)
+        let phrase = pairs.is_some() && n > 1;
+        let (dates, matches, order) = match (phrase, indexed) {
             (_, false) => (
                 "s.published_at >= coalesce($2, '-infinity')",
                 matches.to_owned(),
                 "",
             ),
-            // the posts holding a phrase's pairs (in the heading for the title and heading
-            // tiers; in the text, with the other words asked for), from their indexes alone,
-            // each then checked (`is true` keeps the condition out of the indexes, which
-            // would have every post they find read whole again)
-            (Some(_), true) => (
+            // the posts holding a phrase's pairs (in the heading for the heading tier; in the
+            // text, with the other words asked for), from their indexes alone, each then
+            // checked (`is true` keeps the condition out of the indexes, which would have
+            // every post they find read whole again)
+            (true, true) => (
                 "s.published_at < $2",
                 format!(
                     "s.pairs @@ ${}::tsquery{} and ({matches}) is true",
@@ -198,7 +202,7 @@ pub async fn published(
                 ),
                 " nulls last",
             ),
-            (None, true) => ("s.published_at < $2", matches.to_owned(), " nulls last"),
+            (false, true) => ("s.published_at < $2", matches.to_owned(), " nulls last"),
         };
         format!(
             "(select s.post_id, {n} as tier, s.published_at from post_search s \

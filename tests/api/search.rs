@@ -350,6 +350,12 @@ async fn phrases_in_older_posts_are_found_through_their_pairs_of_words() {
         ["Keepers", "Pilot boats"]
     );
     assert_eq!(found("\"harbour pilot\" -dawn").await, Vec::<String>::new());
+    // with other words beside the phrase: the posts holding both
+    assert_eq!(found("\"harbour pilot\" dawn").await, ["Pilot boats"]);
+    assert!(found("\"harbour pilot\" keeper").await.is_empty());
+    assert!(found("\"harbour pilot\" zzyzx").await.is_empty());
+    // a phrase of an older post's title: found through the pairs of its heading
+    assert_eq!(found("\"pilot boats\"").await, ["Pilot boats"]);
     // words of CJK text are phrases of their characters
     assert_eq!(found("東京").await, ["Weather"]);
     assert!(found("京東").await.is_empty());
