@@ -1,5 +1,6 @@
 //! Full-text search over the index the database keeps (`post_search`, see
-//! `migrations/0010_search.sql` and `0011_search_faster.sql`).
+//! `migrations/0010_search.sql` and `0011_search_faster.sql`), whose rows also hold what a
+//! result shows of its post (`0016_search_hits.sql`): a hit is one row read.
 //!
 //! Hits are ranked in tiers: every word in the title first, then in the title with the tags,
 //! custom excerpt and authors (the heading), then anywhere in the text; newest first within
@@ -221,15 +222,10 @@ pub async fn published(
         "with hits as materialized ({} union all {} union all {}), \
          ranked as materialized (select distinct on (post_id) post_id, tier, published_at \
                                  from hits h {checked} order by post_id, tier) \
-         select p.id, p.type, p.slug, p.title, p.published_at, \
-                case when $6 then s.body else '' end as body, \
-                coalesce((select jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name) \
-                                           order by pt.sort_order, t.name) \
-                          from posts_tags pt join tags t on t.id = pt.tag_id \
-                          where pt.post_id = p.id and t.visibility = 'public'), '[]') as tags, \
-                (select count(*) from ranked) as total \
+         select s.post_id as id, s.hit_type as type, s.hit_slug as slug, s.hit_title as title, \
+                s.published_at, case when $6 then s.body else '' end as body, \
+                s.hit_tags as tags, (select count(*) from ranked) as total \
          from (select * from ranked order by tier, published_at desc limit $4 offset $5) h \
-         join posts p on p.id = h.post_id \
          join post_search s on s.post_id = h.post_id \
          order by h.tier, h.published_at desc",
         tier(1, "s.title @@ $1::tsquery"),

@@ -182,6 +182,102 @@ async fn results_come_ten_a_page_newest_first_with_the_next_page_linked() {
     assert!(second.contains("12 results"), "{second}");
 }
 
+/// The links a search page shows: each result's, and each result's tags (name and link).
+fn links(page: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let between = |rest: &str, end: &str| rest.split_once(end).unwrap().0.to_owned();
+    let results = page
+        .split("class=\"search-result-title\"><a href=\"")
+        .skip(1)
+        .map(|rest| between(rest, "\""))
+        .collect();
+    let tags = page
+        .split("class=\"search-result-tag\" href=\"")
+        .skip(1)
+        .map(|rest| {
+            let (url, name) = rest.split_once("\">").unwrap();
+            (between(name, "</a>"), url.to_owned())
+        })
+        .collect();
+    (results, tags)
+}
+
+#[tokio::test]
+async fn results_show_the_post_and_its_public_tags_as_they_are_now() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let admin = app.signed_in("administrator").await;
+    let (code, tag) = app
+        .api(
+            Method::POST,
+            "/tags",
+            Some(&admin),
+            Some(json!({"name": "Burrows"})),
+        )
+        .await;
+    assert_eq!(code, 201, "{tag}");
+    let (code, written) = app
+        .api(
+            Method::POST,
+            "/posts",
+            Some(&admin),
+            Some(
+                json!({"title": "Wombat homes", "markdown": "A wombat digs.",
+                        "status": "published", "tags": ["Burrows", "Field notes", "#later"]}),
+            ),
+        )
+        .await;
+    assert_eq!(code, 201, "{written}");
+    let pair = |name: &str, url: &str| (name.to_owned(), url.to_owned());
+    assert_eq!(
+        links(&search(&app, "wombat").await),
+        (
+            vec!["/wombat-homes/".to_owned()],
+            vec![
+                pair("Burrows", "/tag/burrows/"),
+                pair("Field notes", "/tag/field-notes/")
+            ]
+        ),
+        "the post's link and its public tags, in its order"
+    );
+    // the post moved to another address with its tags in another order; a tag renamed and
+    // given another address
+    let (code, edited) = app
+        .api(
+            Method::PUT,
+            &format!("/posts/{}", written["id"].as_str().unwrap()),
+            Some(&admin),
+            Some(
+                json!({"slug": "wombat-burrows", "tags": ["Field notes", "Burrows", "#later"],
+                        "version": written["version"]}),
+            ),
+        )
+        .await;
+    assert_eq!(code, 200, "{edited}");
+    let (code, renamed) = app
+        .api(
+            Method::PUT,
+            &format!("/tags/{}", tag["id"].as_str().unwrap()),
+            Some(&admin),
+            Some(json!({"name": "Dens", "slug": "dens"})),
+        )
+        .await;
+    assert_eq!(code, 200, "{renamed}");
+    converges(
+        "results showing the post and its tags as they are",
+        || async {
+            links(&search(&app, "wombat").await)
+                == (
+                    vec!["/wombat-burrows/".to_owned()],
+                    vec![
+                        pair("Field notes", "/tag/field-notes/"),
+                        pair("Dens", "/tag/dens/"),
+                    ],
+                )
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_change_is_found_on_another_replica_within_a_second() {
     let db = TestDb::new().await;
