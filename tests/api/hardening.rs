@@ -349,3 +349,44 @@ async fn metrics_are_not_served_on_the_site_port() {
     }
     assert!(app.metrics().await.contains("quire_http_requests_total"));
 }
+
+/// Visitors who hang up while their request is at the database (here searches the cache cannot
+/// answer, each in a transaction) leave no connection of the pool inside a transaction: the
+/// next request given that connection would run inside it, its writes neither committed nor
+/// seen by other replicas, its locks held.
+#[tokio::test]
+async fn visitors_hanging_up_mid_request_leave_no_transaction_open() {
+    let db = TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let hurried = reqwest::Client::new();
+    // one request at a time, each dropped a little later than the one before (20 µs apart, up
+    // to 6 ms): before the database, in the middle of a statement, while a transaction begins
+    // or commits
+    for i in 0..300u64 {
+        let _ = hurried
+            .get(format!("{}/search/?q=welcome{i}", app.base))
+            .header(
+                "x-forwarded-for",
+                format!("10.0.{}.{}", i / 250, i % 250 + 1),
+            )
+            .timeout(Duration::from_micros(50 + i * 20))
+            .send()
+            .await;
+        // what the replica does when a request is dropped (a rollback) is done by now; a
+        // connection still idle inside a transaction is one nothing will end
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        let open: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity where datname = $1 \
+             and state like 'idle in transaction%' \
+             and state_change < now() - interval '10 milliseconds'",
+        )
+        .bind(&db.name)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            open, 0,
+            "a connection left inside a transaction after request {i}"
+        );
+    }
+}
