@@ -20,14 +20,29 @@ async fn post(app: &TestApp, admin: &Session, title: &str, markdown: &str, statu
     post
 }
 
-/// The titles a search page lists, in order.
-fn titles(page: &str) -> Vec<String> {
-    page.split("class=\"search-result-title\"><a href=\"")
+/// The links of a search page that follow `marker` (which ends in `href="`), in order: each
+/// one's address and text.
+fn anchors(page: &str, marker: &str) -> Vec<(String, String)> {
+    page.split(marker)
         .skip(1)
         .map(|rest| {
-            let title = rest.split_once("\">").unwrap().1;
-            title.split_once("</a>").unwrap().0.to_owned()
+            let (url, text) = rest.split_once("\">").unwrap();
+            (
+                url.to_owned(),
+                text.split_once("</a>").unwrap().0.to_owned(),
+            )
         })
+        .collect()
+}
+
+const RESULT: &str = "class=\"search-result-title\"><a href=\"";
+const TAG: &str = "class=\"search-result-tag\" href=\"";
+
+/// The titles a search page lists, in order.
+fn titles(page: &str) -> Vec<String> {
+    anchors(page, RESULT)
+        .into_iter()
+        .map(|(_, title)| title)
         .collect()
 }
 
@@ -182,21 +197,16 @@ async fn results_come_ten_a_page_newest_first_with_the_next_page_linked() {
     assert!(second.contains("12 results"), "{second}");
 }
 
-/// The links a search page shows: each result's, and each result's tags (name and link).
+/// The links a search page shows: each result's address, and each result's tags (name and
+/// address).
 fn links(page: &str) -> (Vec<String>, Vec<(String, String)>) {
-    let between = |rest: &str, end: &str| rest.split_once(end).unwrap().0.to_owned();
-    let results = page
-        .split("class=\"search-result-title\"><a href=\"")
-        .skip(1)
-        .map(|rest| between(rest, "\""))
+    let results = anchors(page, RESULT)
+        .into_iter()
+        .map(|(url, _)| url)
         .collect();
-    let tags = page
-        .split("class=\"search-result-tag\" href=\"")
-        .skip(1)
-        .map(|rest| {
-            let (url, name) = rest.split_once("\">").unwrap();
-            (between(name, "</a>"), url.to_owned())
-        })
+    let tags = anchors(page, TAG)
+        .into_iter()
+        .map(|(url, name)| (name, url))
         .collect();
     (results, tags)
 }
